@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { Logger, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type IngestorConfig, logLevelsUpTo } from '../../../libs/config/src/index.js';
+import { IngestorModule } from './ingestor.module.js';
+import { MqttPoolServer } from './mqtt/mqtt-pool.server.js';
+
+export interface RunningIngestor {
+  app: INestApplication;
+  pool: MqttPoolServer;
+  /** The port the health/metrics HTTP server listens on. */
+  port: number;
+}
+
+/**
+ * A hybrid Nest app: a small HTTP server (health, readiness, metrics) plus the MQTT pool as a
+ * custom microservice transport whose handlers live in IngestController.
+ */
+export async function startIngestor(config: IngestorConfig): Promise<RunningIngestor> {
+  const pool = new MqttPoolServer({
+    host: config.MQTT_HOST,
+    port: config.MQTT_PORT,
+    tls: config.MQTT_TLS,
+    username: config.MQTT_USERNAME,
+    password: config.MQTT_PASSWORD,
+    clientId: config.MQTT_CLIENT_ID,
+    connections: config.MQTT_CONNECTIONS,
+    keepaliveSeconds: config.MQTT_KEEPALIVE_SECONDS,
+    sessionExpirySeconds: config.MQTT_SESSION_EXPIRY_SECONDS,
+    sharedSubscription: config.MQTT_SHARED_SUBSCRIPTION,
+    topicPrefixes: config.MQTT_TOPIC_PREFIXES,
+  });
+  const app = await NestFactory.create(IngestorModule.forRoot(config, pool), {
+    logger: logLevelsUpTo(config.LOG_LEVEL),
+    abortOnError: false,
+  });
+  app.connectMicroservice({ strategy: pool });
+  app.enableShutdownHooks();
+  await app.startAllMicroservices();
+  await app.listen(config.PORT, config.HOST);
+  const address = app.getHttpServer().address() as { port: number };
+  new Logger('Ingestor').log(`health and metrics on http://${config.HOST}:${address.port}`);
+  return { app, pool, port: address.port };
+}

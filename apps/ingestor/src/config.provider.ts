@@ -1,0 +1,5 @@
+import type { IngestorConfig } from '../../../libs/config/src/index.js';
+
+/** Injection token for the parsed ingestor configuration. */
+export const INGESTOR_CONFIG = Symbol('INGESTOR_CONFIG');
+export type { IngestorConfig };

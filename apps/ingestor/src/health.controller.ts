@@ -1,0 +1,57 @@
+import { Controller, Get, Header, HttpException, HttpStatus, Inject } from '@nestjs/common';
+import { PrismaService } from '../../../libs/db/src/index.js';
+import { MQTT_POOL } from './ingestor.tokens.js';
+import type { MqttPoolServer } from './mqtt/mqtt-pool.server.js';
+import { IngestMetrics } from './pipeline/ingest.metrics.js';
+import { ReadingsService } from './pipeline/readings.service.js';
+
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly db: PrismaService,
+    private readonly metrics: IngestMetrics,
+    private readonly readings: ReadingsService,
+    @Inject(MQTT_POOL) private readonly pool: MqttPoolServer,
+  ) {}
+
+  @Get('health')
+  health() {
+    return { status: 'ok' };
+  }
+
+  /** Ready when Postgres answers and at least one MQTT member is connected. */
+  @Get('ready')
+  async ready() {
+    const mqtt = this.pool.stats();
+    let database = 'ok';
+    try {
+      await this.db.client.$queryRaw`SELECT 1`;
+    } catch (error) {
+      database = (error as Error).message;
+    }
+    const body = { status: 'ok', database, mqtt, batcher: this.readings.depth };
+    if (database !== 'ok' || mqtt.connected === 0) {
+      throw new HttpException({ ...body, status: 'unavailable' }, HttpStatus.SERVICE_UNAVAILABLE);
+    }
+    return body;
+  }
+
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4')
+  async prometheus(): Promise<string> {
+    const mqtt = this.pool.stats();
+    const depth = this.readings.depth;
+    const extra = [
+      `# HELP sck_ingest_mqtt_connected MQTT pool members connected`,
+      `# TYPE sck_ingest_mqtt_connected gauge`,
+      `sck_ingest_mqtt_connected ${mqtt.connected}`,
+      `# HELP sck_ingest_mqtt_received_total MQTT messages handed over by the broker`,
+      `# TYPE sck_ingest_mqtt_received_total counter`,
+      `sck_ingest_mqtt_received_total ${mqtt.received}`,
+      `# HELP sck_ingest_pending_messages Messages waiting for their batch`,
+      `# TYPE sck_ingest_pending_messages gauge`,
+      `sck_ingest_pending_messages ${depth.pending}`,
+    ].join('\n');
+    return `${await this.metrics.registry.metrics()}${extra}\n`;
+  }
+}

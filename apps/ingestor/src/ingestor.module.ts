@@ -1,0 +1,30 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { DbModule } from '../../../libs/db/src/index.js';
+import { INGESTOR_CONFIG, type IngestorConfig } from './config.provider.js';
+import { HealthController } from './health.controller.js';
+import { IngestController } from './ingest.controller.js';
+import { MQTT_POOL } from './ingestor.tokens.js';
+import type { MqttPoolServer } from './mqtt/mqtt-pool.server.js';
+import { BatchWriterService } from './pipeline/batch-writer.service.js';
+import { IngestMetrics } from './pipeline/ingest.metrics.js';
+import { ReadingsService } from './pipeline/readings.service.js';
+import { SensorCatalogueService } from './pipeline/sensor-catalogue.service.js';
+
+@Module({})
+export class IngestorModule {
+  static forRoot(config: IngestorConfig, pool: MqttPoolServer): DynamicModule {
+    return {
+      module: IngestorModule,
+      imports: [DbModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE })],
+      controllers: [IngestController, HealthController],
+      providers: [
+        { provide: INGESTOR_CONFIG, useValue: config },
+        { provide: MQTT_POOL, useValue: pool },
+        IngestMetrics,
+        SensorCatalogueService,
+        BatchWriterService,
+        ReadingsService,
+      ],
+    };
+  }
+}

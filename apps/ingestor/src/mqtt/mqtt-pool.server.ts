@@ -1,0 +1,213 @@
+import { Logger } from '@nestjs/common';
+import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { routeTopic, subscriptionFilters } from '../../../../libs/domain/src/index.js';
+import { MqttContext, type MqttMessage, UNROUTABLE } from './mqtt-message.js';
+
+export interface MqttPoolOptions {
+  host: string;
+  port: number;
+  tls: boolean;
+  username?: string;
+  password?: string;
+  /** Member i connects as `${clientId}-${i}`; stable ids let a restarted ingestor resume its sessions. */
+  clientId: string;
+  connections: number;
+  keepaliveSeconds: number;
+  sessionExpirySeconds: number;
+  /** `$queue`, `$share/<group>`, or null to subscribe without a share (a broker with no shares). */
+  sharedSubscription: string | null;
+  topicPrefixes: string[];
+  /** 5 (default) or 4 for brokers that speak only MQTT 3.1.1. */
+  protocolVersion?: 4 | 5;
+  /** QoS 0 messages are acked at once; at most this many may be in processing at the same time. */
+  maxQos0InFlight?: number;
+}
+
+const MAX_RECONNECT_MS = 30_000;
+
+/**
+ * A custom Nest transport that owns a pool of MQTT.js connections, all members of one shared
+ * subscription. Unlike Nest's built-in MQTT transport it hands the raw payload to the handler and
+ * sends PUBACK only once the handler's promise has settled, i.e. after the batch holding the message
+ * committed (ARCHITECTURE.md "Ack after commit"). MQTT.js hands a connection its next packet only
+ * after that, so each member holds at most one unacknowledged message.
+ */
+export class MqttPoolServer extends Server implements CustomTransportStrategy {
+  protected override readonly logger = new Logger('MqttPool');
+  private readonly clients: MqttClient[] = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private qos0InFlight = 0;
+  private readonly qos0Waiters: (() => void)[] = [];
+  private closing = false;
+  private received = 0;
+
+  constructor(private readonly options: MqttPoolOptions) {
+    super();
+  }
+
+  get filters(): string[] {
+    return subscriptionFilters(this.options.sharedSubscription, this.options.topicPrefixes);
+  }
+
+  /** For health and metrics. */
+  stats() {
+    return {
+      members: this.clients.length,
+      connected: this.clients.filter((c) => c.connected).length,
+      received: this.received,
+      inFlight: this.inFlight.size,
+    };
+  }
+
+  listen(callback: (...optionalParams: unknown[]) => void): void {
+    const { connections } = this.options;
+    let subscribed = 0;
+    for (let member = 0; member < connections; member++) {
+      const client = this.connectMember(member, () => {
+        subscribed++;
+        if (subscribed === connections) {
+          this.logger.log(
+            `${connections} connections to ${this.url()} subscribed at QoS 1 to ${this.filters.join(', ')}`,
+          );
+          callback();
+        }
+      });
+      this.clients.push(client);
+    }
+  }
+
+  /** Stops taking messages, lets every message already taken finish (and be acked), disconnects. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled([...this.inFlight]);
+    await Promise.all(this.clients.map((c) => c.endAsync().catch(() => undefined)));
+    this.clients.length = 0;
+  }
+
+  on(): never {
+    throw new Error('MqttPoolServer does not support event listeners; use stats()');
+  }
+
+  unwrap<T>(): T {
+    return this.clients as T;
+  }
+
+  private url(): string {
+    return `${this.options.tls ? 'mqtts' : 'mqtt'}://${this.options.host}:${this.options.port}`;
+  }
+
+  private connectMember(member: number, onFirstSubscribe: () => void): MqttClient {
+    const { options } = this;
+    const clientId = `${options.clientId}-${member}`;
+    const v5 = (options.protocolVersion ?? 5) === 5;
+    const client = mqtt.connect(this.url(), {
+      clientId,
+      username: options.username,
+      password: options.password,
+      protocolVersion: options.protocolVersion ?? 5,
+      clean: false,
+      keepalive: options.keepaliveSeconds,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      resubscribe: false,
+      ...(v5 ? { properties: { sessionExpiryInterval: options.sessionExpirySeconds } } : {}),
+    });
+    let firstSubscribe = true;
+    let failures = 0;
+
+    client.handleMessage = (packet, done) => {
+      // Taken after close() began: left unacknowledged, so the broker redelivers it to a live member.
+      if (this.closing) return;
+      this.received++;
+      const work = this.dispatch(member, packet);
+      this.track(work);
+      if (packet.qos === 0) {
+        // Nothing to acknowledge; take the next one at once, but bound the work in progress.
+        this.acquireQos0Slot(work).then(() => done(), () => done());
+        return;
+      }
+      work.then(
+        () => done(),
+        (error: unknown) => {
+          // Not stored and not safely recorded: leave it unacknowledged and drop the connection, so
+          // the broker redelivers it once the member has reconnected to its session.
+          this.logger.warn(`member ${member}: message on ${packet.topic} not acknowledged: ${String(error)}`);
+          client.stream?.destroy();
+        },
+      );
+    };
+
+    client.on('connect', (connack) => {
+      failures = 0;
+      client.options.reconnectPeriod = 1000;
+      const filters = this.filters;
+      client.subscribe(filters, { qos: 1 }, (error, granted) => {
+        if (error) {
+          this.logger.error(`member ${member}: subscribe failed: ${error.message}`);
+          return;
+        }
+        const refused = (granted ?? []).filter((g) => g.qos === 128);
+        if (refused.length > 0) {
+          this.logger.error(`member ${member}: broker refused ${refused.map((g) => g.topic).join(', ')}`);
+        }
+        if (firstSubscribe) {
+          firstSubscribe = false;
+          onFirstSubscribe();
+        } else {
+          this.logger.log(`member ${member} (${clientId}) reconnected, session present: ${connack.sessionPresent}`);
+        }
+      });
+    });
+    client.on('offline', () => {
+      failures++;
+      // Exponential backoff between reconnect attempts, capped; logged so an outage is visible.
+      client.options.reconnectPeriod = Math.min(1000 * 2 ** Math.min(failures - 1, 5), MAX_RECONNECT_MS);
+      if (!this.closing) {
+        this.logger.warn(`member ${member} (${clientId}) offline; retrying in ${client.options.reconnectPeriod} ms`);
+      }
+    });
+    client.on('error', (error) => {
+      if (!this.closing) this.logger.warn(`member ${member} (${clientId}): ${error.message}`);
+    });
+    return client;
+  }
+
+  private async dispatch(member: number, packet: IPublishPacket): Promise<void> {
+    const route = routeTopic(packet.topic, this.options.topicPrefixes);
+    const message: MqttMessage = {
+      topic: packet.topic,
+      route,
+      payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
+      qos: packet.qos,
+      dup: packet.dup,
+      receivedAt: new Date(),
+    };
+    const pattern = route ? route.kind : UNROUTABLE;
+    const handler = this.getHandlerByPattern(pattern);
+    if (!handler) {
+      this.logger.error(`no handler for "${pattern}"; message on ${packet.topic} acknowledged unhandled`);
+      return;
+    }
+    const result: unknown = await handler(message, new MqttContext([member, packet.topic]));
+    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+  }
+
+  private track(work: Promise<unknown>): void {
+    this.inFlight.add(work);
+    const forget = () => this.inFlight.delete(work);
+    work.then(forget, forget);
+  }
+
+  private async acquireQos0Slot(work: Promise<unknown>): Promise<void> {
+    const max = this.options.maxQos0InFlight ?? 1000;
+    this.qos0InFlight++;
+    const release = () => {
+      this.qos0InFlight--;
+      this.qos0Waiters.shift()?.();
+    };
+    work.then(release, release);
+    if (this.qos0InFlight > max) await new Promise<void>((resolve) => this.qos0Waiters.push(resolve));
+  }
+}

@@ -1,0 +1,115 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  type IngestErrorRecord,
+  IngestRepository,
+  isTransientDbError,
+  type StoredReading,
+} from '../../../../libs/db/src/index.js';
+import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
+import type { IngestEntry } from './ingest-entry.js';
+import { IngestMetrics } from './ingest.metrics.js';
+
+/** Thrown when a batch could not be stored within the retry window: its messages stay unacknowledged. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Writes one batch of entries in one transaction: resolves device tokens, then readings, latest
+ * values and every rejection together. Transient database errors are retried for a short window;
+ * an entry whose write fails for good is recorded as `store_failed` rather than blocking the others.
+ */
+@Injectable()
+export class BatchWriterService {
+  private readonly logger = new Logger('BatchWriter');
+
+  constructor(
+    private readonly repository: IngestRepository,
+    private readonly metrics: IngestMetrics,
+    @Inject(INGESTOR_CONFIG) private readonly config: IngestorConfig,
+  ) {}
+
+  async write(entries: IngestEntry[]): Promise<void> {
+    const started = performance.now();
+    try {
+      const inserted = await this.withRetry(() => this.writeOnce(entries));
+      this.metrics.batchWritten(entries.length, inserted, performance.now() - started);
+    } catch (error) {
+      if (isTransientDbError(error) || error instanceof StoreUnavailableError) {
+        throw new StoreUnavailableError(`database unavailable: ${(error as Error).message}`);
+      }
+      await this.isolate(entries, error);
+    }
+  }
+
+  private async writeOnce(entries: IngestEntry[]): Promise<number> {
+    const tokens = [...new Set(entries.map((e) => e.token).filter((t): t is string => t !== null))];
+    const devices = await this.repository.findActiveDevicesByTokens(tokens);
+    const readings: StoredReading[] = [];
+    const errors: IngestErrorRecord[] = [];
+    for (const entry of entries) {
+      const deviceId = entry.token === null ? null : (devices.get(entry.token) ?? null);
+      const base = { deviceId, token: entry.token, topic: entry.topic };
+      if (entry.messageRejection) {
+        errors.push({ ...base, ...entry.messageRejection, payload: entry.payload });
+        continue;
+      }
+      if (entry.token !== null && deviceId === null) {
+        errors.push({
+          ...base,
+          reason: 'unknown_device',
+          message: `no active device has the token "${entry.token}"`,
+          payload: entry.payload,
+        });
+        continue;
+      }
+      for (const rejection of entry.itemRejections) errors.push({ ...base, ...rejection });
+      if (deviceId !== null) {
+        for (const row of entry.readings) readings.push({ deviceId, ...row });
+      }
+    }
+    const { inserted } = await this.repository.storeBatch({ readings, errors });
+    this.metrics.rejected(errors);
+    this.logger.debug(
+      `batch: ${entries.length} messages, ${readings.length} readings (${inserted} new), ${errors.length} rejections`,
+    );
+    return inserted;
+  }
+
+  private async withRetry<T>(attempt: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.config.DB_RETRY_WINDOW_MS;
+    let delay = 50;
+    for (let tries = 1; ; tries++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!isTransientDbError(error) || Date.now() + delay > deadline) throw error;
+        if (tries === 1) this.logger.warn(`database unavailable, retrying: ${(error as Error).message}`);
+        await sleep(delay);
+        delay = Math.min(delay * 2, 1000);
+      }
+    }
+  }
+
+  /** A batch failed for good: write its entries one by one so one bad entry cannot sink the rest. */
+  private async isolate(entries: IngestEntry[], error: unknown): Promise<void> {
+    if (entries.length > 1) {
+      for (const entry of entries) await this.write([entry]);
+      return;
+    }
+    const [entry] = entries;
+    this.logger.error(`message on ${entry.topic} could not be stored: ${String(error)}`);
+    const record: IngestErrorRecord = {
+      reason: 'store_failed',
+      message: `could not be stored: ${(error as Error).message ?? String(error)}`.slice(0, 2000),
+      deviceId: null,
+      token: entry.token,
+      topic: entry.topic,
+      payload: entry.payload,
+    };
+    await this.withRetry(() => this.repository.recordErrors([record]));
+    this.metrics.rejected([record]);
+  }
+}

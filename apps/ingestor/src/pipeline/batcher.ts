@@ -1,0 +1,100 @@
+export interface BatcherOptions {
+  /** Flush once the pending entries hold this many rows. */
+  maxRows: number;
+  /** Flush at the latest this long after the oldest pending entry arrived. */
+  maxWaitMs: number;
+  /**
+   * Flush once this many entries wait: with one unacknowledged message per MQTT connection, that
+   * is "every member is waiting", and nothing more can arrive until we flush.
+   */
+  flushAtEntries: number;
+  /** Batches written at the same time. */
+  maxConcurrentFlushes: number;
+}
+
+interface Pending<E> {
+  entry: E;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Collects entries and hands them to `write` in batches; each `submit` settles when the batch that
+ * held its entry was written (or failed). Knows nothing of MQTT or Postgres.
+ */
+export class Batcher<E extends { rows: number }> {
+  private pending: Pending<E>[] = [];
+  private pendingRows = 0;
+  private oldestAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing = 0;
+  private readonly idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly options: BatcherOptions,
+    private readonly write: (entries: E[]) => Promise<void>,
+  ) {}
+
+  submit(entry: E): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.pending.length === 0) this.oldestAt = Date.now();
+      this.pending.push({ entry, resolve, reject });
+      this.pendingRows += entry.rows;
+      this.schedule();
+    });
+  }
+
+  /** Entries waiting and batches being written, for metrics. */
+  get depth(): { pending: number; flushing: number } {
+    return { pending: this.pending.length, flushing: this.flushing };
+  }
+
+  /** Writes everything pending and resolves when nothing is left in flight. */
+  async drain(): Promise<void> {
+    while (this.pending.length > 0 || this.flushing > 0) {
+      if (this.pending.length > 0 && this.flushing < this.options.maxConcurrentFlushes) this.flush();
+      else await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    }
+  }
+
+  private schedule(): void {
+    if (this.pending.length === 0) return;
+    const due =
+      this.pendingRows >= this.options.maxRows ||
+      this.pending.length >= this.options.flushAtEntries ||
+      Date.now() - this.oldestAt >= this.options.maxWaitMs;
+    if (due) {
+      this.flush();
+    } else if (!this.timer) {
+      const wait = Math.max(0, this.oldestAt + this.options.maxWaitMs - Date.now());
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.flush();
+      }, wait);
+    }
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0 || this.flushing >= this.options.maxConcurrentFlushes) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    let rows = 0;
+    let take = 0;
+    while (take < this.pending.length && (take === 0 || rows < this.options.maxRows)) {
+      rows += this.pending[take].entry.rows;
+      take++;
+    }
+    const batch = this.pending.splice(0, take);
+    this.pendingRows -= rows;
+    this.oldestAt = Date.now();
+    this.flushing++;
+    this.write(batch.map((p) => p.entry)).then(
+      () => batch.forEach((p) => p.resolve()),
+      (error: unknown) => batch.forEach((p) => p.reject(error)),
+    ).finally(() => {
+      this.flushing--;
+      this.idleWaiters.splice(0).forEach((wake) => wake());
+      this.schedule();
+    });
+  }
+}

@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Histogram, Registry } from 'prom-client';
+import type { IngestErrorRecord } from '../../../../libs/db/src/index.js';
+
+/** Prometheus metrics of the ingest path, served at GET /metrics. */
+@Injectable()
+export class IngestMetrics {
+  readonly registry = new Registry();
+  private readonly messages = new Counter({
+    name: 'sck_ingest_messages_total',
+    help: 'MQTT messages taken, by kind',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  private readonly stored = new Counter({
+    name: 'sck_ingest_readings_stored_total',
+    help: 'Readings inserted (duplicates not counted)',
+    registers: [this.registry],
+  });
+  private readonly batches = new Counter({
+    name: 'sck_ingest_batches_total',
+    help: 'Batches committed',
+    registers: [this.registry],
+  });
+  private readonly rejections = new Counter({
+    name: 'sck_ingest_rejections_total',
+    help: 'Recorded rejections, by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  private readonly batchSeconds = new Histogram({
+    name: 'sck_ingest_batch_seconds',
+    help: 'Time to write one batch',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
+  messageTaken(kind: string): void {
+    this.messages.inc({ kind });
+  }
+
+  batchWritten(_messages: number, inserted: number, ms: number): void {
+    this.batches.inc();
+    this.stored.inc(inserted);
+    this.batchSeconds.observe(ms / 1000);
+  }
+
+  rejected(errors: Pick<IngestErrorRecord, 'reason'>[]): void {
+    for (const e of errors) this.rejections.inc({ reason: e.reason });
+  }
+}

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads `process.env`. Each app parses its schema once, before Nest boots;
+ * a bad or missing variable stops the process with a message naming every bad key.
+ */
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const nodeEnv = z.enum(['development', 'test', 'production']).default('development');
+
+export const databaseSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .default('postgresql://postgres@127.0.0.1:5432/sck_ingest'),
+  DATABASE_POOL_SIZE: int(1, 200).default(8),
+});
+
+export const redisSchema = z.object({
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  /** Prefix for every BullMQ key, so several deployments (or tests) can share one Redis. */
+  QUEUE_PREFIX: z.string().min(1).default('sck'),
+});
+
+const sharedSubscription = z
+  .string()
+  .regex(/^(\$queue|\$share\/[^/+#]+)$/, 'must be "$queue" or "$share/<group>"');
+
+export const mqttSchema = z.object({
+  MQTT_HOST: z.string().min(1).optional(),
+  MQTT_PORT: int(1, 65535).default(1883),
+  MQTT_USERNAME: z.string().optional(),
+  MQTT_PASSWORD: z.string().optional(),
+  MQTT_TLS: bool.default(false),
+  MQTT_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, "-" or "_", at most 40 characters')
+    .optional(),
+  MQTT_SHARED_SUBSCRIPTION: sharedSubscription.default('$share/sck-ingest'),
+  /** Comma list; an empty entry means "no prefix". Default: just the plain topics. */
+  MQTT_TOPIC_PREFIXES: z
+    .string()
+    .default('')
+    .transform((s) => [...new Set(s.split(',').map((p) => p.trim()))])
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^([^+#]*\/)?$/, 'each prefix must be empty or end with "/" and hold no wildcard'),
+      ),
+    ),
+  /** Connections in the pool; each holds at most one unacknowledged message. */
+  MQTT_CONNECTIONS: int(1, 1024).default(16),
+  MQTT_KEEPALIVE_SECONDS: int(5, 3600).default(60),
+  MQTT_SESSION_EXPIRY_SECONDS: int(0, 7 * 24 * 3600).default(300),
+});
+
+export const ingestSchema = z.object({
+  /** Flush a batch when it holds this many readings. */
+  BATCH_MAX_ROWS: int(1, 100_000).default(5000),
+  /** Flush a batch at the latest this long after its first message arrived. */
+  BATCH_MAX_WAIT_MS: int(1, 10_000).default(20),
+  /** Readings older than this instant are rejected as `timestamp_too_old`. */
+  READINGS_FLOOR: z.iso.datetime({ offset: true }).default('2000-01-01T00:00:00Z'),
+  /** Readings further ahead of the ingestor's clock than this are rejected as `timestamp_future`. */
+  READINGS_MAX_FUTURE_HOURS: int(0, 24 * 365).default(24),
+  /**
+   * How long a batch is retried while the database is unreachable before its messages are left
+   * unacknowledged (the broker then redelivers them). Keep it well under the MQTT keepalive.
+   */
+  DB_RETRY_WINDOW_MS: int(0, 600_000).default(10_000),
+  /** Largest payload accepted; larger ones are recorded as `payload_too_large`. */
+  MAX_PAYLOAD_BYTES: int(64, 16 * 1024 * 1024).default(64 * 1024),
+});
+
+export const httpSchema = z.object({
+  PORT: int(0, 65535),
+  HOST: z.string().default('0.0.0.0'),
+});
+
+export const logSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+});
+
+/** Parses `env` against `schema`, throwing one ConfigError that names every bad key. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+  );
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import {
+  type Env,
+  databaseSchema,
+  httpSchema,
+  ingestSchema,
+  logSchema,
+  mqttSchema,
+  nodeEnv,
+  parseEnv,
+  redisSchema,
+} from './env.js';
+
+const schema = z
+  .object({ NODE_ENV: nodeEnv })
+  .extend(databaseSchema.shape)
+  .extend(redisSchema.shape)
+  .extend(mqttSchema.shape)
+  .extend(ingestSchema.shape)
+  .extend(logSchema.shape)
+  .extend({ PORT: httpSchema.shape.PORT.default(3001), HOST: httpSchema.shape.HOST })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    for (const key of ['MQTT_HOST', 'MQTT_CLIENT_ID'] as const) {
+      if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required in production' });
+    }
+  })
+  .transform((env) => ({
+    ...env,
+    // Development and test talk to a local broker; production must say where its broker is.
+    MQTT_HOST: env.MQTT_HOST ?? '127.0.0.1',
+    MQTT_CLIENT_ID: env.MQTT_CLIENT_ID ?? 'sck-ingest',
+  }));
+
+export type IngestorConfig = z.output<typeof schema>;
+
+export function loadIngestorConfig(env: Env = process.env): IngestorConfig {
+  return parseEnv(schema, env);
+}

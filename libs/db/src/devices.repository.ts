@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import type { Device, PrismaClient } from './generated/prisma/client.js';
+import { PrismaService } from './prisma.service.js';
+
+export interface NewDevice {
+  token: string;
+  name: string;
+  ownerId?: number | null;
+}
+
+@Injectable()
+export class DevicesRepository {
+  constructor(private readonly db: PrismaService) {}
+
+  createDevice(device: NewDevice): Promise<Device> {
+    return createDevice(this.db.client, device);
+  }
+
+  findActiveDeviceByToken(token: string): Promise<Device | null> {
+    return this.db.client.device.findFirst({ where: { token, archivedAt: null } });
+  }
+}
+
+/** Also used outside Nest, by `npm run device:create`. */
+export function createDevice(prisma: PrismaClient, device: NewDevice): Promise<Device> {
+  return prisma.device.create({
+    data: { token: device.token, name: device.name, ownerId: device.ownerId ?? null },
+  });
+}

@@ -1,0 +1,6 @@
+export * from './reasons.js';
+export * from './topics.js';
+export * from './raw-grammar.js';
+export * from './timestamps.js';
+export * from './readings.js';
+export * from './samples.js';
