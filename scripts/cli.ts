@@ -9,18 +9,23 @@ export function flagsToEnv(
   mapping: Record<string, string>,
   extra: Record<string, { type: 'string' | 'boolean'; short?: string }> = {},
 ): { env: NodeJS.ProcessEnv; values: Record<string, string | boolean | undefined> } {
-  const options = Object.fromEntries([
-    ...Object.keys(mapping).map((flag) => [flag, { type: 'string' as const }]),
-    ...Object.entries(extra),
-    ['help', { type: 'boolean' as const, short: 'h' }],
-  ]);
-  const { values } = parseArgs({ args, options, allowPositionals: false, strict: true });
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    ...Object.fromEntries(Object.keys(mapping).map((flag) => [flag, { type: 'string' as const }])),
+    ...extra,
+    help: { type: 'boolean', short: 'h' },
+  };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args, options, allowPositionals: false, strict: true }).values;
+  } catch (error) {
+    fail((error as Error).message);
+  }
   const env = { ...process.env };
   for (const [flag, variable] of Object.entries(mapping)) {
     const value = values[flag];
     if (typeof value === 'string') env[variable] = value;
   }
-  return { env, values: values as Record<string, string | boolean | undefined> };
+  return { env, values };
 }
 
 export function usage(text: string): never {

@@ -4,10 +4,14 @@ import { createPrismaClient } from '../libs/db/src/index.js';
 import { createDevice } from '../libs/db/src/devices.repository.js';
 import { fail, flagsToEnv, usage } from './cli.js';
 
-const { env, values } = flagsToEnv(process.argv.slice(2), { 'database-url': 'DATABASE_URL' }, {
-  token: { type: 'string' },
-  name: { type: 'string' },
-});
+const { env, values } = flagsToEnv(
+  process.argv.slice(2),
+  { 'database-url': 'DATABASE_URL' },
+  {
+    token: { type: 'string' },
+    name: { type: 'string' },
+  },
+);
 if (values.help) {
   usage(`
 npm run device:create -- --name "My kit" [--token abc123] [--database-url postgresql://…]

@@ -5,7 +5,13 @@ import { fail, flagsToEnv, usage } from './cli.js';
 const { env, values } = flagsToEnv(
   process.argv.slice(2),
   { host: 'MQTT_HOST', port: 'MQTT_PORT', username: 'MQTT_USERNAME', password: 'MQTT_PASSWORD' },
-  { token: { type: 'string' }, kind: { type: 'string' }, topic: { type: 'string' }, qos: { type: 'string' }, payload: { type: 'string' } },
+  {
+    token: { type: 'string' },
+    kind: { type: 'string' },
+    topic: { type: 'string' },
+    qos: { type: 'string' },
+    payload: { type: 'string' },
+  },
 );
 if (values.help) {
   usage(`
@@ -21,7 +27,10 @@ if (qos !== 0 && qos !== 1) fail('--qos must be 0 or 1');
 
 const now = new Date(Math.floor(Date.now() / 1000) * 1000);
 const samples: Record<string, { topic: string; payload: string }> = {
-  raw: { topic: `device/sck/${token}/readings/raw`, payload: rawPacket(now, sampleValues(Math.random, true)) },
+  raw: {
+    topic: `device/sck/${token}/readings/raw`,
+    payload: rawPacket(now, sampleValues(Math.random, true)),
+  },
   readings: {
     topic: `device/sck/${token}/readings`,
     payload: jsonPacket([
@@ -39,8 +48,13 @@ const payload = (values.payload as string | undefined) ?? sample.payload;
 
 const url = `mqtt://${env.MQTT_HOST ?? '127.0.0.1'}:${env.MQTT_PORT ?? '1883'}`;
 const client = await mqtt
-  .connectAsync(url, { username: env.MQTT_USERNAME, password: env.MQTT_PASSWORD, reconnectPeriod: 0, connectTimeout: 5000 })
+  .connectAsync(url, {
+    username: env.MQTT_USERNAME,
+    password: env.MQTT_PASSWORD,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+  })
   .catch((error: Error) => fail(`cannot reach the broker at ${url}: ${error.message}`));
-await client.publishAsync(topic, payload, { qos: qos as 0 | 1 });
+await client.publishAsync(topic, payload, { qos });
 console.log(`published (QoS ${qos}) to ${topic}: ${payload}`);
 await client.endAsync();

@@ -38,7 +38,7 @@ export async function startIngestor(config: IngestorConfig): Promise<RunningInge
   app.enableShutdownHooks();
   await app.startAllMicroservices();
   await app.listen(config.PORT, config.HOST);
-  const address = app.getHttpServer().address() as { port: number };
+  const address = (app.getHttpServer() as import('node:net').Server).address() as { port: number };
   new Logger('Ingestor').log(`health and metrics on http://${config.HOST}:${address.port}`);
   return { app, pool, port: address.port };
 }

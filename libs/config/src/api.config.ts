@@ -1,13 +1,5 @@
 import { z } from 'zod';
-import {
-  type Env,
-  databaseSchema,
-  httpSchema,
-  logSchema,
-  nodeEnv,
-  parseEnv,
-  redisSchema,
-} from './env.js';
+import { type Env, databaseSchema, httpSchema, logSchema, nodeEnv, parseEnv, redisSchema } from './env.js';
 
 const schema = z
   .object({ NODE_ENV: nodeEnv })

@@ -60,9 +60,7 @@ export const mqttSchema = z.object({
     .transform((s) => [...new Set(s.split(',').map((p) => p.trim()))])
     .pipe(
       z.array(
-        z
-          .string()
-          .regex(/^([^+#]*\/)?$/, 'each prefix must be empty or end with "/" and hold no wildcard'),
+        z.string().regex(/^([^+#]*\/)?$/, 'each prefix must be empty or end with "/" and hold no wildcard'),
       ),
     ),
   /** Connections in the pool; each holds at most one unacknowledged message. */

@@ -148,7 +148,7 @@ function spanPerDevice(sorted: StoredReading[]): { deviceId: number; first: stri
 /** jsonb cannot hold NUL characters or lone surrogates; escape them rather than lose the item. */
 function toJsonSafe(value: unknown): unknown {
   const text = JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === 'string' ? v.replace(/\u0000/g, '\\u0000').toWellFormed() : v,
+    typeof v === 'string' ? v.replaceAll(String.fromCharCode(0), '\\u0000').toWellFormed() : v,
   );
   return text === undefined ? null : (JSON.parse(text) as unknown);
 }

@@ -67,7 +67,12 @@ export async function seedSensors(url: string, file = SENSOR_CATALOGUE): Promise
              updated_at = now()
          WHERE (sensors.name, sensors.unit, sensors.description)
                IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.unit, EXCLUDED.description)`,
-      [sensors.map((s) => s.id), sensors.map((s) => s.name), sensors.map((s) => s.unit), sensors.map((s) => s.description)],
+      [
+        sensors.map((s) => s.id),
+        sensors.map((s) => s.name),
+        sensors.map((s) => s.unit),
+        sensors.map((s) => s.description),
+      ],
     );
     // Sensors created later through the API must not collide with catalogue ids.
     await client.query(

@@ -18,8 +18,7 @@ export interface RawPair {
 }
 
 export type RawParseResult =
-  | { ok: true; timestamp: string | null; pairs: RawPair[] }
-  | { ok: false; error: string };
+  { ok: true; timestamp: string | null; pairs: RawPair[] } | { ok: false; error: string };
 
 const TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/;
 
@@ -42,7 +41,8 @@ export function parseRaw(payload: Buffer | string): RawParseResult {
   });
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e) return fail(i, `byte 0x${c.toString(16).padStart(2, '0')} outside printable ASCII`);
+    if (c < 0x20 || c > 0x7e)
+      return fail(i, `byte 0x${c.toString(16).padStart(2, '0')} outside printable ASCII`);
   }
   if (text.length === 0) return fail(0, 'empty body');
   if (text[0] !== '{') return fail(0, 'expected "{"');

@@ -21,9 +21,7 @@ export interface CandidateReading {
   shapeError?: Rejection;
 }
 
-export type DecodeResult =
-  | { ok: true; readings: CandidateReading[] }
-  | { ok: false; rejection: Rejection };
+export type DecodeResult = { ok: true; readings: CandidateReading[] } | { ok: false; rejection: Rejection };
 
 const jsonMessage = z.object({ data: z.array(z.unknown()).min(1) });
 const jsonReading = z.looseObject({
@@ -50,7 +48,9 @@ export function decodeJsonReadings(payload: Buffer): DecodeResult {
     }
     // An element of the wrong shape is rejected alone, never the whole message.
     const recordedAt: unknown =
-      typeof element === 'object' && element !== null ? (element as Record<string, unknown>).recorded_at : undefined;
+      typeof element === 'object' && element !== null
+        ? (element as Record<string, unknown>).recorded_at
+        : undefined;
     const shapeError: Rejection =
       typeof recordedAt === 'string'
         ? { reason: 'schema', message: 'reading needs "sensors": [{"id", "value"}, …]', item: element }
@@ -133,7 +133,11 @@ export function applyReadingRules(
       continue;
     }
     if (typeof reading.recordedAt !== 'string') {
-      rejections.push({ reason: 'timestamp_invalid', message: '"recorded_at" must be a string', item: reading.source });
+      rejections.push({
+        reason: 'timestamp_invalid',
+        message: '"recorded_at" must be a string',
+        item: reading.source,
+      });
       continue;
     }
     const recordedAt = parseTimestamp(reading.recordedAt);

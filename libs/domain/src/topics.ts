@@ -5,9 +5,7 @@
 export type DeviceMessageKind = 'hello' | 'info' | 'readings' | 'raw';
 export type MessageKind = DeviceMessageKind | 'inventory';
 
-export type RoutedTopic =
-  | { kind: DeviceMessageKind; token: string }
-  | { kind: 'inventory'; token: null };
+export type RoutedTopic = { kind: DeviceMessageKind; token: string } | { kind: 'inventory'; token: null };
 
 export const DEVICE_TOPIC_FILTERS = [
   'device/sck/+/readings',
@@ -24,12 +22,25 @@ export function subscriptionFilters(shared: string | null, prefixes: readonly st
   return list.flatMap((prefix) => DEVICE_TOPIC_FILTERS.map((f) => `${share}${prefix}${f}`));
 }
 
+/**
+ * Literal `$queue/device/…` filters, subscribed without a share by one member of each ingestor.
+ * On brokers without `$queue` support (Mosquitto) the Smart Citizen developer workflow publishes to
+ * these topics literally; a `device/…` filter never matches a topic that starts with `$`, and
+ * Mosquitto 2.0 does not deliver `$` topics through `$share`. Under `$queue` (EMQX) they are the
+ * shared subscription itself, so none are needed.
+ */
+export function literalQueueFilters(shared: string | null): string[] {
+  return shared === '$queue' ? [] : DEVICE_TOPIC_FILTERS.map((f) => `$queue/${f}`);
+}
+
 const SHARE_PREFIX = /^\$share\/[^/]+\//;
 const QUEUE_PREFIX = '$queue/';
 
 /** Strips a literal `$queue/` or `$share/<group>/` and then at most one configured prefix. */
 export function normaliseTopic(topic: string, prefixes: readonly string[]): string {
-  let rest = topic.startsWith(QUEUE_PREFIX) ? topic.slice(QUEUE_PREFIX.length) : topic.replace(SHARE_PREFIX, '');
+  let rest = topic.startsWith(QUEUE_PREFIX)
+    ? topic.slice(QUEUE_PREFIX.length)
+    : topic.replace(SHARE_PREFIX, '');
   // Longest prefix first, so `bridge/eu/` wins over `bridge/`.
   const byLength = [...prefixes].filter((p) => p !== '').sort((a, b) => b.length - a.length);
   for (const prefix of byLength) {

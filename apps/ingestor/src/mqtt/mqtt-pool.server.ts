@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { routeTopic, subscriptionFilters } from '../../../../libs/domain/src/index.js';
+import { literalQueueFilters, routeTopic, subscriptionFilters } from '../../../../libs/domain/src/index.js';
 import { MqttContext, type MqttMessage, UNROUTABLE } from './mqtt-message.js';
 
 export interface MqttPoolOptions {
@@ -125,7 +125,10 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
       this.track(work);
       if (packet.qos === 0) {
         // Nothing to acknowledge; take the next one at once, but bound the work in progress.
-        this.acquireQos0Slot(work).then(() => done(), () => done());
+        this.acquireQos0Slot(work).then(
+          () => done(),
+          () => done(),
+        );
         return;
       }
       work.then(
@@ -142,7 +145,8 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
     client.on('connect', (connack) => {
       failures = 0;
       client.options.reconnectPeriod = 1000;
-      const filters = this.filters;
+      const filters =
+        member === 0 ? [...this.filters, ...literalQueueFilters(options.sharedSubscription)] : this.filters;
       client.subscribe(filters, { qos: 1 }, (error, granted) => {
         if (error) {
           this.logger.error(`member ${member}: subscribe failed: ${error.message}`);
@@ -156,7 +160,9 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
           firstSubscribe = false;
           onFirstSubscribe();
         } else {
-          this.logger.log(`member ${member} (${clientId}) reconnected, session present: ${connack.sessionPresent}`);
+          this.logger.log(
+            `member ${member} (${clientId}) reconnected, session present: ${connack.sessionPresent}`,
+          );
         }
       });
     });
@@ -165,7 +171,9 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
       // Exponential backoff between reconnect attempts, capped; logged so an outage is visible.
       client.options.reconnectPeriod = Math.min(1000 * 2 ** Math.min(failures - 1, 5), MAX_RECONNECT_MS);
       if (!this.closing) {
-        this.logger.warn(`member ${member} (${clientId}) offline; retrying in ${client.options.reconnectPeriod} ms`);
+        this.logger.warn(
+          `member ${member} (${clientId}) offline; retrying in ${client.options.reconnectPeriod} ms`,
+        );
       }
     });
     client.on('error', (error) => {

@@ -88,13 +88,15 @@ export class Batcher<E extends { rows: number }> {
     this.pendingRows -= rows;
     this.oldestAt = Date.now();
     this.flushing++;
-    this.write(batch.map((p) => p.entry)).then(
-      () => batch.forEach((p) => p.resolve()),
-      (error: unknown) => batch.forEach((p) => p.reject(error)),
-    ).finally(() => {
-      this.flushing--;
-      this.idleWaiters.splice(0).forEach((wake) => wake());
-      this.schedule();
-    });
+    this.write(batch.map((p) => p.entry))
+      .then(
+        () => batch.forEach((p) => p.resolve()),
+        (error: unknown) => batch.forEach((p) => p.reject(error)),
+      )
+      .finally(() => {
+        this.flushing--;
+        this.idleWaiters.splice(0).forEach((wake) => wake());
+        this.schedule();
+      });
   }
 }

@@ -15,7 +15,9 @@ export class SensorCatalogueService implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     await this.reload();
     this.timer = setInterval(() => {
-      this.reload().catch((error: unknown) => this.logger.warn(`sensor catalogue not reloaded: ${String(error)}`));
+      this.reload().catch((error: unknown) =>
+        this.logger.warn(`sensor catalogue not reloaded: ${String(error)}`),
+      );
     }, REFRESH_MS).unref();
   }
 

@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { ADMIN_DATABASE_URL, TEMPLATE_DATABASE, databaseUrl } from './env.js';
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  /** A plain pg pool for assertions on stored rows. */
+  sql: pg.Pool;
+  drop(): Promise<void>;
+}
+
+/** A fresh database cloned from the migrated template: cheap, isolated, real Postgres. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `sck_t_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  const url = databaseUrl(name);
+  const sql = new pg.Pool({ connectionString: url, max: 2 });
+  return {
+    name,
+    url,
+    sql,
+    async drop() {
+      await sql.end();
+      const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/** Inserts a device the way `device:create` does, returning its id. */
+export async function newDevice(db: TestDatabase, token: string, name = `kit ${token}`): Promise<number> {
+  const { rows } = await db.sql.query<{ id: number }>(
+    'INSERT INTO devices (token, name) VALUES ($1, $2) RETURNING id',
+    [token, name],
+  );
+  return rows[0].id;
+}

@@ -1,0 +1,20 @@
+import pg from 'pg';
+import { deployDatabase } from '../../libs/db/src/index.js';
+import { ADMIN_DATABASE_URL, TEMPLATE_DATABASE, databaseUrl } from './env.js';
+
+/** Builds the migrated, seeded template every test file clones its own database from. */
+export default async function setup(): Promise<void> {
+  const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
+    // Leftovers of an interrupted run.
+    const { rows } = await admin.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE datname LIKE 'sck_t\\_%'`,
+    );
+    for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+  await deployDatabase(databaseUrl(TEMPLATE_DATABASE));
+}

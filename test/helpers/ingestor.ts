@@ -1,0 +1,87 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { loadIngestorConfig } from '../../libs/config/src/index.js';
+import { type RunningIngestor, startIngestor } from '../../apps/ingestor/src/bootstrap.js';
+import { freePort } from './ports.js';
+import { waitFor } from './poll.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** Settings every test ingestor gets unless the test overrides them. */
+export function ingestorEnv(databaseUrl: string, brokerPort: number, overrides: Record<string, string> = {}) {
+  return {
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    MQTT_HOST: '127.0.0.1',
+    MQTT_PORT: String(brokerPort),
+    MQTT_CLIENT_ID: `t${Math.random().toString(36).slice(2, 10)}`,
+    MQTT_CONNECTIONS: '4',
+    LOG_LEVEL: 'warn',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...overrides,
+  };
+}
+
+/** The ingestor inside the test process: fastest to start, for tests that need no crash. */
+export async function startInProcessIngestor(
+  env: Record<string, string>,
+): Promise<RunningIngestor & { stop(): Promise<void> }> {
+  const running = await startIngestor(loadIngestorConfig(env));
+  return { ...running, stop: () => running.app.close() };
+}
+
+export interface IngestorProcess {
+  child: ChildProcess;
+  port: number;
+  output: () => string;
+  /** Reads a metric from GET /metrics (sum over its labels). */
+  metric(name: string): Promise<number>;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** The ingestor as its own process, so a test can SIGKILL it. Resolves once it is subscribed. */
+export async function spawnIngestor(env: Record<string, string>): Promise<IngestorProcess> {
+  const port = env.PORT && env.PORT !== '0' ? Number(env.PORT) : await freePort();
+  let log = '';
+  const child = spawn(
+    process.execPath,
+    ['--import', '@swc-node/register/esm-register', 'apps/ingestor/src/main.ts'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: env.LOG_LEVEL ?? 'log' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const metric = async (name: string) => {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    return text
+      .split('\n')
+      .filter((line) => line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{'))
+      .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+  };
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`ingestor exited early (${child.exitCode}):\n${log}`);
+      return (await fetch(`http://127.0.0.1:${port}/ready`)).ok;
+    },
+    Boolean,
+    { what: 'the ingestor to be ready', timeoutMs: 30_000, intervalMs: 200 },
+  ).catch((error: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`${error.message}\n--- ingestor output ---\n${log}`);
+  });
+  return {
+    child,
+    port,
+    output: () => log,
+    metric,
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}

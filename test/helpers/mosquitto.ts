@@ -1,0 +1,89 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './ports.js';
+import { waitFor } from './poll.js';
+
+export interface TestBroker {
+  host: string;
+  port: number;
+  url: string;
+  /** Kills the broker hard (SIGKILL), keeping its persistence file. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port with the same persistence directory. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface BrokerOptions {
+  persistence?: boolean;
+  /** Largest payload the broker accepts, bytes (0 = Mosquitto's default). */
+  messageSizeLimit?: number;
+}
+
+/**
+ * A private Mosquitto on a free port, so a test can kill and restart it. Queue limits are raised:
+ * with Mosquitto's default of 1000 queued messages a slow subscriber loses QoS 1 messages.
+ */
+export async function startMosquitto(options: BrokerOptions = {}): Promise<TestBroker> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'sck-mosquitto-'));
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'max_queued_messages 0',
+      'max_queued_bytes 0',
+      'max_inflight_messages 20',
+      'persistent_client_expiration 1h',
+      options.messageSizeLimit ? `message_size_limit ${options.messageSizeLimit}` : '',
+      options.persistence
+        ? `persistence true\npersistence_location ${dir}/\nautosave_interval 1`
+        : 'persistence false',
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      '',
+    ].join('\n'),
+  );
+  let child: ChildProcess | undefined;
+  const launch = async () => {
+    child = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr?.on('data', () => undefined);
+    await waitFor(() => canConnect(port), Boolean, { what: `mosquitto on port ${port}`, timeoutMs: 10_000 });
+  };
+  const exit = async (signal: NodeJS.Signals) => {
+    const running = child;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill(signal);
+    await exited;
+  };
+  await launch();
+  return {
+    host: '127.0.0.1',
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    kill: () => exit('SIGKILL'),
+    restart: launch,
+    async stop() {
+      await exit('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

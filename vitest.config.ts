@@ -1,0 +1,35 @@
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+// swc instead of esbuild so decorator metadata (Nest's dependency injection) is emitted.
+const plugins = [swc.vite({ module: { type: 'es6' } })];
+
+export default defineConfig({
+  plugins,
+  test: {
+    env: { TZ: 'UTC' },
+    projects: [
+      {
+        plugins,
+        test: {
+          name: 'unit',
+          include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'scripts/**/*.spec.ts', 'bench/**/*.spec.ts'],
+          env: { TZ: 'UTC' },
+        },
+      },
+      {
+        plugins,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.spec.ts'],
+          env: { TZ: 'UTC', NODE_ENV: 'test' },
+          globalSetup: ['test/helpers/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // Two cores: files run one at a time so child processes and brokers do not starve.
+          poolOptions: { forks: { singleFork: true } },
+        },
+      },
+    ],
+  },
+});
