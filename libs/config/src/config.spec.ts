@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadIngestorConfig } from './index.js';
+
+describe('ingestor config', () => {
+  it('defaults the broker to 127.0.0.1 in development and test', () => {
+    const config = loadIngestorConfig({});
+    expect(config.MQTT_HOST).toBe('127.0.0.1');
+    expect(config.MQTT_SHARED_SUBSCRIPTION).toBe('$share/sck-ingest');
+    expect(config.MQTT_TOPIC_PREFIXES).toEqual(['']);
+    expect(config.MQTT_CONNECTIONS).toBe(16);
+  });
+
+  it('requires MQTT_HOST and MQTT_CLIENT_ID in production, naming both', () => {
+    expect(() => loadIngestorConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
+    try {
+      loadIngestorConfig({ NODE_ENV: 'production' });
+    } catch (error) {
+      expect((error as ConfigError).issues).toEqual([
+        'MQTT_HOST: required in production',
+        'MQTT_CLIENT_ID: required in production',
+      ]);
+    }
+    expect(
+      loadIngestorConfig({ NODE_ENV: 'production', MQTT_HOST: 'emqx', MQTT_CLIENT_ID: 'ingest-a' }).MQTT_HOST,
+    ).toBe('emqx');
+  });
+
+  it('names every bad key at once', () => {
+    let issues: string[] = [];
+    try {
+      loadIngestorConfig({
+        DATABASE_URL: 'mysql://x',
+        MQTT_PORT: '70000',
+        MQTT_SHARED_SUBSCRIPTION: '$share/',
+        MQTT_TOPIC_PREFIXES: 'bridge',
+      });
+    } catch (error) {
+      issues = (error as ConfigError).issues;
+    }
+    expect(issues.map((i) => i.split(':')[0])).toEqual([
+      'DATABASE_URL',
+      'MQTT_PORT',
+      'MQTT_SHARED_SUBSCRIPTION',
+      'MQTT_TOPIC_PREFIXES.0',
+    ]);
+  });
+
+  it('parses the prefix list: empty entry means no prefix', () => {
+    expect(loadIngestorConfig({ MQTT_TOPIC_PREFIXES: ',bridge/, eu/' }).MQTT_TOPIC_PREFIXES).toEqual([
+      '',
+      'bridge/',
+      'eu/',
+    ]);
+    expect(loadIngestorConfig({ MQTT_SHARED_SUBSCRIPTION: '$queue' }).MQTT_SHARED_SUBSCRIPTION).toBe(
+      '$queue',
+    );
+  });
+});
