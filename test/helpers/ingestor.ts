@@ -63,17 +63,19 @@ export async function spawnIngestor(env: Record<string, string>): Promise<Ingest
       .filter((line) => line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{'))
       .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
   };
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`ingestor exited early (${child.exitCode}):\n${log}`);
-      return (await fetch(`http://127.0.0.1:${port}/ready`)).ok;
-    },
-    Boolean,
-    { what: 'the ingestor to be ready', timeoutMs: 30_000, intervalMs: 200 },
-  ).catch((error: Error) => {
+  const ready = waitFor(async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok, Boolean, {
+    what: 'the ingestor to be ready',
+    timeoutMs: 30_000,
+    intervalMs: 200,
+  });
+  const died = exited.then((code) => {
+    throw new Error(`ingestor exited early (${code})`);
+  });
+  await Promise.race([ready, died]).catch((error: Error) => {
     child.kill('SIGKILL');
     throw new Error(`${error.message}\n--- ingestor output ---\n${log}`);
   });
+  died.catch(() => undefined);
   return {
     child,
     port,

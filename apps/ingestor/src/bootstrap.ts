@@ -36,6 +36,9 @@ export async function startIngestor(config: IngestorConfig): Promise<RunningInge
   });
   app.connectMicroservice({ strategy: pool });
   app.enableShutdownHooks();
+  // Initialise every module (sensor catalogue loaded, batcher ready) before the first MQTT
+  // connection: a resumed session delivers its pending messages right after CONNACK.
+  await app.init();
   await app.startAllMicroservices();
   await app.listen(config.PORT, config.HOST);
   const address = (app.getHttpServer() as import('node:net').Server).address() as { port: number };

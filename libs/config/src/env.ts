@@ -73,7 +73,7 @@ export const ingestSchema = z.object({
   /** Flush a batch when it holds this many readings. */
   BATCH_MAX_ROWS: int(1, 100_000).default(5000),
   /** Flush a batch at the latest this long after its first message arrived. */
-  BATCH_MAX_WAIT_MS: int(1, 10_000).default(20),
+  BATCH_MAX_WAIT_MS: int(1, 60_000).default(20),
   /** Readings older than this instant are rejected as `timestamp_too_old`. */
   READINGS_FLOOR: z.iso.datetime({ offset: true }).default('2000-01-01T00:00:00Z'),
   /** Readings further ahead of the ingestor's clock than this are rejected as `timestamp_future`. */

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   applyReadingRules,
   decodeJsonReadings,
@@ -17,8 +17,8 @@ import { SensorCatalogueService } from './sensor-catalogue.service.js';
  * settles once the message's batch committed: only then may the transport acknowledge it.
  */
 @Injectable()
-export class ReadingsService implements OnModuleInit {
-  private batcher!: Batcher<IngestEntry>;
+export class ReadingsService {
+  private readonly batcher: Batcher<IngestEntry>;
   private readonly floor: number;
 
   constructor(
@@ -27,9 +27,6 @@ export class ReadingsService implements OnModuleInit {
     @Inject(INGESTOR_CONFIG) private readonly config: IngestorConfig,
   ) {
     this.floor = Date.parse(config.READINGS_FLOOR);
-  }
-
-  onModuleInit(): void {
     this.batcher = new Batcher<IngestEntry>(
       {
         maxRows: this.config.BATCH_MAX_ROWS,

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawPacket, sampleValues } from '../../libs/domain/src/index.js';
+import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
+import { ingestorEnv, type IngestorProcess, spawnIngestor } from '../helpers/ingestor.js';
+import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
+import { waitFor } from '../helpers/poll.js';
+import { connectPublisher, publishAll } from '../helpers/publisher.js';
+
+let db: TestDatabase;
+let broker: TestBroker;
+const children: IngestorProcess[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  broker = await startMosquitto();
+});
+afterAll(async () => {
+  await Promise.all(children.map((c) => c.kill()));
+  await broker?.stop();
+  await db?.drop();
+});
+
+async function countReadings(): Promise<{ rows: number; distinct: number }> {
+  const { rows } = await db.sql.query(
+    `SELECT count(*)::int AS rows, count(DISTINCT (device_id, sensor_id, recorded_at))::int AS distinct FROM readings`,
+  );
+  return rows[0];
+}
+
+/** Messages of `tokens.length` kits, `perKit` readings each, one second apart. */
+function traffic(tokens: string[], perKit: number, start: number) {
+  let seed = 1;
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  return tokens.flatMap((token) =>
+    Array.from({ length: perKit }, (_, i) => ({
+      topic: `device/sck/${token}/readings/raw`,
+      payload: rawPacket(start + i * 1000, sampleValues(random, false)),
+    })),
+  );
+}
+
+describe('ack after commit', () => {
+  it('redelivers what a SIGKILLed ingestor had received but not committed, and stores it exactly once', async () => {
+    const tokens = ['kill01', 'kill02', 'kill03'];
+    for (const t of tokens) await newDevice(db, t);
+    const clientId = 'ackcrash';
+    // Batches never flush on their own here: huge size, long timer, more members than messages.
+    const holding = ingestorEnv(db.url, broker.port, {
+      MQTT_CLIENT_ID: clientId,
+      MQTT_CONNECTIONS: '8',
+      BATCH_MAX_WAIT_MS: '60000',
+      BATCH_MAX_ROWS: '100000',
+    });
+    const first = await spawnIngestor(holding);
+    children.push(first);
+    const messages = traffic(tokens, 2, Date.UTC(2024, 4, 1));
+    const publisher = await connectPublisher(broker.port);
+    await publishAll(publisher, messages);
+    // Every member took its message (one each: the next comes only after an ack) and none is acked.
+    await waitFor(
+      () => first.metric('sck_ingest_mqtt_received_total'),
+      (n) => n >= messages.length,
+      {
+        what: 'the ingestor to receive every message',
+      },
+    );
+    expect(await first.metric('sck_ingest_batches_total')).toBe(0);
+    await first.kill('SIGKILL');
+    expect((await countReadings()).rows).toBe(0);
+
+    // Same client ids: the broker hands the sessions' unacknowledged messages back.
+    const second = await spawnIngestor({ ...holding, BATCH_MAX_WAIT_MS: '20' });
+    children.push(second);
+    const expected = messages.length * 8; // 8 sensors per sample reading
+    const stored = await waitFor(countReadings, (c) => c.rows >= expected, { what: `${expected} readings` });
+    expect(stored).toEqual({ rows: expected, distinct: expected });
+
+    // And nothing more arrives later: publish a marker and wait for it, then recount.
+    await publishAll(publisher, traffic(['kill01'], 1, Date.UTC(2024, 5, 1)));
+    await waitFor(countReadings, (c) => c.rows === expected + 8, { what: 'the marker reading' });
+    expect(await countReadings()).toEqual({ rows: expected + 8, distinct: expected + 8 });
+    await publisher.endAsync();
+    await second.kill('SIGTERM');
+  });
+});
