@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createPrismaClient, type PrismaClient } from '../../libs/db/src/index.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+
+let db: TestDatabase;
+let prisma: PrismaClient;
+let end: () => Promise<void>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const client = createPrismaClient({ url: db.url, poolSize: 2 });
+  prisma = client.prisma;
+  end = async () => {
+    await client.prisma.$disconnect();
+    await client.pool.end();
+  };
+});
+afterAll(async () => {
+  await end?.();
+  await db?.drop();
+});
+
+it('every Prisma model matches its migrated table (schema.prisma cannot drift from the SQL)', async () => {
+  // findFirst selects every scalar column of the model: a renamed or missing column fails here.
+  const delegates = Object.keys(prisma).filter(
+    (key) => !key.startsWith('$') && !key.startsWith('_') && typeof (prisma as never)[key] === 'object',
+  );
+  expect(delegates.length).toBeGreaterThanOrEqual(7);
+  const queried: string[] = [];
+  for (const name of delegates) {
+    const delegate = (prisma as unknown as Record<string, { findFirst: () => Promise<unknown> }>)[name];
+    await delegate.findFirst(); // rejects on any column or table mismatch
+    queried.push(name);
+  }
+  expect(queried).toEqual(
+    expect.arrayContaining(['device', 'reading', 'sensor', 'ingestError', 'deviceSensor']),
+  );
+  const sensors = await prisma.sensor.count();
+  expect(sensors).toBe(127);
+});
+
+it('seeds the sensor catalogue idempotently and keeps a default readings partition', async () => {
+  const { rows } = await db.sql.query(
+    `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = 'readings'::regclass ORDER BY c.relname`,
+  );
+  expect(rows.map((r) => r.relname)).toContain('readings_default');
+  const { seedSensors } = await import('../../libs/db/src/index.js');
+  await seedSensors(db.url);
+  const { rows: count } = await db.sql.query(
+    'SELECT count(*)::int AS n, max(updated_at) = min(updated_at) AS same FROM sensors',
+  );
+  expect(count[0]).toEqual({ n: 127, same: true }); // re-seeding changed no row
+});
