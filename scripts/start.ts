@@ -3,6 +3,7 @@ import { startApi } from '../apps/api/src/bootstrap.js';
 import { startIngestor } from '../apps/ingestor/src/bootstrap.js';
 import { ConfigError, loadSystemConfig, type SystemConfig } from '../libs/config/src/index.js';
 import { deployDatabase } from '../libs/db/src/index.js';
+import { closeOnSignals } from '../libs/runtime/src/index.js';
 import { fail } from './cli.js';
 import { hostPort, unreachable } from './service-check.js';
 
@@ -49,3 +50,11 @@ try {
 const ingestor = await startIngestor(ingestorConfig);
 const api = await startApi(apiConfig);
 logger.log(`ingestor health on :${ingestor.port}, REST API on :${api.port}; Ctrl-C stops both`);
+closeOnSignals(
+  [
+    { name: 'ingestor', close: () => ingestor.close() },
+    { name: 'api', close: () => api.app.close() },
+  ],
+  ingestorConfig.SHUTDOWN_TIMEOUT_MS,
+  (line) => logger.log(line),
+);

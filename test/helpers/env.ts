@@ -1,8 +1,17 @@
+import { createHash } from 'node:crypto';
+
 /** Where the test services are; override with TEST_DATABASE_URL / TEST_REDIS_URL. */
 export const ADMIN_DATABASE_URL =
   process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-export const TEMPLATE_DATABASE = 'sck_test_template';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * Test databases are named per checkout, so two checkouts testing against the same PostgreSQL
+ * (two branches, or CI next to a developer) never drop each other's databases.
+ */
+const checkout = createHash('sha1').update(process.cwd()).digest('hex').slice(0, 8);
+export const TEST_DATABASE_PREFIX = `scktest_${checkout}_`;
+export const TEMPLATE_DATABASE = `${TEST_DATABASE_PREFIX}template`;
 
 export function databaseUrl(name: string): string {
   const url = new URL(ADMIN_DATABASE_URL);

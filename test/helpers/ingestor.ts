@@ -28,7 +28,7 @@ export async function startInProcessIngestor(
   env: Record<string, string>,
 ): Promise<RunningIngestor & { stop(): Promise<void> }> {
   const running = await startIngestor(loadIngestorConfig(env));
-  return { ...running, stop: () => running.app.close() };
+  return { ...running, stop: () => running.close() };
 }
 
 export interface IngestorProcess {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +10,8 @@ export interface TestBroker {
   host: string;
   port: number;
   url: string;
-  /** Kills the broker hard (SIGKILL), keeping its persistence file. */
-  kill(): Promise<void>;
+  /** Stops the broker with `signal` (default SIGKILL), keeping its persistence file. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port with the same persistence directory. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -30,6 +30,8 @@ export interface BrokerOptions {
 export async function startMosquitto(options: BrokerOptions = {}): Promise<TestBroker> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sck-mosquitto-'));
+  // Started as root, Mosquitto drops to its own user: it must be able to write its persistence file.
+  chmodSync(dir, 0o777);
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(
     conf,
@@ -68,7 +70,7 @@ export async function startMosquitto(options: BrokerOptions = {}): Promise<TestB
     host: '127.0.0.1',
     port,
     url: `mqtt://127.0.0.1:${port}`,
-    kill: () => exit('SIGKILL'),
+    kill: (signal: NodeJS.Signals = 'SIGKILL') => exit(signal),
     restart: launch,
     async stop() {
       await exit('SIGTERM');

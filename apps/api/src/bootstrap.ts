@@ -15,7 +15,6 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
     logger: logLevelsUpTo(config.LOG_LEVEL),
     abortOnError: false,
   });
-  app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
   const { port } = (app.getHttpServer() as Server).address() as { port: number };
   new Logger('Api').log(`REST API on http://${config.HOST}:${port}`);

@@ -10,6 +10,12 @@ export interface RunningIngestor {
   pool: MqttPoolServer;
   /** The port the health/metrics HTTP server listens on. */
   port: number;
+  /**
+   * Stops in the safe order: the MQTT pool first (unsubscribe, store and acknowledge what was
+   * delivered, disconnect), then the app and its database pool. Nest's own app.close() runs the
+   * modules' destroy hooks before closing microservices, which would drain into a closed database.
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -29,13 +35,13 @@ export async function startIngestor(config: IngestorConfig): Promise<RunningInge
     sessionExpirySeconds: config.MQTT_SESSION_EXPIRY_SECONDS,
     sharedSubscription: config.MQTT_SHARED_SUBSCRIPTION,
     topicPrefixes: config.MQTT_TOPIC_PREFIXES,
+    drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS / 2,
   });
   const app = await NestFactory.create(IngestorModule.forRoot(config, pool), {
     logger: logLevelsUpTo(config.LOG_LEVEL),
     abortOnError: false,
   });
   app.connectMicroservice({ strategy: pool });
-  app.enableShutdownHooks();
   // Initialise every module (sensor catalogue loaded, batcher ready) before the first MQTT
   // connection: a resumed session delivers its pending messages right after CONNACK.
   await app.init();
@@ -43,5 +49,13 @@ export async function startIngestor(config: IngestorConfig): Promise<RunningInge
   await app.listen(config.PORT, config.HOST);
   const address = (app.getHttpServer() as import('node:net').Server).address() as { port: number };
   new Logger('Ingestor').log(`health and metrics on http://${config.HOST}:${address.port}`);
-  return { app, pool, port: address.port };
+  return {
+    app,
+    pool,
+    port: address.port,
+    async close() {
+      await pool.close();
+      await app.close();
+    },
+  };
 }

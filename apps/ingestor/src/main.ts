@@ -1,8 +1,15 @@
+import { Logger } from '@nestjs/common';
 import { ConfigError, loadIngestorConfig } from '../../../libs/config/src/index.js';
+import { closeOnSignals } from '../../../libs/runtime/src/index.js';
 import { startIngestor } from './bootstrap.js';
 
 try {
-  await startIngestor(loadIngestorConfig());
+  const config = loadIngestorConfig();
+  const ingestor = await startIngestor(config);
+  const logger = new Logger('Ingestor');
+  closeOnSignals([{ name: 'ingestor', close: () => ingestor.close() }], config.SHUTDOWN_TIMEOUT_MS, (line) =>
+    logger.log(line),
+  );
 } catch (error) {
   console.error(error instanceof ConfigError ? error.message : error);
   process.exit(1);

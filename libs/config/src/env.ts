@@ -93,6 +93,8 @@ export const httpSchema = z.object({
 });
 
 export const logSchema = z.object({
+  /** SIGTERM: how long the process may take to flush, acknowledge and disconnect before exiting 1. */
+  SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(20_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'log', 'debug', 'verbose']).default('log'),
 });
 

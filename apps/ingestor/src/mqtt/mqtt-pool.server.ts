@@ -21,11 +21,16 @@ export interface MqttPoolOptions {
   topicPrefixes: string[];
   /** 5 (default) or 4 for brokers that speak only MQTT 3.1.1. */
   protocolVersion?: 4 | 5;
+  /** Longest a graceful close() waits for delivered messages to be stored and acked. */
+  drainTimeoutMs?: number;
   /** QoS 0 messages are acked at once; at most this many may be in processing at the same time. */
   maxQos0InFlight?: number;
 }
 
 const MAX_RECONNECT_MS = 30_000;
+/** During shutdown, how long no message may arrive before the pool disconnects. */
+const QUIET_MS = 200;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A custom Nest transport that owns a pool of MQTT.js connections, all members of one shared
@@ -78,10 +83,42 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
     }
   }
 
-  /** Stops taking messages, lets every message already taken finish (and be acked), disconnects. */
+  /**
+   * Graceful stop, the decommission step of a rolling deploy: unsubscribe (the broker sends new
+   * messages to the other members), keep handling and acknowledging what was already delivered
+   * until nothing has arrived for a moment, then disconnect. Nothing is left in the session unless
+   * the database is down, in which case the held messages stay unacknowledged for redelivery.
+   */
   async close(): Promise<void> {
+    if (this.closing) return;
     this.closing = true;
-    await Promise.allSettled([...this.inFlight]);
+    const filters = this.filters;
+    await Promise.allSettled(
+      this.clients.map((c, member) =>
+        c.connected
+          ? c.unsubscribeAsync(
+              member === 0 ? [...filters, ...literalQueueFilters(this.options.sharedSubscription)] : filters,
+            )
+          : undefined,
+      ),
+    );
+    const deadline = Date.now() + (this.options.drainTimeoutMs ?? 10_000);
+    let quietSince = Date.now();
+    let lastReceived = this.received;
+    while (Date.now() < deadline) {
+      await Promise.race([Promise.allSettled([...this.inFlight]), sleep(50)]);
+      if (this.received !== lastReceived || this.inFlight.size > 0) {
+        lastReceived = this.received;
+        quietSince = Date.now();
+      } else if (Date.now() - quietSince >= QUIET_MS) {
+        break;
+      }
+    }
+    if (this.inFlight.size > 0) {
+      this.logger.warn(
+        `${this.inFlight.size} messages still unacknowledged at shutdown; the broker keeps them`,
+      );
+    }
     await Promise.all(this.clients.map((c) => c.endAsync().catch(() => undefined)));
     this.clients.length = 0;
   }
@@ -118,8 +155,6 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
     let failures = 0;
 
     client.handleMessage = (packet, done) => {
-      // Taken after close() began: left unacknowledged, so the broker redelivers it to a live member.
-      if (this.closing) return;
       this.received++;
       const work = this.dispatch(member, packet);
       this.track(work);

@@ -1,0 +1,77 @@
+import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
+import { ingestorEnv, type IngestorProcess, spawnIngestor } from '../helpers/ingestor.js';
+import { type BrokerOptions, startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
+import { waitFor } from '../helpers/poll.js';
+import { Fleet } from './fleet.js';
+import { recordChaosRow } from './report.js';
+import { verifyStored, type Verdict } from './verify.js';
+
+export interface ChaosContext {
+  db: TestDatabase;
+  broker: TestBroker;
+  tokens: string[];
+  ingestors: IngestorProcess[];
+  spawn(overrides?: Record<string, string>): Promise<IngestorProcess>;
+  fleet(intervalMs: number, seed?: number): Fleet;
+  /** Waits until every acknowledged reading is stored (or the deadline passes), then checks rows. */
+  settle(fleet: Fleet, timeoutMs?: number): Promise<Verdict>;
+  record(
+    scenario: string,
+    faults: number,
+    fleet: Fleet,
+    verdict: Verdict,
+    extra?: { peakRssMb?: number },
+  ): void;
+  close(): Promise<void>;
+}
+
+export async function chaosContext(options: {
+  devices: number;
+  broker?: BrokerOptions;
+}): Promise<ChaosContext> {
+  const db = await createTestDatabase();
+  const broker = await startMosquitto(options.broker);
+  const tokens = Array.from({ length: options.devices }, (_, i) => `ch${String(i).padStart(4, '0')}`);
+  for (const t of tokens) await newDevice(db, t);
+  const ingestors: IngestorProcess[] = [];
+  return {
+    db,
+    broker,
+    tokens,
+    ingestors,
+    async spawn(overrides = {}) {
+      const child = await spawnIngestor(
+        ingestorEnv(db.url, broker.port, { MQTT_CONNECTIONS: '8', ...overrides }),
+      );
+      ingestors.push(child);
+      return child;
+    },
+    fleet: (intervalMs, seed = 42) => new Fleet(broker.port, tokens, { intervalMs, seed }),
+    async settle(fleet, timeoutMs = 60_000) {
+      const verdict = await waitFor(
+        () => verifyStored(db.sql, fleet.acked),
+        (v) => v.lost === 0,
+        { timeoutMs, intervalMs: 500, what: 'every acknowledged reading to be stored' },
+      ).catch(() => verifyStored(db.sql, fleet.acked));
+      return verdict;
+    },
+    record(scenario, faults, fleet, verdict, extra = {}) {
+      recordChaosRow({
+        scenario,
+        faults,
+        sent: fleet.sent,
+        acknowledged: fleet.acked.length,
+        stored: verdict.stored,
+        lost: verdict.lost,
+        duplicated: verdict.duplicated,
+        wrongLatest: verdict.wrongLatest,
+        ...extra,
+      });
+    },
+    async close() {
+      await Promise.all(ingestors.map((i) => i.kill('SIGKILL')));
+      await broker.stop();
+      await db.drop();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { rawPacket, type SampleValue, sampleValues } from '../../libs/domain/src/index.js';
+
+export interface SentReading {
+  token: string;
+  recordedAt: number;
+  values: SampleValue[];
+}
+
+/** A seeded generator, so a failing run can be replayed with the same traffic. */
+export function seededRandom(seed: number): () => number {
+  let state = seed % 2147483647 || 1;
+  return () => (state = (state * 16807) % 2147483647) / 2147483647;
+}
+
+/**
+ * A steady stream of raw readings from many simulated kits over a few QoS 1 connections. It keeps
+ * every reading whose PUBACK came back from the broker: those are the ones that must be stored.
+ * Connections reconnect on their own, so a broker restart is ridden out like a real kit would.
+ */
+export class Fleet {
+  readonly acked: SentReading[] = [];
+  sent = 0;
+  private clients: MqttClient[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly pending = new Set<Promise<void>>();
+  private tick = 0;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly port: number,
+    readonly tokens: string[],
+    private readonly options: { intervalMs: number; connections?: number; seed?: number; startAt?: number },
+  ) {
+    this.random = seededRandom(options.seed ?? 42);
+  }
+
+  async start(): Promise<void> {
+    const n = this.options.connections ?? 4;
+    this.clients = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        mqtt.connectAsync(`mqtt://127.0.0.1:${this.port}`, {
+          clientId: `fleet-${i}-${Math.random().toString(36).slice(2, 6)}`,
+          reconnectPeriod: 250,
+          connectTimeout: 2000,
+        }),
+      ),
+    );
+    for (const c of this.clients) c.on('error', () => undefined);
+    this.timer = setInterval(() => this.publishRound(), this.options.intervalMs);
+  }
+
+  /** Stops publishing and waits (bounded) for outstanding PUBACKs. */
+  async stop(timeoutMs = 30_000): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.race([Promise.allSettled([...this.pending]), new Promise((r) => setTimeout(r, timeoutMs))]);
+    await Promise.all(this.clients.map((c) => c.endAsync(true).catch(() => undefined)));
+  }
+
+  private publishRound(): void {
+    const start = this.options.startAt ?? Date.UTC(2024, 0, 1);
+    const recordedAt = start + this.tick++ * 1000;
+    this.tokens.forEach((token, i) => {
+      const values = sampleValues(this.random, false);
+      const client = this.clients[i % this.clients.length];
+      this.sent++;
+      const work = client
+        .publishAsync(`device/sck/${token}/readings/raw`, rawPacket(recordedAt, values), { qos: 1 })
+        .then(
+          () => {
+            this.acked.push({ token, recordedAt, values });
+          },
+          () => undefined,
+        );
+      this.pending.add(work);
+      void work.finally(() => this.pending.delete(work));
+    });
+  }
+}
