@@ -12,7 +12,7 @@ export interface ChaosContext {
   tokens: string[];
   ingestors: IngestorProcess[];
   spawn(overrides?: Record<string, string>): Promise<IngestorProcess>;
-  fleet(intervalMs: number, seed?: number): Fleet;
+  fleet(intervalMs: number, options?: { seed?: number; reconnectMs?: number }): Fleet;
   /** Waits until every acknowledged reading is stored (or the deadline passes), then checks rows. */
   settle(fleet: Fleet, timeoutMs?: number): Promise<Verdict>;
   record(
@@ -46,7 +46,7 @@ export async function chaosContext(options: {
       ingestors.push(child);
       return child;
     },
-    fleet: (intervalMs, seed = 42) => new Fleet(broker.port, tokens, { intervalMs, seed }),
+    fleet: (intervalMs, options = {}) => new Fleet(broker.port, tokens, { intervalMs, seed: 42, ...options }),
     async settle(fleet, timeoutMs = 60_000) {
       const verdict = await waitFor(
         () => verifyStored(db.sql, fleet.acked),

@@ -30,7 +30,13 @@ export class Fleet {
   constructor(
     private readonly port: number,
     readonly tokens: string[],
-    private readonly options: { intervalMs: number; connections?: number; seed?: number; startAt?: number },
+    private readonly options: {
+      intervalMs: number;
+      connections?: number;
+      seed?: number;
+      startAt?: number;
+      reconnectMs?: number;
+    },
   ) {
     this.random = seededRandom(options.seed ?? 42);
   }
@@ -41,7 +47,7 @@ export class Fleet {
       Array.from({ length: n }, (_, i) =>
         mqtt.connectAsync(`mqtt://127.0.0.1:${this.port}`, {
           clientId: `fleet-${i}-${Math.random().toString(36).slice(2, 6)}`,
-          reconnectPeriod: 250,
+          reconnectPeriod: this.options.reconnectMs ?? 250,
           connectTimeout: 2000,
         }),
       ),

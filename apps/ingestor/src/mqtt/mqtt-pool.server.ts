@@ -27,6 +27,12 @@ export interface MqttPoolOptions {
   maxQos0InFlight?: number;
 }
 
+/**
+ * First reconnect attempt after a drop, then doubling up to MAX_RECONNECT_MS. Short on purpose:
+ * after a broker restart Mosquitto does not restore shared subscriptions from persistence, so a
+ * message published before a member has re-subscribed reaches no one.
+ */
+const FIRST_RECONNECT_MS = 500;
 const MAX_RECONNECT_MS = 30_000;
 /** During shutdown, how long no message may arrive before the pool disconnects. */
 const QUIET_MS = 200;
@@ -146,7 +152,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
       protocolVersion: options.protocolVersion ?? 5,
       clean: false,
       keepalive: options.keepaliveSeconds,
-      reconnectPeriod: 1000,
+      reconnectPeriod: FIRST_RECONNECT_MS,
       connectTimeout: 10_000,
       resubscribe: false,
       ...(v5 ? { properties: { sessionExpiryInterval: options.sessionExpirySeconds } } : {}),
@@ -179,7 +185,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
 
     client.on('connect', (connack) => {
       failures = 0;
-      client.options.reconnectPeriod = 1000;
+      client.options.reconnectPeriod = FIRST_RECONNECT_MS;
       const filters =
         member === 0 ? [...this.filters, ...literalQueueFilters(options.sharedSubscription)] : this.filters;
       client.subscribe(filters, { qos: 1 }, (error, granted) => {
@@ -204,7 +210,10 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
     client.on('offline', () => {
       failures++;
       // Exponential backoff between reconnect attempts, capped; logged so an outage is visible.
-      client.options.reconnectPeriod = Math.min(1000 * 2 ** Math.min(failures - 1, 5), MAX_RECONNECT_MS);
+      client.options.reconnectPeriod = Math.min(
+        FIRST_RECONNECT_MS * 2 ** Math.min(failures - 1, 6),
+        MAX_RECONNECT_MS,
+      );
       if (!this.closing) {
         this.logger.warn(
           `member ${member} (${clientId}) offline; retrying in ${client.options.reconnectPeriod} ms`,
