@@ -33,7 +33,6 @@ export class DeviceLifecycleProducer {
     this.queue = new Queue(QUEUES.deviceLifecycle, {
       connection: this.connection,
       prefix: options.prefix,
-      skipWaitingForReady: true,
       defaultJobOptions: {
         attempts: 5,
         backoff: { type: 'exponential', delay: 1000 },

@@ -39,6 +39,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
       const status = exception.getStatus();
       if (status === 404) return ApiError.notFound(`No route for ${request.method} ${request.path}`);
       const id = BY_STATUS[status];
+      // A body the parser could not read (malformed JSON) arrives here as a plain 400.
+      if (status === 400) return ApiError.badRequest(`Malformed request: ${describe(exception)}`);
       if (id) return new ApiError(id, describe(exception));
       if (status < 500) return ApiError.badRequest(describe(exception));
     }
