@@ -43,27 +43,22 @@ interface Problem {
   missing: boolean;
 }
 
+/**
+ * Problems are reported per top-level parameter or field, with the value as it was sent: paths
+ * below that point into transformed values (a comma list split into ids), not into the input.
+ */
 function describeIssue(issue: z.core.$ZodIssue, input: unknown, schema: z.ZodType): Problem {
-  const field = issue.path.length > 0 ? issue.path.map(String).join('.') : '(request)';
+  const field = issue.path.length > 0 ? String(issue.path[0]) : '(request)';
   if (issue.code === 'custom' && issue.params?.missing === true) {
     return { field, message: issue.message, missing: true };
   }
-  const given = valueAt(input, issue.path);
-  const accepted = fieldDescription(schema, String(issue.path[0]));
-  if (issue.code === 'invalid_type' && given === undefined) {
+  const given = issue.path.length > 0 ? (input as Record<string, unknown>)[field] : input;
+  const accepted = fieldDescription(schema, field);
+  if (given === undefined) {
     return { field, message: `${field} is required${accepted ? `: ${accepted}` : ''}`, missing: true };
   }
   const why = issue.code === 'custom' || !accepted ? issue.message : `accepted: ${accepted}`;
   return { field, message: `${field} is invalid (got ${JSON.stringify(given)}): ${why}`, missing: false };
-}
-
-function valueAt(input: unknown, path: PropertyKey[]): unknown {
-  let current = input;
-  for (const key of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
 }
 
 /** The `.describe()` text of a top-level field, looking through optional/nullable/default. */
