@@ -26,8 +26,12 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         DbModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
-        // Per client IP, in memory: each API replica counts its own clients.
-        ThrottlerModule.forRoot({ throttlers: [{ ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }] }),
+        // Per client IP across all routes (the throttler's default counts per route), in memory:
+        // each API replica counts its own clients.
+        ThrottlerModule.forRoot({
+          throttlers: [{ ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }],
+          generateKey: (_context, tracker, throttler) => `${throttler}:${tracker}`,
+        }),
       ],
       controllers: [HealthController, DevicesController, SensorsController, ReadingsController],
       providers: [
