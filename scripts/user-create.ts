@@ -22,7 +22,9 @@ this once: only its SHA-256 is stored.`);
 }
 const args = z
   .object({
-    username: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, '--username: 1 to 64 letters, digits, ".", "-" or "_"'),
+    username: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, '--username: 1 to 64 letters, digits, ".", "-" or "_"'),
     role: z.enum(USER_ROLES, { error: `--role must be one of ${USER_ROLES.join(', ')}` }).default('citizen'),
   })
   .safeParse(values);

@@ -13,6 +13,14 @@ import { type RunningApi, startApi } from '../../apps/api/src/bootstrap.js';
 import type { TestDatabase } from './database.js';
 import { REDIS_URL } from './env.js';
 
+/** Response bodies in tests are asserted on, not trusted: typed loosely on purpose. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+export interface TestResponse extends Response {
+  json(): Promise<Json>;
+}
+
 export interface TestApi extends RunningApi {
   url: string;
   /** BullMQ prefix of this API, unique per test file. */
@@ -21,12 +29,15 @@ export interface TestApi extends RunningApi {
   request(
     path: string,
     options?: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> },
-  ): Promise<Response>;
+  ): Promise<TestResponse>;
   stop(): Promise<void>;
 }
 
 /** The REST API in the test process on a free port, against the test's database. */
-export async function startTestApi(db: TestDatabase, overrides: Record<string, string> = {}): Promise<TestApi> {
+export async function startTestApi(
+  db: TestDatabase,
+  overrides: Record<string, string> = {},
+): Promise<TestApi> {
   const queuePrefix = `t${randomBytes(4).toString('hex')}`;
   const running = await startApi(
     loadApiConfig({
@@ -69,7 +80,11 @@ export function testDataLayer(db: TestDatabase) {
     /** A user with a fresh API token, created as `npm run user:create` does. */
     async newUser(username: string, role: UserRole = 'citizen') {
       const token = generateApiToken();
-      const user = await createUserWithToken(prisma.client, { username, role, tokenHash: hashApiToken(token) });
+      const user = await createUserWithToken(prisma.client, {
+        username,
+        role,
+        tokenHash: hashApiToken(token),
+      });
       return { ...user, token };
     },
     /** Readings stored the way the ingestor stores them (latest values and times included). */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, testDataLayer, type TestApi } from '../helpers/api.js';
+import { startTestApi, testDataLayer, type TestApi, type TestResponse } from '../helpers/api.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 let db: TestDatabase;
@@ -9,7 +9,14 @@ const ids: Record<string, number> = {};
 
 /** Five public devices with distinct names, owners, tags, places and reading histories. */
 const DEVICES = [
-  { key: 'bcn', owner: 'ana', name: 'Barcelona Kitchen', lat: 41.3968, lng: 2.1942, tags: 'Barcelona,Inside' },
+  {
+    key: 'bcn',
+    owner: 'ana',
+    name: 'Barcelona Kitchen',
+    lat: 41.3968,
+    lng: 2.1942,
+    tags: 'Barcelona,Inside',
+  },
   { key: 'mad', owner: 'bob', name: 'Madrid roof', lat: 40.4168, lng: -3.7038, tags: 'Roof' },
   { key: 'par', owner: 'ana', name: 'Paris balcony', lat: 48.8566, lng: 2.3522, tags: 'Inside' },
   { key: 'nyc', owner: 'bob', name: 'New York kitchen', lat: 40.7128, lng: -74.006, tags: '' },
@@ -43,7 +50,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function list(query: string): Promise<{ response: Response; keys: string[] }> {
+async function list(query: string): Promise<{ response: TestResponse; keys: string[] }> {
   const response = await api.request(`/v0/devices?${query}`);
   expect(response.status).toBe(200);
   const body = (await response.json()) as { id: number }[];
@@ -75,7 +82,10 @@ describe('GET /v0/devices filters', () => {
   it('q[last_reading_at_gt] and _lt compare with the last reading, in any accepted time form', async () => {
     expect((await list('q[last_reading_at_gt]=2024-02-01')).keys).toEqual(['mad']);
     expect((await list('q[last_reading_at_lt]=2024-02-01T00:00:00Z')).keys).toEqual(['bcn']);
-    expect((await list(`q[last_reading_at_gt]=${Date.parse('2024-01-01') / 1000}`)).keys).toEqual(['bcn', 'mad']);
+    expect((await list(`q[last_reading_at_gt]=${Date.parse('2024-01-01') / 1000}`)).keys).toEqual([
+      'bcn',
+      'mad',
+    ]);
   });
 
   it("q[owner_username_eq] keeps one owner's devices", async () => {
@@ -116,7 +126,7 @@ describe('GET /v0/devices filters', () => {
     for (const [query, message] of cases) {
       const response = await api.request(`/v0/devices?${query}`);
       expect(response.status, query).toBe(400);
-      const body = await response.json();
+      const body = (await response.json()) as { id: string; message: string; url: null };
       expect(body, query).toMatchObject({ id: 'bad_request', url: null });
       expect(body.message, query).toMatch(message);
     }
@@ -124,7 +134,7 @@ describe('GET /v0/devices filters', () => {
 });
 
 describe('GET /v0/devices pagination', () => {
-  const links = (response: Response) =>
+  const links = (response: TestResponse) =>
     Object.fromEntries(
       (response.headers.get('link') ?? '')
         .split(', ')

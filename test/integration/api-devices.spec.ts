@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOBS, QUEUES, replayJobId } from '../../libs/queues/src/index.js';
-import { startTestApi, testDataLayer, type TestApi } from '../helpers/api.js';
+import { startTestApi, testDataLayer, type Json, type TestApi, type TestResponse } from '../helpers/api.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { REDIS_URL } from '../helpers/env.js';
 import { waitFor } from '../helpers/poll.js';
@@ -52,13 +52,13 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function createDevice(token: string, body: Record<string, unknown>) {
+async function createDevice(token: string, body: Record<string, unknown>): Promise<Json> {
   const response = await api.request('/v0/devices', { method: 'POST', token, body });
   expect(response.status).toBe(201);
-  return (await response.json()) as Record<string, any>;
+  return response.json();
 }
 
-async function expectError(response: Response, status: number, id: string, message?: RegExp) {
+async function expectError(response: TestResponse, status: number, id: string, message?: RegExp) {
   expect(response.status).toBe(status);
   const body = await response.json();
   expect(Object.keys(body)).toEqual(['id', 'message', 'url', 'errors']);
@@ -89,20 +89,44 @@ describe('POST /v0/devices', () => {
       system_tags: ['new', 'offline', 'outdoor'],
       user_tags: ['Barcelona', 'Balcony'],
       last_reading_at: null,
-      location: { exposure: 'outdoor', elevation: 12, latitude: 41.3968, longitude: 2.1942, geohash: 'sp3e9bj' },
+      location: {
+        exposure: 'outdoor',
+        elevation: 12,
+        latitude: 41.3968,
+        longitude: 2.1942,
+        geohash: 'sp3e9bj',
+      },
       data_policy: { is_private: false, enable_forwarding: false, precise_location: false },
-      hardware: { name: 'Unknown', type: 'Unknown', version: null, slug: 'unknown', last_status_message: null },
+      hardware: {
+        name: 'Unknown',
+        type: 'Unknown',
+        version: null,
+        slug: 'unknown',
+        last_status_message: null,
+      },
       owner: { id: ana.id, uuid: ana.uuid, username: 'ana' },
       data: { sensors: [] },
     });
-    expect(Object.keys(device.location)).toEqual(['exposure', 'elevation', 'latitude', 'longitude', 'geohash']);
+    expect(Object.keys(device.location)).toEqual([
+      'exposure',
+      'elevation',
+      'latitude',
+      'longitude',
+      'geohash',
+    ]);
     expect(device.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
 
-    const { rows } = await db.sql.query('SELECT token, owner_id, meta, user_tags FROM devices WHERE id = $1', [
-      device.id,
-    ]);
+    const { rows } = await db.sql.query(
+      'SELECT token, owner_id, meta, user_tags FROM devices WHERE id = $1',
+      [device.id],
+    );
     expect(rows).toEqual([
-      { token: device.device_token, owner_id: ana.id, meta: { floor: 3 }, user_tags: ['Barcelona', 'Balcony'] },
+      {
+        token: device.device_token,
+        owner_id: ana.id,
+        meta: { floor: 3 },
+        user_tags: ['Barcelona', 'Balcony'],
+      },
     ]);
     const job = await waitFor(() => queue.getJob(replayJobId(device.device_token)), Boolean, {
       what: 'the replay job',
@@ -119,7 +143,12 @@ describe('POST /v0/devices', () => {
       token: ana.token,
       body: { name: 'Thief', device_token: 'given1' },
     });
-    const body = await expectError(again, 422, 'unprocessable_entity', /device_token "given1" is already taken/);
+    const body = await expectError(
+      again,
+      422,
+      'unprocessable_entity',
+      /device_token "given1" is already taken/,
+    );
     expect(body.errors).toEqual({ device_token: ['has already been taken'] });
   });
 
@@ -163,7 +192,13 @@ describe('POST /v0/devices', () => {
       422,
       'unprocessable_entity',
     );
-    expect(Object.keys(bad.errors).sort()).toEqual(['device_token', 'exposure', 'is_private', 'latitude', 'name']);
+    expect(Object.keys(bad.errors).sort()).toEqual([
+      'device_token',
+      'exposure',
+      'is_private',
+      'latitude',
+      'name',
+    ]);
     expect(bad.errors.name[0]).toMatch(/name is required/);
     expect(bad.errors.latitude[0]).toMatch(/-90 to 90/);
     expect(bad.errors.exposure[0]).toMatch(/"indoor" or "outdoor"/);
@@ -173,11 +208,11 @@ describe('POST /v0/devices', () => {
       'bad_request',
       /JSON object/,
     );
-    const malformed = await fetch(`${api.url}/v0/devices`, {
+    const malformed = (await fetch(`${api.url}/v0/devices`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ana.token}`, 'content-type': 'application/json' },
       body: '{"name":',
-    });
+    })) as TestResponse;
     await expectError(malformed, 400, 'bad_request', /Malformed request/);
   });
 
@@ -206,7 +241,10 @@ describe('GET /v0/devices/:id', () => {
     const device = await createDevice(ana.token, { name: 'Kitchen', exposure: 'indoor' });
     id = device.id;
     token = device.device_token;
-    await db.sql.query(`UPDATE devices SET hardware_info = '{"hw_ver":"2.1","sam_ver":"0.9.8"}' WHERE id = $1`, [id]);
+    await db.sql.query(
+      `UPDATE devices SET hardware_info = '{"hw_ver":"2.1","sam_ver":"0.9.8"}' WHERE id = $1`,
+      [id],
+    );
     await layer.storeReadings([
       { deviceId: id, sensorId: 55, recordedAt: Date.now() - 5 * 60_000, value: 21.5 },
       { deviceId: id, sensorId: 14, recordedAt: Date.now() - 5 * 60_000, value: 300 },
@@ -236,7 +274,9 @@ describe('GET /v0/devices/:id', () => {
     const body = await (await api.request(`/v0/devices/${id}`)).json();
     expect(body.state).toBe('has_published');
     expect(body.system_tags).toEqual(['indoor', 'new', 'online']);
-    expect(body.data.sensors.map((s: any) => [s.id, s.name, s.value])).toEqual([
+    expect(
+      body.data.sensors.map((s: { id: number; name: string; value: number }) => [s.id, s.name, s.value]),
+    ).toEqual([
       [14, 'Light', 300],
       [55, 'Temperature', 21.5],
     ]);
@@ -251,7 +291,12 @@ describe('GET /v0/devices/:id', () => {
   });
 
   it('answers 404 for unknown and malformed ids', async () => {
-    await expectError(await api.request('/v0/devices/999999'), 404, 'record_not_found', /Device 999999 not found/);
+    await expectError(
+      await api.request('/v0/devices/999999'),
+      404,
+      'record_not_found',
+      /Device 999999 not found/,
+    );
     await expectError(await api.request('/v0/devices/abc'), 404, 'record_not_found');
   });
 });
@@ -336,7 +381,9 @@ describe('PATCH, PUT and DELETE /v0/devices/:id', () => {
   it('archives with DELETE, hides the archived device, and brings it back with archived:false', async () => {
     const device = await createDevice(ana.token, { name: 'Seasonal' });
     const token = device.device_token as string;
-    const firstJob = await waitFor(() => queue.getJob(replayJobId(token)), Boolean, { what: 'the first job' });
+    const firstJob = await waitFor(() => queue.getJob(replayJobId(token)), Boolean, {
+      what: 'the first job',
+    });
     await firstJob!.remove();
 
     const deleted = await api.request(`/v0/devices/${device.id}`, { method: 'DELETE', token: ana.token });
@@ -344,11 +391,19 @@ describe('PATCH, PUT and DELETE /v0/devices/:id', () => {
     expect(await deleted.json()).toEqual({ message: 'OK' });
     const { rows } = await db.sql.query('SELECT archived_at FROM devices WHERE id = $1', [device.id]);
     expect(rows[0].archived_at).toBeInstanceOf(Date);
-    await expectError(await api.request(`/v0/devices/${device.id}`, { token: ana.token }), 404, 'record_not_found');
+    await expectError(
+      await api.request(`/v0/devices/${device.id}`, { token: ana.token }),
+      404,
+      'record_not_found',
+    );
     const listed = await (await api.request('/v0/devices?per_page=100', { token: ana.token })).json();
     expect(listed.map((d: { id: number }) => d.id)).not.toContain(device.id);
     await expectError(
-      await api.request(`/v0/devices/${device.id}`, { method: 'PATCH', token: ana.token, body: { name: 'x' } }),
+      await api.request(`/v0/devices/${device.id}`, {
+        method: 'PATCH',
+        token: ana.token,
+        body: { name: 'x' },
+      }),
       404,
       'record_not_found',
     );

@@ -25,7 +25,7 @@ describe('OpenAPI', () => {
   });
 
   it('lists every v0 path with its zod-generated parameters and bodies at /docs-json', async () => {
-    const doc = await (await fetch(`${api.url}/docs-json`)).json();
+    const doc = await (await api.request('/docs-json')).json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/v0/devices',
@@ -38,17 +38,23 @@ describe('OpenAPI', () => {
     expect(Object.keys(doc.paths['/v0/devices/{id}']).sort()).toEqual(['delete', 'get', 'patch', 'put']);
     const readings = doc.paths['/v0/devices/{id}/readings'].get.parameters;
     const names = readings.map((p: { name: string }) => p.name);
-    expect(names).toEqual(expect.arrayContaining(['id', 'sensor_id', 'sensor_key', 'rollup', 'function', 'from', 'to']));
+    expect(names).toEqual(
+      expect.arrayContaining(['id', 'sensor_id', 'sensor_key', 'rollup', 'function', 'from', 'to']),
+    );
     const rollup = readings.find((p: { name: string }) => p.name === 'rollup');
     expect(rollup.required).toBe(true);
     const fn = readings.find((p: { name: string }) => p.name === 'function');
     expect(fn.schema.enum).toEqual(['avg', 'min', 'max', 'sum', 'count', 'first', 'last']);
     const listNames = doc.paths['/v0/devices'].get.parameters.map((p: { name: string }) => p.name);
-    expect(listNames).toEqual(expect.arrayContaining(['q[name_cont]', 'q[id_in][]', 'near', 'within', 'per_page']));
+    expect(listNames).toEqual(
+      expect.arrayContaining(['q[name_cont]', 'q[id_in][]', 'near', 'within', 'per_page']),
+    );
     const body = doc.paths['/v0/devices'].post.requestBody.content['application/json'].schema;
     const schema = body.$ref ? doc.components.schemas[body.$ref.split('/').pop()] : body;
     expect(schema.required).toEqual(['name']);
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['device_token', 'latitude', 'exposure']));
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['device_token', 'latitude', 'exposure']),
+    );
   });
 });
 

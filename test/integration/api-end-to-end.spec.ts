@@ -35,7 +35,11 @@ afterAll(async () => {
 
 it('serves rollups of readings published over MQTT in the raw and the JSON form', async () => {
   const owner = await layer.newUser('maker');
-  const created = await api.request('/v0/devices', { method: 'POST', token: owner.token, body: { name: 'Kit' } });
+  const created = await api.request('/v0/devices', {
+    method: 'POST',
+    token: owner.token,
+    body: { name: 'Kit' },
+  });
   const { id, device_token: token } = (await created.json()) as { id: number; device_token: string };
 
   // Two days of temperature (55) and humidity (56): raw messages every 20 minutes on day one,
@@ -80,7 +84,9 @@ it('serves rollups of readings published over MQTT in the raw and the JSON form'
 
   const window = 'from=2024-05-01&to=2024-05-03';
   await waitFor(
-    async () => (await (await api.request(`/v0/devices/${id}/readings?sensor_id=56&rollup=1d&${window}`)).json()).sample_size,
+    async () =>
+      (await (await api.request(`/v0/devices/${id}/readings?sensor_id=56&rollup=1d&${window}`)).json())
+        .sample_size,
     (n) => n === 144,
     { what: 'all 144 humidity readings to be readable' },
   );
@@ -100,7 +106,9 @@ it('serves rollups of readings published over MQTT in the raw and the JSON form'
     const expected = rollup(c.samples, c.count, c.unit, c.fn);
     expect(body.sample_size).toBe(144);
     expect(body.readings.map(([at]: [string]) => at)).toEqual(expected.map(([at]) => at));
-    body.readings.forEach(([, value]: [string, number], i: number) => expect(value).toBeCloseTo(expected[i][1], 9));
+    body.readings.forEach(([, value]: [string, number], i: number) =>
+      expect(value).toBeCloseTo(expected[i][1], 9),
+    );
   }
 
   const device = await (await api.request(`/v0/devices/${id}`)).json();

@@ -29,16 +29,21 @@ beforeAll(async () => {
   other = await layer.newUser('other');
   admin = await layer.newUser('admin', 'admin');
   const create = async (body: object) =>
-    ((await (await api.request('/v0/devices', { method: 'POST', token: owner.token, body })).json()) as { id: number })
-      .id;
+    (
+      (await (await api.request('/v0/devices', { method: 'POST', token: owner.token, body })).json()) as {
+        id: number;
+      }
+    ).id;
   deviceId = await create({ name: 'Rooftop' });
   privateId = await create({ name: 'Bedroom', is_private: true });
-  const toStored = (id: number, sensorId: number) => (s: Sample): StoredReading => ({
-    deviceId: id,
-    sensorId,
-    recordedAt: s.at,
-    value: s.value,
-  });
+  const toStored =
+    (id: number, sensorId: number) =>
+    (s: Sample): StoredReading => ({
+      deviceId: id,
+      sensorId,
+      recordedAt: s.at,
+      value: s.value,
+    });
   await layer.storeReadings(samples.map(toStored(deviceId, 55)));
   await layer.storeReadings(samples.slice(0, 100).map(toStored(privateId, 55)));
   // Recent readings of sensor 56, to check the default window (to = now, from = to − 6 weeks).
@@ -85,9 +90,10 @@ describe('GET /v0/devices/:id/readings', () => {
       'sample_size',
       'readings',
     ]);
-    const { rows } = await db.sql.query('SELECT id FROM device_sensors WHERE device_id = $1 AND sensor_id = 55', [
-      deviceId,
-    ]);
+    const { rows } = await db.sql.query(
+      'SELECT id FROM device_sensors WHERE device_id = $1 AND sensor_id = 55',
+      [deviceId],
+    );
     const from = Date.parse('2024-01-01T00:00:00Z');
     const to = Date.parse('2024-01-04T00:00:00Z');
     const inRange = samples.filter((s) => s.at >= from && s.at < to);
@@ -138,15 +144,26 @@ describe('GET /v0/devices/:id/readings', () => {
     }
   });
 
-  it.each(['avg', 'min', 'max', 'sum', 'count', 'first', 'last'] as Fn[])('computes %s per bucket', async (fn) => {
-    const from = Date.parse('2023-12-30T00:00:00Z');
-    const to = Date.parse('2024-01-02T06:00:00Z');
-    const body = await (
-      await readings(`sensor_id=55&rollup=12h&function=${fn}&from=2023-12-30&to=2024-01-02T06:00:00Z`)
-    ).json();
-    expect(body.function).toBe(fn);
-    expectBuckets(body.readings, rollup(samples.filter((s) => s.at >= from && s.at < to), 12, 'h', fn));
-  });
+  it.each(['avg', 'min', 'max', 'sum', 'count', 'first', 'last'] as Fn[])(
+    'computes %s per bucket',
+    async (fn) => {
+      const from = Date.parse('2023-12-30T00:00:00Z');
+      const to = Date.parse('2024-01-02T06:00:00Z');
+      const body = await (
+        await readings(`sensor_id=55&rollup=12h&function=${fn}&from=2023-12-30&to=2024-01-02T06:00:00Z`)
+      ).json();
+      expect(body.function).toBe(fn);
+      expectBuckets(
+        body.readings,
+        rollup(
+          samples.filter((s) => s.at >= from && s.at < to),
+          12,
+          'h',
+          fn,
+        ),
+      );
+    },
+  );
 
   it('reads from/to as dates, date-times with offsets, or epoch seconds — the same instants give the same answer', async () => {
     const forms = [
@@ -180,7 +197,9 @@ describe('GET /v0/devices/:id/readings', () => {
   });
 
   it('finds the sensor by sensor_key (a slug of its name)', async () => {
-    const body = await (await readings('sensor_key=temperature&rollup=1y&function=count&from=2023-01-01')).json();
+    const body = await (
+      await readings('sensor_key=temperature&rollup=1y&function=count&from=2023-01-01')
+    ).json();
     expect(body.sensor_id).toBe(55);
     expect(body.readings.reduce((n: number, [, v]: [string, number]) => n + v, 0)).toBe(samples.length);
   });
@@ -287,7 +306,9 @@ describe('GET /v0/devices/:id/ingest_errors', () => {
   });
 
   it('lists the newest rejections first with their reason codes, paginated, to the owner and admins', async () => {
-    const response = await api.request(`/v0/devices/${deviceId}/ingest_errors?per_page=2`, { token: owner.token });
+    const response = await api.request(`/v0/devices/${deviceId}/ingest_errors?per_page=2`, {
+      token: owner.token,
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('total')).toBe('3');
     expect(response.headers.get('per-page')).toBe('2');

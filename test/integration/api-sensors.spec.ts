@@ -107,7 +107,12 @@ describe('POST and PATCH /v0/sensors (admin)', () => {
       token: admin.token,
       body: { unit: 'kBq/m3', parent_id: null },
     });
-    expect(await edited.json()).toMatchObject({ id: sensor.id, name: 'Radon', unit: 'kBq/m3', parent_id: null });
+    expect(await edited.json()).toMatchObject({
+      id: sensor.id,
+      name: 'Radon',
+      unit: 'kBq/m3',
+      parent_id: null,
+    });
     const { rows } = await db.sql.query('SELECT unit, parent_id FROM sensors WHERE id = $1', [sensor.id]);
     expect(rows).toEqual([{ unit: 'kBq/m3', parent_id: null }]);
   });
@@ -115,10 +120,18 @@ describe('POST and PATCH /v0/sensors (admin)', () => {
   it('refuses guests (401) and non-admins (403), validates bodies (422) and unknown ids (404)', async () => {
     const guest = await api.request('/v0/sensors', { method: 'POST', body: { name: 'x' } });
     expect(guest.status).toBe(401);
-    const notAdmin = await api.request('/v0/sensors', { method: 'POST', token: citizen.token, body: { name: 'x' } });
+    const notAdmin = await api.request('/v0/sensors', {
+      method: 'POST',
+      token: citizen.token,
+      body: { name: 'x' },
+    });
     expect(notAdmin.status).toBe(403);
     expect((await notAdmin.json()).id).toBe('forbidden');
-    const invalid = await api.request('/v0/sensors', { method: 'POST', token: admin.token, body: { unit: 5 } });
+    const invalid = await api.request('/v0/sensors', {
+      method: 'POST',
+      token: admin.token,
+      body: { unit: 5 },
+    });
     expect(invalid.status).toBe(422);
     expect(Object.keys((await invalid.json()).errors).sort()).toEqual(['name', 'unit']);
     const badParent = await api.request('/v0/sensors', {

@@ -12,7 +12,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'answer Link, Total and Per-Page headers.',
     )
     .setVersion('0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A personal API token (npm run user:create)' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      description: 'A personal API token (npm run user:create)',
+    })
     .build();
   return cleanupOpenApiDoc(SwaggerModule.createDocument(app, config));
 }

@@ -21,7 +21,11 @@ export {
   type DeviceState,
   type Viewer,
 } from './device-catalog.repository.js';
-export { SensorCatalogRepository, type SensorFields, type SensorListQuery } from './sensor-catalog.repository.js';
+export {
+  SensorCatalogRepository,
+  type SensorFields,
+  type SensorListQuery,
+} from './sensor-catalog.repository.js';
 export {
   ReadingsQueryRepository,
   ROLLUP_FUNCTIONS,

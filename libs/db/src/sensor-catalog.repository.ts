@@ -30,7 +30,12 @@ export class SensorCatalogRepository {
     };
     const [total, sensors] = await this.db.client.$transaction([
       this.db.client.sensor.count({ where }),
-      this.db.client.sensor.findMany({ where, orderBy: { id: 'asc' }, skip: query.offset, take: query.limit }),
+      this.db.client.sensor.findMany({
+        where,
+        orderBy: { id: 'asc' },
+        skip: query.offset,
+        take: query.limit,
+      }),
     ]);
     return { total, sensors };
   }

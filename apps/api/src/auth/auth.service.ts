@@ -9,7 +9,10 @@ export class AuthService {
   /** The token's user; a token that matches nobody is a 401, not a guest. */
   async authenticate(token: string): Promise<ApiUser> {
     const user = await this.users.findUserByTokenHash(hashApiToken(token));
-    if (!user) throw ApiError.unauthorized('Invalid API token: it matches no user (tokens are shown once, at creation).');
+    if (!user)
+      throw ApiError.unauthorized(
+        'Invalid API token: it matches no user (tokens are shown once, at creation).',
+      );
     return user;
   }
 }

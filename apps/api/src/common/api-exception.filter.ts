@@ -49,7 +49,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return ApiError.badRequest(`Could not read the request body: ${(exception as Error).message}`);
     }
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    this.logger.error(
+      exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+    );
     return new ApiError('internal_server_error', 'Something went wrong on our side; it has been logged.');
   }
 }

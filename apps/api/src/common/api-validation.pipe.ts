@@ -31,7 +31,12 @@ export class ApiValidationPipe implements PipeTransform {
       throw ApiError.unprocessable(`Invalid request body: ${message}`, errors);
     }
     if (problems.some((p) => p.missing)) {
-      throw ApiError.parameterMissing(problems.filter((p) => p.missing).map((p) => p.message).join('; '));
+      throw ApiError.parameterMissing(
+        problems
+          .filter((p) => p.missing)
+          .map((p) => p.message)
+          .join('; '),
+      );
     }
     throw ApiError.badRequest(message);
   }

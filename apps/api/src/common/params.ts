@@ -32,7 +32,16 @@ export function idListParam(description: string) {
   return z
     .union([z.string(), z.array(z.string())])
     .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()))
-    .pipe(z.array(z.string().regex(/^\d{1,9}$/).transform(Number)).min(1))
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(/^\d{1,9}$/)
+            .transform(Number),
+        )
+        .min(1),
+    )
     .describe(description);
 }
 
@@ -47,7 +56,8 @@ export const paginationShape = {
 };
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}(?::?\d{2})?| \d{2}(?::?\d{2})?)?$/i;
+const DATE_TIME =
+  /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}(?::?\d{2})?| \d{2}(?::?\d{2})?)?$/i;
 
 export const INSTANT_FORMS =
   'an ISO 8601 date (2020-01-28), date-time (2020-01-28T13:00:00Z, offsets allowed, UTC when none) or integer epoch seconds (1580169600)';
@@ -99,6 +109,14 @@ export const booleanField = z
 export function numberField(description: string, { min = -Infinity, max = Infinity, int = false } = {}) {
   const number = int ? z.number().int().min(min).max(max) : z.number().min(min).max(max);
   return z
-    .union([number, z.string().trim().regex(/^[-+]?\d*\.?\d+$/).transform(Number).pipe(number)])
+    .union([
+      number,
+      z
+        .string()
+        .trim()
+        .regex(/^[-+]?\d*\.?\d+$/)
+        .transform(Number)
+        .pipe(number),
+    ])
     .describe(description);
 }

@@ -25,7 +25,9 @@ function systemTags(device: DeviceRecord, now: number): string[] {
 }
 
 function withoutNulls<T extends Record<string, unknown>>(object: T): Partial<T> {
-  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== null && v !== undefined)) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(object).filter(([, v]) => v !== null && v !== undefined),
+  ) as Partial<T>;
 }
 
 function hardware(device: DeviceRecord, manage: boolean) {
@@ -36,7 +38,13 @@ function hardware(device: DeviceRecord, manage: boolean) {
       : null;
   const statusMessage = manage ? (info ?? null) : FILTERED;
   if (version === null) {
-    return { name: 'Unknown', type: 'Unknown', version: null, slug: 'unknown', last_status_message: statusMessage };
+    return {
+      name: 'Unknown',
+      type: 'Unknown',
+      version: null,
+      slug: 'unknown',
+      last_status_message: statusMessage,
+    };
   }
   return {
     name: `SmartCitizen Kit ${version}`,

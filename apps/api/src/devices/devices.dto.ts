@@ -30,8 +30,13 @@ const near = z
 export const listDevicesQuery = z.object({
   ...paginationShape,
   'q[name_cont]': z.string().describe('Devices whose name contains this text (case-insensitive).').optional(),
-  'q[id_in][]': idListParam('Device ids: repeat the key or give a comma list of positive integers.').optional(),
-  'q[state_eq]': z.enum(DEVICE_STATES).describe(`One of ${DEVICE_STATES.join(', ')}.`).optional(),
+  'q[id_in][]': idListParam(
+    'Device ids: repeat the key or give a comma list of positive integers.',
+  ).optional(),
+  'q[state_eq]': z
+    .enum(DEVICE_STATES)
+    .describe(`One of ${DEVICE_STATES.join(', ')}.`)
+    .optional(),
   'q[last_reading_at_gt]': instantParam('Devices whose last reading is after this instant.').optional(),
   'q[last_reading_at_lt]': instantParam('Devices whose last reading is before this instant.').optional(),
   'q[owner_username_eq]': z.string().min(1).describe("The owner's username.").optional(),
@@ -62,7 +67,9 @@ const deviceFields = {
     .optional(),
   latitude: numberField('Decimal degrees, -90 to 90.', { min: -90, max: 90 }).nullable().optional(),
   longitude: numberField('Decimal degrees, -180 to 180.', { min: -180, max: 180 }).nullable().optional(),
-  elevation: numberField('Metres, an integer.', { int: true, min: -12_000, max: 12_000 }).nullable().optional(),
+  elevation: numberField('Metres, an integer.', { int: true, min: -12_000, max: 12_000 })
+    .nullable()
+    .optional(),
   exposure: z.enum(['indoor', 'outdoor']).nullable().describe('"indoor" or "outdoor".').optional(),
   user_tags: userTags.optional(),
   is_private: booleanField.optional(),
@@ -79,8 +86,6 @@ export class CreateDeviceBody extends createZodDto(createDeviceBody) {}
 export const updateDeviceBody = z.object({
   name: z.string().trim().min(1).max(255).describe('The device name, 1 to 255 characters.').optional(),
   ...deviceFields,
-  archived: booleanField
-    .describe('false brings an archived device back (DELETE archives it).')
-    .optional(),
+  archived: booleanField.describe('false brings an archived device back (DELETE archives it).').optional(),
 });
 export class UpdateDeviceBody extends createZodDto(updateDeviceBody) {}

@@ -151,6 +151,6 @@ function toFields(body: Omit<UpdateDeviceBody, 'archived'>): DeviceFields {
     userTags: body.user_tags,
     isPrivate: body.is_private,
     preciseLocation: body.precise_location,
-    meta: body.meta as Record<string, unknown> | null | undefined,
+    meta: body.meta,
   };
 }

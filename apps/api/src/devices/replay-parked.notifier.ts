@@ -23,7 +23,9 @@ export class ReplayParkedNotifier implements OnModuleDestroy {
       (error) => {
         if (Date.now() - this.lastConnectionWarning < QUIET_MS) return;
         this.lastConnectionWarning = Date.now();
-        this.logger.warn(`Redis unavailable (${error.message}); replays of parked messages cannot be enqueued`);
+        this.logger.warn(
+          `Redis unavailable (${error.message}); replays of parked messages cannot be enqueued`,
+        );
       },
     );
   }

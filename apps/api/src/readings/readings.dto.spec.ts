@@ -8,7 +8,8 @@ describe('rollup', () => {
     expect(rollupParam.parse('10m')).toEqual({ count: 10, unit: 'm', text: '10m' });
     expect(rollupParam.parse('3M')).toEqual({ count: 3, unit: 'M', text: '3M' });
     expect(rollupParam.parse('04w')).toEqual({ count: 4, unit: 'w', text: '4w' });
-    for (const unit of ['y', 'M', 'w', 'd', 'h', 'm', 's']) expect(rollupParam.parse(`2${unit}`).unit).toBe(unit);
+    for (const unit of ['y', 'M', 'w', 'd', 'h', 'm', 's'])
+      expect(rollupParam.parse(`2${unit}`).unit).toBe(unit);
   });
 
   it('refuses a zero count, unknown units, missing parts and counts past a valid date', () => {

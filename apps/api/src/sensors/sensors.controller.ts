@@ -43,7 +43,11 @@ export class SensorsController {
   @Patch(':id')
   @Authenticated()
   @ApiOperation({ summary: 'Edits a sensor (admin)' })
-  update(@Param('id', RecordIdPipe) id: number, @Body() body: UpdateSensorBody, @CurrentUser() viewer: ApiUser) {
+  update(
+    @Param('id', RecordIdPipe) id: number,
+    @Body() body: UpdateSensorBody,
+    @CurrentUser() viewer: ApiUser,
+  ) {
     return this.sensors.update(id, body, viewer);
   }
 }

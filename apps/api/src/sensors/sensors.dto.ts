@@ -5,7 +5,9 @@ import { idListParam, paginationShape } from '../common/params.js';
 export const listSensorsQuery = z.object({
   ...paginationShape,
   'q[name_cont]': z.string().describe('Sensors whose name contains this text (case-insensitive).').optional(),
-  'q[id_in][]': idListParam('Sensor ids: repeat the key or give a comma list of positive integers.').optional(),
+  'q[id_in][]': idListParam(
+    'Sensor ids: repeat the key or give a comma list of positive integers.',
+  ).optional(),
 });
 export class ListSensorsQuery extends createZodDto(listSensorsQuery) {}
 

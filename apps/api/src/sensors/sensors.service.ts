@@ -54,7 +54,9 @@ export class SensorsService {
   async update(id: number, body: UpdateSensorBody, viewer: ApiUser) {
     requireAdmin(viewer);
     if (body.parent_id === id) {
-      throw ApiError.unprocessable('parent_id cannot be the sensor itself', { parent_id: ['is the sensor itself'] });
+      throw ApiError.unprocessable('parent_id cannot be the sensor itself', {
+        parent_id: ['is the sensor itself'],
+      });
     }
     await this.checkParent(body.parent_id);
     const sensor = await this.sensors.updateSensor(id, {
@@ -70,7 +72,9 @@ export class SensorsService {
   private async checkParent(parentId: number | null | undefined) {
     if (parentId === null || parentId === undefined) return;
     if (!(await this.sensors.findSensor(parentId))) {
-      throw ApiError.unprocessable(`parent_id ${parentId} names no sensor`, { parent_id: ['names no sensor'] });
+      throw ApiError.unprocessable(`parent_id ${parentId} names no sensor`, {
+        parent_id: ['names no sensor'],
+      });
     }
   }
 }
