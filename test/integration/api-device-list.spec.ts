@@ -122,6 +122,7 @@ describe('GET /v0/devices filters', () => {
       ['with_tags=|', /with_tags is invalid/],
       ['page=0', /page is invalid.*positive integer/],
       ['per_page=ten', /per_page is invalid.*positive integer/],
+      ['page=99999999999', /page is invalid/],
     ];
     for (const [query, message] of cases) {
       const response = await api.request(`/v0/devices?${query}`);
@@ -174,6 +175,7 @@ describe('GET /v0/devices pagination', () => {
   });
 
   it('answers an empty page past the end, still with the total', async () => {
+    expect((await list('page=2147483647&per_page=100')).keys).toEqual([]);
     const beyond = await list('page=9&per_page=2');
     expect(beyond.keys).toEqual([]);
     expect(beyond.response.headers.get('total')).toBe('5');

@@ -7,7 +7,8 @@ import { z } from 'zod';
  */
 
 /** Query values arrive as strings (or arrays of strings when repeated). */
-export function integerParam(description: string, { min = 1, max = Number.MAX_SAFE_INTEGER } = {}) {
+/** Positive by default, and at most the largest Postgres integer (ids are int4). */
+export function integerParam(description: string, { min = 1, max = 2_147_483_647 } = {}) {
   return z
     .string()
     .trim()
