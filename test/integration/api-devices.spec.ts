@@ -419,6 +419,18 @@ describe('PATCH, PUT and DELETE /v0/devices/:id', () => {
     expect(again!.data).toEqual({ token });
   });
 
+  it('enqueues a replay for a device_token changed by PATCH', async () => {
+    const device = await createDevice(ana.token, { name: 'Retoken' });
+    const response = await api.request(`/v0/devices/${device.id}`, {
+      method: 'PATCH',
+      token: ana.token,
+      body: { device_token: 'newtok' },
+    });
+    expect((await response.json()).device_token).toBe('newtok');
+    const job = await waitFor(() => queue.getJob(replayJobId('newtok')), Boolean, { what: 'the replay job' });
+    expect(job!.data).toEqual({ token: 'newtok' });
+  });
+
   it('enqueues one replay per token while it waits (deterministic job id)', async () => {
     const device = await createDevice(ana.token, { name: 'Twice', device_token: 'twice1' });
     await waitFor(() => queue.getJob(replayJobId('twice1')), Boolean, { what: 'the replay job' });

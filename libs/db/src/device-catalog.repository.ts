@@ -8,7 +8,8 @@ export interface Viewer {
   isAdmin: boolean;
 }
 
-export type DeviceState = 'has_published' | 'never_published' | 'not_configured';
+export const DEVICE_STATES = ['has_published', 'never_published', 'not_configured'] as const;
+export type DeviceState = (typeof DEVICE_STATES)[number];
 
 export interface DeviceRecord {
   id: number;
@@ -152,7 +153,10 @@ export class DeviceCatalogRepository {
   }
 
   /** @throws DeviceTokenTakenError */
-  async registerDevice(ownerId: number, fields: DeviceFields & { name: string; token: string }) {
+  async registerDevice(
+    ownerId: number,
+    fields: DeviceFields & { name: string; token: string },
+  ): Promise<DeviceRecord> {
     const created = await this.translateTokenConflict(fields.token, () =>
       this.db.client.device.create({ data: { ...toColumns(fields), name: fields.name, ownerId } }),
     );

@@ -12,6 +12,7 @@ export { DevicesRepository, type NewDevice } from './devices.repository.js';
 export { isTransientDbError } from './errors.js';
 export { deployDatabase, ensureDatabase, migrate, seedSensors } from './migrate.js';
 export {
+  DEVICE_STATES,
   DeviceCatalogRepository,
   DeviceTokenTakenError,
   type DeviceFields,

@@ -1,4 +1,4 @@
-import type { ApiUser, DeviceRecord, DeviceSensorValue } from '../../../../libs/db/src/index.js';
+import type { ApiUser, DeviceRecord, DeviceSensorValue, DeviceState } from '../../../../libs/db/src/index.js';
 import { geohash } from '../common/geohash.js';
 import { isoSeconds } from '../common/time.js';
 
@@ -10,7 +10,7 @@ export function canManage(viewer: ApiUser | null, device: Pick<DeviceRecord, 'ow
   return viewer !== null && (viewer.role === 'admin' || viewer.id === device.ownerId);
 }
 
-export function deviceState(device: DeviceRecord): 'has_published' | 'never_published' | 'not_configured' {
+export function deviceState(device: DeviceRecord): DeviceState {
   if (device.lastReadingAt) return 'has_published';
   return device.token ? 'never_published' : 'not_configured';
 }

@@ -1,5 +1,6 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
+import { DEVICE_STATES } from '../../../../libs/db/src/index.js';
 import {
   booleanField,
   idListParam,
@@ -8,8 +9,6 @@ import {
   numberParam,
   paginationShape,
 } from '../common/params.js';
-
-export const DEVICE_STATES = ['has_published', 'never_published', 'not_configured'] as const;
 
 const near = z
   .string()
