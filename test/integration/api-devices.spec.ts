@@ -1,6 +1,8 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOBS, QUEUES, replayJobId } from '../../libs/queues/src/index.js';
+import { deviceResponse } from '../../apps/api/src/devices/devices.dto.js';
+import { errorResponse } from '../../apps/api/src/common/responses.js';
 import { startTestApi, testDataLayer, type Json, type TestApi, type TestResponse } from '../helpers/api.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { REDIS_URL } from '../helpers/env.js';
@@ -55,13 +57,17 @@ afterAll(async () => {
 async function createDevice(token: string, body: Record<string, unknown>): Promise<Json> {
   const response = await api.request('/v0/devices', { method: 'POST', token, body });
   expect(response.status).toBe(201);
-  return response.json();
+  const device = await response.json();
+  // The documented response schema (OpenAPI) is what the API answers.
+  deviceResponse.parse(device);
+  return device;
 }
 
 async function expectError(response: TestResponse, status: number, id: string, message?: RegExp) {
   expect(response.status).toBe(status);
   const body = await response.json();
   expect(Object.keys(body)).toEqual(['id', 'message', 'url', 'errors']);
+  errorResponse.parse(body);
   expect(body.id).toBe(id);
   expect(body.url).toBeNull();
   if (message) expect(body.message).toMatch(message);
@@ -264,14 +270,16 @@ describe('GET /v0/devices/:id', () => {
       });
     }
     for (const viewer of [ana.token, admin.token]) {
-      const body = await (await api.request(`/v0/devices/${id}`, { token: viewer })).json();
+      const body = deviceResponse.parse(
+        await (await api.request(`/v0/devices/${id}`, { token: viewer })).json(),
+      );
       expect(body.device_token).toBe(token);
       expect(body.hardware.last_status_message).toEqual({ hw_ver: '2.1', sam_ver: '0.9.8' });
     }
   });
 
   it('lists the latest value of each sensor, sorted by name, and derives state and system tags', async () => {
-    const body = await (await api.request(`/v0/devices/${id}`)).json();
+    const body = deviceResponse.parse(await (await api.request(`/v0/devices/${id}`)).json());
     expect(body.state).toBe('has_published');
     expect(body.system_tags).toEqual(['indoor', 'new', 'online']);
     expect(

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredReading } from '../../libs/db/src/index.js';
+import { ingestErrorResponse, readingsResponse } from '../../apps/api/src/readings/readings.dto.js';
 import { startTestApi, testDataLayer, type TestApi } from '../helpers/api.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { type Fn, type Sample, type Unit, rollup } from '../helpers/rollup.js';
@@ -77,7 +78,7 @@ describe('GET /v0/devices/:id/readings', () => {
   it('answers the v0 shape, newest bucket first', async () => {
     const response = await readings('sensor_id=55&rollup=1d&from=2024-01-01&to=2024-01-04');
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = readingsResponse.parse(await response.json());
     expect(Object.keys(body)).toEqual([
       'device_id',
       'sensor_key',
@@ -109,7 +110,7 @@ describe('GET /v0/devices/:id/readings', () => {
       sample_size: inRange.length,
     });
     expectBuckets(body.readings, rollup(inRange, 1, 'd', 'avg'));
-    expect(body.readings.map((r: [string]) => r[0])).toEqual([
+    expect(body.readings.map(([at]) => at)).toEqual([
       '2024-01-03T00:00:00Z',
       '2024-01-02T00:00:00Z',
       '2024-01-01T00:00:00Z',
@@ -205,7 +206,9 @@ describe('GET /v0/devices/:id/readings', () => {
   });
 
   it('answers 200 with no readings for a sensor the device never reported', async () => {
-    const body = await (await readings('sensor_id=14&rollup=1h&from=2024-01-01&to=2024-01-02')).json();
+    const body = readingsResponse.parse(
+      await (await readings('sensor_id=14&rollup=1h&from=2024-01-01&to=2024-01-02')).json(),
+    );
     expect(body).toEqual({
       device_id: deviceId,
       sensor_key: 'light',
@@ -315,6 +318,7 @@ describe('GET /v0/devices/:id/ingest_errors', () => {
     expect(response.headers.get('per-page')).toBe('2');
     expect(response.headers.get('link')).toMatch(/per_page=2&page=2>; rel="next"/);
     const body = await response.json();
+    for (const error of body) ingestErrorResponse.parse(error);
     expect(body.map((e: { reason: string }) => e.reason)).toEqual(['raw_grammar', 'timestamp_future']);
     expect(body[0]).toMatchObject({
       message: 'a raw_grammar',

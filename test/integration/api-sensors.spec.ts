@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SENSOR_CATALOGUE } from '../../libs/db/src/migrate.js';
+import { sensorResponse } from '../../apps/api/src/sensors/sensors.dto.js';
 import { startTestApi, testDataLayer, type TestApi } from '../helpers/api.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
@@ -33,6 +34,7 @@ describe('GET /v0/sensors', () => {
     expect(response.status).toBe(200);
     const body = await response.json();
     expect(body.map((s: { id: number }) => s.id)).toEqual(catalogue.slice(3, 6).map((s) => s.id));
+    for (const sensor of body) sensorResponse.parse(sensor);
     expect(Object.keys(body[0])).toEqual([
       'id',
       'uuid',

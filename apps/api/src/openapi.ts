@@ -4,7 +4,9 @@ import { cleanupOpenApiDoc } from 'nestjs-zod';
 
 /** The OpenAPI document, built from the controllers and their zod DTOs. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  // 3.1: the zod-generated schemas are JSON Schema 2020-12 (null types, tuples), which 3.1 speaks.
   const config = new DocumentBuilder()
+    .setOpenAPIVersion('3.1.0')
     .setTitle('sck-ingest REST API v0')
     .setDescription(
       'Devices, sensors and readings of Smart Citizen Kits, in the shapes of the Smart Citizen v0 API. ' +

@@ -1,21 +1,24 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { ApiUser } from '../../../../libs/db/src/index.js';
 import { CurrentUser } from '../auth/auth.guard.js';
 import { RecordIdPipe } from '../common/id.pipe.js';
 import { pageOf, setPaginationHeaders } from '../common/pagination.js';
-import { IngestErrorsQuery, ReadingsQuery } from './readings.dto.js';
+import { ApiErrorResponses } from '../common/responses.js';
+import { IngestErrorResponse, IngestErrorsQuery, ReadingsQuery, ReadingsResponse } from './readings.dto.js';
 import { ReadingsService } from './readings.service.js';
 
 @ApiTags('readings')
 @ApiBearerAuth()
+@ApiErrorResponses()
 @Controller('v0/devices/:id')
 export class ReadingsController {
   constructor(private readonly readings: ReadingsService) {}
 
   @Get('readings')
   @ApiOperation({ summary: "A sensor's readings of a device, rolled up into buckets, newest first" })
+  @ApiOkResponse({ type: ReadingsResponse })
   get(
     @Param('id', RecordIdPipe) id: number,
     @Query() query: ReadingsQuery,
@@ -26,6 +29,7 @@ export class ReadingsController {
 
   @Get('ingest_errors')
   @ApiOperation({ summary: "The device's rejected messages and readings with reason codes (owner or admin)" })
+  @ApiOkResponse({ type: [IngestErrorResponse] })
   async ingestErrors(
     @Param('id', RecordIdPipe) id: number,
     @Query() query: IngestErrorsQuery,

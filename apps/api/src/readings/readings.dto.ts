@@ -2,6 +2,7 @@ import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { ROLLUP_FUNCTIONS, type RollupUnit } from '../../../../libs/db/src/index.js';
 import { instantParam, integerParam, paginationShape } from '../common/params.js';
+import { isoTime } from '../common/responses.js';
 
 /** Largest count per unit: keeps every bucket start a valid date (year ≥ 1). */
 const MAX_COUNT: Record<RollupUnit, number> = {
@@ -61,3 +62,28 @@ export class ReadingsQuery extends createZodDto(readingsQuery) {}
 
 export const ingestErrorsQuery = z.object({ ...paginationShape });
 export class IngestErrorsQuery extends createZodDto(ingestErrorsQuery) {}
+
+export const readingsResponse = z.strictObject({
+  device_id: z.number().int(),
+  sensor_key: z.string().describe("A slug of the sensor's name."),
+  sensor_id: z.number().int(),
+  component_id: z.number().int().nullable().describe('null when the device never reported this sensor.'),
+  rollup: z.string(),
+  function: z.enum(ROLLUP_FUNCTIONS),
+  from: isoTime,
+  to: isoTime,
+  sample_size: z.number().int().describe('Readings the buckets were computed from.'),
+  readings: z.array(z.tuple([isoTime, z.number()])).describe('[bucket start, value] pairs, newest first.'),
+});
+export class ReadingsResponse extends createZodDto(readingsResponse) {}
+
+export const ingestErrorResponse = z.strictObject({
+  id: z.number().int(),
+  reason: z.string().describe('Reason code, e.g. unknown_sensor, timestamp_future, raw_grammar.'),
+  message: z.string(),
+  topic: z.string(),
+  item: z.unknown().describe('The rejected reading or item, when one was.'),
+  payload_base64: z.string().nullable().describe('The whole payload, for rejected messages.'),
+  created_at: isoTime,
+});
+export class IngestErrorResponse extends createZodDto(ingestErrorResponse) {}

@@ -1,6 +1,7 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { idListParam, paginationShape } from '../common/params.js';
+import { isoTime } from '../common/responses.js';
 
 export const listSensorsQuery = z.object({
   ...paginationShape,
@@ -29,3 +30,15 @@ export class CreateSensorBody extends createZodDto(createSensorBody) {}
 
 export const updateSensorBody = createSensorBody.partial();
 export class UpdateSensorBody extends createZodDto(updateSensorBody) {}
+
+export const sensorResponse = z.strictObject({
+  id: z.number().int(),
+  uuid: z.string(),
+  parent_id: z.number().int().nullable(),
+  name: z.string(),
+  description: z.string(),
+  unit: z.string(),
+  created_at: isoTime,
+  updated_at: isoTime,
+});
+export class SensorResponse extends createZodDto(sensorResponse) {}
