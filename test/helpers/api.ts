@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { loadApiConfig } from '../../libs/config/src/index.js';
 import {
   IngestRepository,
@@ -9,6 +10,7 @@ import {
   generateApiToken,
   hashApiToken,
 } from '../../libs/db/src/index.js';
+import { QUEUES } from '../../libs/queues/src/index.js';
 import { type RunningApi, startApi } from '../../apps/api/src/bootstrap.js';
 import type { TestDatabase } from './database.js';
 import { REDIS_URL } from './env.js';
@@ -68,7 +70,18 @@ export async function startTestApi(
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     },
-    stop: () => running.app.close(),
+    async stop() {
+      await running.app.close();
+      // The jobs this API enqueued (nobody consumes them in these tests).
+      if (overrides.REDIS_URL === undefined) {
+        const queue = new Queue(QUEUES.deviceLifecycle, {
+          connection: { url: REDIS_URL },
+          prefix: queuePrefix,
+        });
+        await queue.obliterate({ force: true });
+        await queue.close();
+      }
+    },
   };
 }
 

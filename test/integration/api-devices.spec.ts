@@ -47,7 +47,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await queue?.obliterate({ force: true }).catch(() => undefined);
   await queue?.close();
   await api?.stop();
   await layer?.close();
