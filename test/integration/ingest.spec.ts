@@ -43,9 +43,9 @@ async function send(messages: { topic: string; payload: string | Buffer }[]) {
 async function committed() {
   const text = await (await fetch(`http://127.0.0.1:${ingestor.port}/metrics`)).text();
   const handled = /^sck_ingest_mqtt_received_total (\d+)/m.exec(text);
-  const pending = /^sck_ingest_pending_messages (\d+)/m.exec(text);
-  // Received and nothing pending means every message's batch has settled.
-  return pending && Number(pending[1]) === 0 ? Number(handled?.[1] ?? 0) : -1;
+  const inFlight = /^sck_ingest_inflight_messages (\d+)/m.exec(text);
+  // Received and nothing in flight means every message's batch has settled and been acknowledged.
+  return inFlight && Number(inFlight[1]) === 0 ? Number(handled?.[1] ?? 0) : -1;
 }
 
 beforeAll(async () => {

@@ -1,18 +1,52 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import type { ApiConfig } from '../../../libs/config/src/index.js';
 import { DbModule } from '../../../libs/db/src/index.js';
+import { API_CONFIG } from './api.tokens.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import { AuthService } from './auth/auth.service.js';
+import { ApiExceptionFilter } from './common/api-exception.filter.js';
+import { ApiValidationPipe } from './common/api-validation.pipe.js';
+import { DevicesController } from './devices/devices.controller.js';
+import { DevicesService } from './devices/devices.service.js';
+import { ReplayParkedNotifier } from './devices/replay-parked.notifier.js';
 import { HealthController } from './health/health.controller.js';
+import { ReadingsController } from './readings/readings.controller.js';
+import { ReadingsService } from './readings/readings.service.js';
+import { SensorsController } from './sensors/sensors.controller.js';
+import { SensorsService } from './sensors/sensors.service.js';
 
-export const API_CONFIG = Symbol('API_CONFIG');
+export { API_CONFIG };
 
 @Module({})
 export class ApiModule {
   static forRoot(config: ApiConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [DbModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE })],
-      controllers: [HealthController],
-      providers: [{ provide: API_CONFIG, useValue: config }],
+      imports: [
+        DbModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
+        // Per client IP across all routes (the throttler's default counts per route), in memory:
+        // each API replica counts its own clients.
+        ThrottlerModule.forRoot({
+          throttlers: [{ ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }],
+          generateKey: (_context, tracker, throttler) => `${throttler}:${tracker}`,
+        }),
+      ],
+      controllers: [HealthController, DevicesController, SensorsController, ReadingsController],
+      providers: [
+        { provide: API_CONFIG, useValue: config },
+        // Guards run in this order: count the request first, then authenticate it.
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_PIPE, useClass: ApiValidationPipe },
+        { provide: APP_FILTER, useValue: new ApiExceptionFilter(config.RATE_LIMIT_PER_MINUTE) },
+        AuthService,
+        DevicesService,
+        SensorsService,
+        ReadingsService,
+        ReplayParkedNotifier,
+      ],
     };
   }
 }

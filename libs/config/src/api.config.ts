@@ -6,7 +6,11 @@ const schema = z
   .extend(databaseSchema.shape)
   .extend(redisSchema.shape)
   .extend(logSchema.shape)
-  .extend({ PORT: httpSchema.shape.PORT.default(3000), HOST: httpSchema.shape.HOST });
+  .extend({ PORT: httpSchema.shape.PORT.default(3000), HOST: httpSchema.shape.HOST })
+  .extend({
+    /** Requests per minute one client (IP) may make to /v0; the Smart Citizen API allows 150. */
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(150),
+  });
 
 export type ApiConfig = z.output<typeof schema>;
 

@@ -4,8 +4,23 @@ import { DevicesRepository } from './devices.repository.js';
 import { IngestRepository } from './ingest.repository.js';
 import { DB_OPTIONS, PrismaService } from './prisma.service.js';
 import { SensorsRepository } from './sensors.repository.js';
+import { DeviceCatalogRepository } from './device-catalog.repository.js';
+import { IngestErrorsRepository } from './ingest-errors.repository.js';
+import { ReadingsQueryRepository } from './readings-query.repository.js';
+import { SensorCatalogRepository } from './sensor-catalog.repository.js';
+import { UsersRepository } from './users.repository.js';
 
-const repositories = [IngestRepository, SensorsRepository, DevicesRepository];
+const repositories = [
+  IngestRepository,
+  SensorsRepository,
+  DevicesRepository,
+  // REST API
+  DeviceCatalogRepository,
+  SensorCatalogRepository,
+  ReadingsQueryRepository,
+  IngestErrorsRepository,
+  UsersRepository,
+];
 
 @Module({})
 export class DbModule {

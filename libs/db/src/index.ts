@@ -11,3 +11,39 @@ export { SensorsRepository } from './sensors.repository.js';
 export { DevicesRepository, type NewDevice } from './devices.repository.js';
 export { isTransientDbError } from './errors.js';
 export { deployDatabase, ensureDatabase, migrate, seedSensors } from './migrate.js';
+export {
+  DEVICE_STATES,
+  DeviceCatalogRepository,
+  DeviceTokenTakenError,
+  type DeviceFields,
+  type DeviceListQuery,
+  type DeviceRecord,
+  type DeviceSensorValue,
+  type DeviceState,
+  type Viewer,
+} from './device-catalog.repository.js';
+export {
+  SensorCatalogRepository,
+  type SensorFields,
+  type SensorListQuery,
+} from './sensor-catalog.repository.js';
+export {
+  ReadingsQueryRepository,
+  ROLLUP_FUNCTIONS,
+  ROLLUP_UNITS,
+  type RollupBucket,
+  type RollupFunction,
+  type RollupQuery,
+  type RollupUnit,
+} from './readings-query.repository.js';
+export { IngestErrorsRepository } from './ingest-errors.repository.js';
+export {
+  UsersRepository,
+  USER_ROLES,
+  createUserWithToken,
+  type ApiUser,
+  type NewUser,
+  type UserRole,
+} from './users.repository.js';
+export { generateApiToken, hashApiToken } from './api-tokens.js';
+export type { IngestError, Sensor } from './generated/prisma/client.js';

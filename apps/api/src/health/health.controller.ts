@@ -1,6 +1,11 @@
 import { Controller, Get, HttpException, HttpStatus } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { PrismaService } from '../../../../libs/db/src/index.js';
 
+/** Probes are not rate limited: orchestrators poll them. */
+@ApiExcludeController()
+@SkipThrottle()
 @Controller()
 export class HealthController {
   constructor(private readonly db: PrismaService) {}

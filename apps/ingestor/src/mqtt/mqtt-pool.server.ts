@@ -62,6 +62,13 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
     return subscriptionFilters(this.options.sharedSubscription, this.options.topicPrefixes);
   }
 
+  /** Member 0 of each ingestor also takes the literal `$queue/…` topics (see literalQueueFilters). */
+  private filtersFor(member: number): string[] {
+    return member === 0
+      ? [...this.filters, ...literalQueueFilters(this.options.sharedSubscription)]
+      : this.filters;
+  }
+
   /** For health and metrics. */
   stats() {
     return {
@@ -98,15 +105,11 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    const filters = this.filters;
     await Promise.allSettled(
-      this.clients.map((c, member) =>
-        c.connected
-          ? c.unsubscribeAsync(
-              member === 0 ? [...filters, ...literalQueueFilters(this.options.sharedSubscription)] : filters,
-            )
-          : undefined,
-      ),
+      this.clients
+        .map((c, member) => ({ c, member }))
+        .filter(({ c }) => c.connected)
+        .map(({ c, member }) => c.unsubscribeAsync(this.filtersFor(member))),
     );
     const deadline = Date.now() + (this.options.drainTimeoutMs ?? 10_000);
     let quietSince = Date.now();
@@ -186,9 +189,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
     client.on('connect', (connack) => {
       failures = 0;
       client.options.reconnectPeriod = FIRST_RECONNECT_MS;
-      const filters =
-        member === 0 ? [...this.filters, ...literalQueueFilters(options.sharedSubscription)] : this.filters;
-      client.subscribe(filters, { qos: 1 }, (error, granted) => {
+      client.subscribe(this.filtersFor(member), { qos: 1 }, (error, granted) => {
         if (error) {
           this.logger.error(`member ${member}: subscribe failed: ${error.message}`);
           return;

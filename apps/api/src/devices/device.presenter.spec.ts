@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { ApiUser, DeviceRecord } from '../../../../libs/db/src/index.js';
+import { FILTERED, presentDevice } from './device.presenter.js';
+
+const NOW = Date.parse('2024-06-01T12:00:00Z');
+const owner: ApiUser = { id: 7, uuid: 'u-7', username: 'ana', role: 'citizen' };
+const stranger: ApiUser = { id: 8, uuid: 'u-8', username: 'bob', role: 'researcher' };
+const admin: ApiUser = { id: 9, uuid: 'u-9', username: 'ada', role: 'admin' };
+
+function device(overrides: Partial<DeviceRecord> = {}): DeviceRecord {
+  return {
+    id: 1,
+    uuid: 'd-1',
+    token: 'abc123',
+    ownerId: 7,
+    ownerUuid: 'u-7',
+    ownerUsername: 'ana',
+    name: 'Kit',
+    description: null,
+    isPrivate: false,
+    preciseLocation: false,
+    enableForwarding: false,
+    latitude: null,
+    longitude: null,
+    elevation: null,
+    exposure: null,
+    userTags: [],
+    meta: null,
+    hardwareInfo: null,
+    lastReadingAt: null,
+    archivedAt: null,
+    createdAt: new Date('2024-01-01T00:00:00.123Z'),
+    updatedAt: new Date('2024-01-02T00:00:00Z'),
+    ...overrides,
+  };
+}
+
+describe('presentDevice', () => {
+  it('derives the state from the last reading and the token', () => {
+    expect(presentDevice(device({ lastReadingAt: new Date(NOW) }), [], null, NOW).state).toBe(
+      'has_published',
+    );
+    expect(presentDevice(device(), [], null, NOW).state).toBe('never_published');
+    expect(presentDevice(device({ token: null }), [], null, NOW).state).toBe('not_configured');
+  });
+
+  it('sorts system tags: exposure, new within 7 days, online within 60 minutes', () => {
+    const fresh = device({
+      exposure: 'outdoor',
+      createdAt: new Date(NOW - 6 * 86_400_000),
+      lastReadingAt: new Date(NOW - 60 * 60_000),
+    });
+    expect(presentDevice(fresh, [], null, NOW).system_tags).toEqual(['new', 'online', 'outdoor']);
+    const old = device({ exposure: 'indoor', lastReadingAt: new Date(NOW - 61 * 60_000) });
+    expect(presentDevice(old, [], null, NOW).system_tags).toEqual(['indoor', 'offline']);
+  });
+
+  it('filters the token and the hardware status for everybody but the owner and admins', () => {
+    const kit = device({ hardwareInfo: { hw_ver: '2.1', esp_ver: '1.0' } });
+    for (const viewer of [null, stranger]) {
+      const json = presentDevice(kit, [], viewer, NOW);
+      expect(json.device_token).toBe(FILTERED);
+      expect(json.hardware.last_status_message).toBe(FILTERED);
+    }
+    for (const viewer of [owner, admin]) {
+      const json = presentDevice(kit, [], viewer, NOW);
+      expect(json.device_token).toBe('abc123');
+      expect(json.hardware).toEqual({
+        name: 'SmartCitizen Kit 2.1',
+        type: 'SCK',
+        version: '2.1',
+        slug: 'sck:2,1',
+        last_status_message: { hw_ver: '2.1', esp_ver: '1.0' },
+      });
+    }
+  });
+
+  it('omits unknown location members and writes times to the second', () => {
+    const json = presentDevice(device({ latitude: 41.3968, longitude: 2.1942 }), [], null, NOW);
+    expect(json.location).toEqual({ latitude: 41.3968, longitude: 2.1942, geohash: 'sp3e9bj' });
+    expect(json.created_at).toBe('2024-01-01T00:00:00Z');
+    expect(presentDevice(device(), [], null, NOW).location).toEqual({});
+  });
+});

@@ -1,0 +1,156 @@
+import { randomInt } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import {
+  type ApiUser,
+  DeviceCatalogRepository,
+  type DeviceFields,
+  type DeviceRecord,
+  DeviceTokenTakenError,
+} from '../../../../libs/db/src/index.js';
+import { ApiError } from '../common/api-error.js';
+import type { PageRequest } from '../common/pagination.js';
+import type { CreateDeviceBody, ListDevicesQuery, UpdateDeviceBody } from './devices.dto.js';
+import { type DeviceJson, canManage, presentDevice } from './device.presenter.js';
+import { ReplayParkedNotifier } from './replay-parked.notifier.js';
+
+const TOKEN_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const DEFAULT_WITHIN_KM = 1000;
+
+@Injectable()
+export class DevicesService {
+  constructor(
+    private readonly devices: DeviceCatalogRepository,
+    private readonly replay: ReplayParkedNotifier,
+  ) {}
+
+  async list(
+    query: ListDevicesQuery,
+    page: PageRequest,
+    viewer: ApiUser | null,
+  ): Promise<{ total: number; devices: DeviceJson[] }> {
+    if (query.within !== undefined && query.near === undefined) {
+      throw ApiError.badRequest('within needs near=<latitude>,<longitude>');
+    }
+    const { total, devices } = await this.devices.listVisibleDevices({
+      viewer: viewer && { id: viewer.id, isAdmin: viewer.role === 'admin' },
+      nameContains: query['q[name_cont]'],
+      ids: query['q[id_in][]'],
+      state: query['q[state_eq]'],
+      lastReadingAfter: query['q[last_reading_at_gt]'],
+      lastReadingBefore: query['q[last_reading_at_lt]'],
+      ownerUsername: query['q[owner_username_eq]'],
+      tags: query.with_tags,
+      near: query.near && { ...query.near, withinKm: query.within ?? DEFAULT_WITHIN_KM },
+      offset: page.offset,
+      limit: page.perPage,
+    });
+    return { total, devices: await this.present(devices, viewer) };
+  }
+
+  async get(id: number, viewer: ApiUser | null): Promise<DeviceJson> {
+    const [json] = await this.present([await this.findReadableDevice(id, viewer)], viewer);
+    return json;
+  }
+
+  /** A device the viewer may read: 404 when unknown or archived, 403 when private and not theirs. */
+  async findReadableDevice(id: number, viewer: ApiUser | null): Promise<DeviceRecord> {
+    const device = await this.devices.findDevice(id);
+    if (!device) throw ApiError.notFound(`Device ${id} not found`);
+    if (device.isPrivate && !canManage(viewer, device)) {
+      throw ApiError.forbidden(`Device ${id} is private: only its owner and admins may read it`);
+    }
+    return device;
+  }
+
+  /** A device the viewer may change or inspect closely: its owner or an admin. */
+  async findManageableDevice(
+    id: number,
+    viewer: ApiUser | null,
+    { includeArchived = false } = {},
+  ): Promise<DeviceRecord> {
+    if (!viewer) throw ApiError.unauthorized();
+    const device = await this.devices.findDevice(id, { includeArchived });
+    if (!device) throw ApiError.notFound(`Device ${id} not found`);
+    if (!canManage(viewer, device)) {
+      throw ApiError.forbidden(`Only the owner of device ${id} and admins may do this`);
+    }
+    return device;
+  }
+
+  async create(body: CreateDeviceBody, viewer: ApiUser): Promise<DeviceJson> {
+    const fields = toFields(body);
+    let device: DeviceRecord | undefined;
+    // A generated token can collide with an existing one; a few fresh draws make that vanishingly rare.
+    for (let attempt = 0; !device; attempt++) {
+      const token = body.device_token ?? generateDeviceToken();
+      try {
+        device = await this.devices.registerDevice(viewer.id, { ...fields, name: body.name, token });
+      } catch (error) {
+        if (!(error instanceof DeviceTokenTakenError)) throw error;
+        if (body.device_token !== undefined || attempt >= 4) throw tokenTaken(error.token);
+      }
+    }
+    this.replay.request(device.token!);
+    const [json] = await this.present([device], viewer);
+    return json;
+  }
+
+  async update(id: number, body: UpdateDeviceBody, viewer: ApiUser): Promise<DeviceJson> {
+    const unarchive = body.archived === false;
+    const current = await this.findManageableDevice(id, viewer, { includeArchived: unarchive });
+    if (body.archived === true) {
+      throw ApiError.unprocessable('archived: true is not accepted: archive a device with DELETE', {
+        archived: ['use DELETE /v0/devices/:id to archive'],
+      });
+    }
+    let device: DeviceRecord;
+    try {
+      device = await this.devices.updateDevice(id, toFields(body), unarchive && current.archivedAt !== null);
+    } catch (error) {
+      if (error instanceof DeviceTokenTakenError) throw tokenTaken(error.token);
+      throw error;
+    }
+    const reactivated = unarchive && current.archivedAt !== null;
+    const newToken = device.token !== current.token;
+    if (device.token && (reactivated || newToken)) this.replay.request(device.token);
+    const [json] = await this.present([device], viewer);
+    return json;
+  }
+
+  async archive(id: number, viewer: ApiUser): Promise<void> {
+    await this.findManageableDevice(id, viewer);
+    await this.devices.archiveDevice(id);
+  }
+
+  private async present(devices: DeviceRecord[], viewer: ApiUser | null): Promise<DeviceJson[]> {
+    const sensors = await this.devices.findLatestSensorValues(devices.map((d) => d.id));
+    const now = Date.now();
+    return devices.map((d) => presentDevice(d, sensors, viewer, now));
+  }
+}
+
+export function generateDeviceToken(): string {
+  return Array.from({ length: 6 }, () => TOKEN_ALPHABET[randomInt(TOKEN_ALPHABET.length)]).join('');
+}
+
+function tokenTaken(token: string): ApiError {
+  return ApiError.unprocessable(`device_token "${token}" is already taken`, {
+    device_token: ['has already been taken'],
+  });
+}
+
+function toFields(body: Omit<UpdateDeviceBody, 'archived'>): DeviceFields {
+  return {
+    name: body.name,
+    description: body.description,
+    token: body.device_token,
+    latitude: body.latitude,
+    longitude: body.longitude,
+    elevation: body.elevation,
+    exposure: body.exposure,
+    userTags: body.user_tags,
+    isPrivate: body.is_private,
+    preciseLocation: body.precise_location,
+    meta: body.meta,
+  };
+}

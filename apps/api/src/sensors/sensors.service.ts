@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { type ApiUser, type Sensor, SensorCatalogRepository } from '../../../../libs/db/src/index.js';
+import { ApiError } from '../common/api-error.js';
+import type { PageRequest } from '../common/pagination.js';
+import { isoSeconds } from '../common/time.js';
+import type { CreateSensorBody, ListSensorsQuery, UpdateSensorBody } from './sensors.dto.js';
+
+/** The v0 sensor JSON, keys in the reference's order. */
+export function presentSensor(sensor: Sensor) {
+  return {
+    id: sensor.id,
+    uuid: sensor.uuid,
+    parent_id: sensor.parentId,
+    name: sensor.name,
+    description: sensor.description,
+    unit: sensor.unit,
+    created_at: isoSeconds(sensor.createdAt),
+    updated_at: isoSeconds(sensor.updatedAt),
+  };
+}
+
+@Injectable()
+export class SensorsService {
+  constructor(private readonly sensors: SensorCatalogRepository) {}
+
+  async list(query: ListSensorsQuery, page: PageRequest) {
+    const { total, sensors } = await this.sensors.listSensors({
+      nameContains: query['q[name_cont]'],
+      ids: query['q[id_in][]'],
+      offset: page.offset,
+      limit: page.perPage,
+    });
+    return { total, sensors: sensors.map(presentSensor) };
+  }
+
+  async get(id: number) {
+    const sensor = await this.sensors.findSensor(id);
+    if (!sensor) throw ApiError.notFound(`Sensor ${id} not found`);
+    return presentSensor(sensor);
+  }
+
+  async create(body: CreateSensorBody, viewer: ApiUser) {
+    requireAdmin(viewer);
+    await this.checkParent(body.parent_id);
+    const sensor = await this.sensors.createSensor({
+      name: body.name,
+      description: body.description,
+      unit: body.unit,
+      parentId: body.parent_id,
+    });
+    return presentSensor(sensor);
+  }
+
+  async update(id: number, body: UpdateSensorBody, viewer: ApiUser) {
+    requireAdmin(viewer);
+    if (body.parent_id === id) {
+      throw ApiError.unprocessable('parent_id cannot be the sensor itself', {
+        parent_id: ['is the sensor itself'],
+      });
+    }
+    await this.checkParent(body.parent_id);
+    const sensor = await this.sensors.updateSensor(id, {
+      name: body.name,
+      description: body.description,
+      unit: body.unit,
+      parentId: body.parent_id,
+    });
+    if (!sensor) throw ApiError.notFound(`Sensor ${id} not found`);
+    return presentSensor(sensor);
+  }
+
+  private async checkParent(parentId: number | null | undefined) {
+    if (parentId === null || parentId === undefined) return;
+    if (!(await this.sensors.findSensor(parentId))) {
+      throw ApiError.unprocessable(`parent_id ${parentId} names no sensor`, {
+        parent_id: ['names no sensor'],
+      });
+    }
+  }
+}
+
+function requireAdmin(viewer: ApiUser) {
+  if (viewer.role !== 'admin') throw ApiError.forbidden('Only admins may edit the sensor catalogue');
+}

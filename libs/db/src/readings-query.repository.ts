@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma } from './generated/prisma/client.js';
+import { PrismaService } from './prisma.service.js';
+
+export const ROLLUP_UNITS = ['y', 'M', 'w', 'd', 'h', 'm', 's'] as const;
+export type RollupUnit = (typeof ROLLUP_UNITS)[number];
+export const ROLLUP_FUNCTIONS = ['avg', 'min', 'max', 'sum', 'count', 'first', 'last'] as const;
+export type RollupFunction = (typeof ROLLUP_FUNCTIONS)[number];
+
+export interface RollupQuery {
+  deviceId: number;
+  sensorId: number;
+  /** Inclusive. */
+  from: Date;
+  /** Exclusive. */
+  to: Date;
+  every: { count: number; unit: RollupUnit };
+  fn: RollupFunction;
+}
+
+export interface RollupBucket {
+  /** Start of the bucket. */
+  at: Date;
+  value: number;
+  /** Readings the bucket was computed from. */
+  samples: number;
+}
+
+/** Buckets start at whole units in UTC; weeks on Mondays (2000-01-03 was one). */
+const ORIGIN = Prisma.sql`TIMESTAMPTZ '2000-01-03 00:00:00+00'`;
+
+const SECONDS: Record<Exclude<RollupUnit, 'y' | 'M'>, number> = {
+  w: 7 * 86400,
+  d: 86400,
+  h: 3600,
+  m: 60,
+  s: 1,
+};
+
+function bucketOf(every: RollupQuery['every']): Prisma.Sql {
+  const n = every.count;
+  const utc = Prisma.sql`(recorded_at AT TIME ZONE 'UTC')`;
+  switch (every.unit) {
+    // date_bin cannot step by months or years: count whole months (years) since year 0 and
+    // round down to a multiple of n.
+    case 'y':
+      return Prisma.sql`make_timestamptz((extract(year FROM ${utc})::int / ${n}::int) * ${n}::int, 1, 1, 0, 0, 0, 'UTC')`;
+    case 'M': {
+      const month = Prisma.sql`((extract(year FROM ${utc})::int * 12 + extract(month FROM ${utc})::int - 1) / ${n}::int * ${n}::int)`;
+      return Prisma.sql`make_timestamptz(${month} / 12, ${month} % 12 + 1, 1, 0, 0, 0, 'UTC')`;
+    }
+    case 'w':
+    case 'd':
+    case 'h':
+    case 'm':
+    case 's':
+      return Prisma.sql`date_bin(make_interval(secs => ${n * SECONDS[every.unit]}::float8), recorded_at, ${ORIGIN})`;
+  }
+}
+
+function aggregateOf(fn: RollupFunction): Prisma.Sql {
+  switch (fn) {
+    case 'avg':
+      return Prisma.sql`avg(value)`;
+    case 'min':
+      return Prisma.sql`min(value)`;
+    case 'max':
+      return Prisma.sql`max(value)`;
+    case 'sum':
+      return Prisma.sql`sum(value)`;
+    case 'count':
+      return Prisma.sql`count(*)::float8`;
+    case 'first':
+      return Prisma.sql`(array_agg(value ORDER BY recorded_at))[1]`;
+    case 'last':
+      return Prisma.sql`(array_agg(value ORDER BY recorded_at DESC))[1]`;
+  }
+}
+
+@Injectable()
+export class ReadingsQueryRepository {
+  constructor(private readonly db: PrismaService) {}
+
+  /** The component (device × sensor) id, or null when the device never reported that sensor. */
+  async findComponentId(deviceId: number, sensorId: number): Promise<number | null> {
+    const row = await this.db.client.deviceSensor.findUnique({
+      where: { deviceId_sensorId: { deviceId, sensorId } },
+      select: { id: true },
+    });
+    return row?.id ?? null;
+  }
+
+  /** One aggregate per bucket over the readings primary key range, newest bucket first. */
+  async rollupReadings(query: RollupQuery): Promise<RollupBucket[]> {
+    const rows = await this.db.client.$queryRaw<{ at: Date; value: number; samples: bigint }[]>`
+      SELECT bucket AS at, ${aggregateOf(query.fn)} AS value, count(*) AS samples
+        FROM (SELECT ${bucketOf(query.every)} AS bucket, recorded_at, value
+                FROM readings
+               WHERE device_id = ${query.deviceId} AND sensor_id = ${query.sensorId}
+                 AND recorded_at >= ${query.from} AND recorded_at < ${query.to}) AS r
+       GROUP BY bucket
+       ORDER BY bucket DESC`;
+    return rows.map((r) => ({ at: r.at, value: Number(r.value), samples: Number(r.samples) }));
+  }
+}

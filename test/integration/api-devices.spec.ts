@@ -1,0 +1,457 @@
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JOBS, QUEUES, replayJobId } from '../../libs/queues/src/index.js';
+import { deviceResponse } from '../../apps/api/src/devices/devices.dto.js';
+import { errorResponse } from '../../apps/api/src/common/responses.js';
+import { startTestApi, testDataLayer, type Json, type TestApi, type TestResponse } from '../helpers/api.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { REDIS_URL } from '../helpers/env.js';
+import { waitFor } from '../helpers/poll.js';
+
+let db: TestDatabase;
+let api: TestApi;
+let layer: ReturnType<typeof testDataLayer>;
+let queue: Queue;
+type User = Awaited<ReturnType<typeof layer.newUser>>;
+let admin: User;
+let ana: User;
+let bob: User;
+
+const DEVICE_KEYS = [
+  'id',
+  'uuid',
+  'name',
+  'description',
+  'state',
+  'system_tags',
+  'user_tags',
+  'last_reading_at',
+  'created_at',
+  'updated_at',
+  'device_token',
+  'location',
+  'data_policy',
+  'hardware',
+  'owner',
+  'data',
+];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  api = await startTestApi(db);
+  layer = testDataLayer(db);
+  queue = new Queue(QUEUES.deviceLifecycle, { connection: { url: REDIS_URL }, prefix: api.queuePrefix });
+  admin = await layer.newUser('ada', 'admin');
+  ana = await layer.newUser('ana');
+  bob = await layer.newUser('bob', 'researcher');
+});
+
+afterAll(async () => {
+  await queue?.close();
+  await api?.stop();
+  await layer?.close();
+  await db?.drop();
+});
+
+async function createDevice(token: string, body: Record<string, unknown>): Promise<Json> {
+  const response = await api.request('/v0/devices', { method: 'POST', token, body });
+  expect(response.status).toBe(201);
+  const device = await response.json();
+  // The documented response schema (OpenAPI) is what the API answers.
+  deviceResponse.parse(device);
+  return device;
+}
+
+async function expectError(response: TestResponse, status: number, id: string, message?: RegExp) {
+  expect(response.status).toBe(status);
+  const body = await response.json();
+  expect(Object.keys(body)).toEqual(['id', 'message', 'url', 'errors']);
+  errorResponse.parse(body);
+  expect(body.id).toBe(id);
+  expect(body.url).toBeNull();
+  if (message) expect(body.message).toMatch(message);
+  return body;
+}
+
+describe('POST /v0/devices', () => {
+  it('registers a device owned by the caller with a generated token, and enqueues the replay of parked messages', async () => {
+    const device = await createDevice(ana.token, {
+      name: 'Balcony kit',
+      description: 'on the balcony',
+      latitude: 41.3968,
+      longitude: 2.1942,
+      elevation: 12,
+      exposure: 'outdoor',
+      user_tags: 'Barcelona, Balcony,Barcelona',
+      meta: { floor: 3 },
+    });
+    expect(Object.keys(device)).toEqual(DEVICE_KEYS);
+    expect(device.device_token).toMatch(/^[a-z0-9]{6}$/);
+    expect(device).toMatchObject({
+      name: 'Balcony kit',
+      description: 'on the balcony',
+      state: 'never_published',
+      system_tags: ['new', 'offline', 'outdoor'],
+      user_tags: ['Barcelona', 'Balcony'],
+      last_reading_at: null,
+      location: {
+        exposure: 'outdoor',
+        elevation: 12,
+        latitude: 41.3968,
+        longitude: 2.1942,
+        geohash: 'sp3e9bj',
+      },
+      data_policy: { is_private: false, enable_forwarding: false, precise_location: false },
+      hardware: {
+        name: 'Unknown',
+        type: 'Unknown',
+        version: null,
+        slug: 'unknown',
+        last_status_message: null,
+      },
+      owner: { id: ana.id, uuid: ana.uuid, username: 'ana' },
+      data: { sensors: [] },
+    });
+    expect(Object.keys(device.location)).toEqual([
+      'exposure',
+      'elevation',
+      'latitude',
+      'longitude',
+      'geohash',
+    ]);
+    expect(device.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+
+    const { rows } = await db.sql.query(
+      'SELECT token, owner_id, meta, user_tags FROM devices WHERE id = $1',
+      [device.id],
+    );
+    expect(rows).toEqual([
+      {
+        token: device.device_token,
+        owner_id: ana.id,
+        meta: { floor: 3 },
+        user_tags: ['Barcelona', 'Balcony'],
+      },
+    ]);
+    const job = await waitFor(() => queue.getJob(replayJobId(device.device_token)), Boolean, {
+      what: 'the replay job',
+    });
+    expect(job!.name).toBe(JOBS.replayParked);
+    expect(job!.data).toEqual({ token: device.device_token });
+  });
+
+  it('keeps a given token and refuses one that is taken with a 422', async () => {
+    const device = await createDevice(bob.token, { name: 'Given token', device_token: 'given1' });
+    expect(device.device_token).toBe('given1');
+    const again = await api.request('/v0/devices', {
+      method: 'POST',
+      token: ana.token,
+      body: { name: 'Thief', device_token: 'given1' },
+    });
+    const body = await expectError(
+      again,
+      422,
+      'unprocessable_entity',
+      /device_token "given1" is already taken/,
+    );
+    expect(body.errors).toEqual({ device_token: ['has already been taken'] });
+  });
+
+  it('accepts ?access_token= as well as the Authorization header', async () => {
+    const response = await api.request(`/v0/devices?access_token=${ana.token}`, {
+      method: 'POST',
+      body: { name: 'By query token' },
+    });
+    expect(response.status).toBe(201);
+    expect((await response.json()).owner.username).toBe('ana');
+  });
+
+  it('answers 401 to guests, unknown tokens and malformed headers', async () => {
+    await expectError(
+      await api.request('/v0/devices', { method: 'POST', body: { name: 'x' } }),
+      401,
+      'unauthorized',
+      /Bearer/,
+    );
+    await expectError(
+      await api.request('/v0/devices', { method: 'POST', token: 'not-a-token', body: { name: 'x' } }),
+      401,
+      'unauthorized',
+      /Invalid API token/,
+    );
+    await expectError(
+      await api.request('/v0/devices', { method: 'POST', headers: { authorization: 'Token abc' }, body: {} }),
+      401,
+      'unauthorized',
+      /Malformed Authorization header/,
+    );
+  });
+
+  it('validates every field: 422 naming each bad field and what it accepts, 400 for unreadable bodies', async () => {
+    const bad = await expectError(
+      await api.request('/v0/devices', {
+        method: 'POST',
+        token: ana.token,
+        body: { latitude: 91, exposure: 'roof', is_private: 'maybe', device_token: 'a/b' },
+      }),
+      422,
+      'unprocessable_entity',
+    );
+    expect(Object.keys(bad.errors).sort()).toEqual([
+      'device_token',
+      'exposure',
+      'is_private',
+      'latitude',
+      'name',
+    ]);
+    expect(bad.errors.name[0]).toMatch(/name is required/);
+    expect(bad.errors.latitude[0]).toMatch(/-90 to 90/);
+    expect(bad.errors.exposure[0]).toMatch(/"indoor" or "outdoor"/);
+    await expectError(
+      await api.request('/v0/devices', { method: 'POST', token: ana.token, body: ['name'] }),
+      400,
+      'bad_request',
+      /JSON object/,
+    );
+    const malformed = (await fetch(`${api.url}/v0/devices`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ana.token}`, 'content-type': 'application/json' },
+      body: '{"name":',
+    })) as TestResponse;
+    await expectError(malformed, 400, 'bad_request', /Malformed request/);
+  });
+
+  it('still registers the device when Redis is unreachable', async () => {
+    const offline = await startTestApi(db, { REDIS_URL: 'redis://127.0.0.1:1' });
+    try {
+      const response = await offline.request('/v0/devices', {
+        method: 'POST',
+        token: ana.token,
+        body: { name: 'No Redis', device_token: 'noredis' },
+      });
+      expect(response.status).toBe(201);
+      const { rows } = await db.sql.query("SELECT name FROM devices WHERE token = 'noredis'");
+      expect(rows).toEqual([{ name: 'No Redis' }]);
+    } finally {
+      await offline.stop();
+    }
+  });
+});
+
+describe('GET /v0/devices/:id', () => {
+  let id: number;
+  let token: string;
+
+  beforeAll(async () => {
+    const device = await createDevice(ana.token, { name: 'Kitchen', exposure: 'indoor' });
+    id = device.id;
+    token = device.device_token;
+    await db.sql.query(
+      `UPDATE devices SET hardware_info = '{"hw_ver":"2.1","sam_ver":"0.9.8"}' WHERE id = $1`,
+      [id],
+    );
+    await layer.storeReadings([
+      { deviceId: id, sensorId: 55, recordedAt: Date.now() - 5 * 60_000, value: 21.5 },
+      { deviceId: id, sensorId: 14, recordedAt: Date.now() - 5 * 60_000, value: 300 },
+    ]);
+  });
+
+  it('shows the device token and hardware status only to the owner and admins', async () => {
+    for (const viewer of [undefined, bob.token]) {
+      const body = await (await api.request(`/v0/devices/${id}`, { token: viewer })).json();
+      expect(body.device_token).toBe('[FILTERED]');
+      expect(body.hardware).toEqual({
+        name: 'SmartCitizen Kit 2.1',
+        type: 'SCK',
+        version: '2.1',
+        slug: 'sck:2,1',
+        last_status_message: '[FILTERED]',
+      });
+    }
+    for (const viewer of [ana.token, admin.token]) {
+      const body = deviceResponse.parse(
+        await (await api.request(`/v0/devices/${id}`, { token: viewer })).json(),
+      );
+      expect(body.device_token).toBe(token);
+      expect(body.hardware.last_status_message).toEqual({ hw_ver: '2.1', sam_ver: '0.9.8' });
+    }
+  });
+
+  it('lists the latest value of each sensor, sorted by name, and derives state and system tags', async () => {
+    const body = deviceResponse.parse(await (await api.request(`/v0/devices/${id}`)).json());
+    expect(body.state).toBe('has_published');
+    expect(body.system_tags).toEqual(['indoor', 'new', 'online']);
+    expect(
+      body.data.sensors.map((s: { id: number; name: string; value: number }) => [s.id, s.name, s.value]),
+    ).toEqual([
+      [14, 'Light', 300],
+      [55, 'Temperature', 21.5],
+    ]);
+    expect(Object.keys(body.data.sensors[0]).slice(0, 6)).toEqual([
+      'id',
+      'name',
+      'description',
+      'unit',
+      'value',
+      'last_reading_at',
+    ]);
+  });
+
+  it('answers 404 for unknown and malformed ids', async () => {
+    await expectError(
+      await api.request('/v0/devices/999999'),
+      404,
+      'record_not_found',
+      /Device 999999 not found/,
+    );
+    await expectError(await api.request('/v0/devices/abc'), 404, 'record_not_found');
+  });
+});
+
+describe('private devices', () => {
+  let id: number;
+
+  beforeAll(async () => {
+    id = (await createDevice(bob.token, { name: 'Secret garden', is_private: true })).id;
+  });
+
+  it('are refused (403) to guests and other users, shown to the owner and admins', async () => {
+    await expectError(await api.request(`/v0/devices/${id}`), 403, 'forbidden', /private/);
+    await expectError(await api.request(`/v0/devices/${id}`, { token: ana.token }), 403, 'forbidden');
+    expect((await api.request(`/v0/devices/${id}`, { token: bob.token })).status).toBe(200);
+    expect((await api.request(`/v0/devices/${id}`, { token: admin.token })).status).toBe(200);
+  });
+
+  it('are listed only to the owner and admins', async () => {
+    const ids = async (token?: string) =>
+      ((await (await api.request('/v0/devices?per_page=100', { token })).json()) as { id: number }[]).map(
+        (d) => d.id,
+      );
+    expect(await ids()).not.toContain(id);
+    expect(await ids(ana.token)).not.toContain(id);
+    expect(await ids(bob.token)).toContain(id);
+    expect(await ids(admin.token)).toContain(id);
+  });
+});
+
+describe('PATCH, PUT and DELETE /v0/devices/:id', () => {
+  it('lets the owner change the writable fields', async () => {
+    const device = await createDevice(ana.token, { name: 'Old name', user_tags: 'a,b' });
+    const response = await api.request(`/v0/devices/${device.id}`, {
+      method: 'PATCH',
+      token: ana.token,
+      body: { name: 'New name', user_tags: ['c'], latitude: '40.5', longitude: -3.7, precise_location: true },
+    });
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body).toMatchObject({
+      name: 'New name',
+      user_tags: ['c'],
+      location: { latitude: 40.5, longitude: -3.7 },
+      data_policy: { precise_location: true },
+    });
+    const put = await api.request(`/v0/devices/${device.id}`, {
+      method: 'PUT',
+      token: admin.token,
+      body: { description: 'set by an admin' },
+    });
+    expect((await put.json()).description).toBe('set by an admin');
+    const { rows } = await db.sql.query('SELECT name, description, latitude FROM devices WHERE id = $1', [
+      device.id,
+    ]);
+    expect(rows).toEqual([{ name: 'New name', description: 'set by an admin', latitude: 40.5 }]);
+  });
+
+  it('refuses guests (401), other users (403) and unknown devices (404)', async () => {
+    const device = await createDevice(ana.token, { name: 'Mine' });
+    const path = `/v0/devices/${device.id}`;
+    await expectError(await api.request(path, { method: 'PATCH', body: { name: 'x' } }), 401, 'unauthorized');
+    await expectError(
+      await api.request(path, { method: 'PATCH', token: bob.token, body: { name: 'x' } }),
+      403,
+      'forbidden',
+    );
+    await expectError(await api.request(path, { method: 'DELETE', token: bob.token }), 403, 'forbidden');
+    await expectError(
+      await api.request('/v0/devices/999999', { method: 'PATCH', token: ana.token, body: { name: 'x' } }),
+      404,
+      'record_not_found',
+    );
+    await expectError(
+      await api.request(path, { method: 'PATCH', token: ana.token, body: { elevation: 1.5 } }),
+      422,
+      'unprocessable_entity',
+      /elevation/,
+    );
+  });
+
+  it('archives with DELETE, hides the archived device, and brings it back with archived:false', async () => {
+    const device = await createDevice(ana.token, { name: 'Seasonal' });
+    const token = device.device_token as string;
+    const firstJob = await waitFor(() => queue.getJob(replayJobId(token)), Boolean, {
+      what: 'the first job',
+    });
+    await firstJob!.remove();
+
+    const deleted = await api.request(`/v0/devices/${device.id}`, { method: 'DELETE', token: ana.token });
+    expect(deleted.status).toBe(200);
+    expect(await deleted.json()).toEqual({ message: 'OK' });
+    const { rows } = await db.sql.query('SELECT archived_at FROM devices WHERE id = $1', [device.id]);
+    expect(rows[0].archived_at).toBeInstanceOf(Date);
+    await expectError(
+      await api.request(`/v0/devices/${device.id}`, { token: ana.token }),
+      404,
+      'record_not_found',
+    );
+    const listed = await (await api.request('/v0/devices?per_page=100', { token: ana.token })).json();
+    expect(listed.map((d: { id: number }) => d.id)).not.toContain(device.id);
+    await expectError(
+      await api.request(`/v0/devices/${device.id}`, {
+        method: 'PATCH',
+        token: ana.token,
+        body: { name: 'x' },
+      }),
+      404,
+      'record_not_found',
+    );
+
+    const back = await api.request(`/v0/devices/${device.id}`, {
+      method: 'PATCH',
+      token: ana.token,
+      body: { archived: false },
+    });
+    expect(back.status).toBe(200);
+    expect((await api.request(`/v0/devices/${device.id}`)).status).toBe(200);
+    const again = await waitFor(() => queue.getJob(replayJobId(token)), Boolean, { what: 'the replay job' });
+    expect(again!.data).toEqual({ token });
+  });
+
+  it('enqueues a replay for a device_token changed by PATCH', async () => {
+    const device = await createDevice(ana.token, { name: 'Retoken' });
+    const response = await api.request(`/v0/devices/${device.id}`, {
+      method: 'PATCH',
+      token: ana.token,
+      body: { device_token: 'newtok' },
+    });
+    expect((await response.json()).device_token).toBe('newtok');
+    const job = await waitFor(() => queue.getJob(replayJobId('newtok')), Boolean, { what: 'the replay job' });
+    expect(job!.data).toEqual({ token: 'newtok' });
+  });
+
+  it('enqueues one replay per token while it waits (deterministic job id)', async () => {
+    const device = await createDevice(ana.token, { name: 'Twice', device_token: 'twice1' });
+    await waitFor(() => queue.getJob(replayJobId('twice1')), Boolean, { what: 'the replay job' });
+    await api.request(`/v0/devices/${device.id}`, { method: 'DELETE', token: ana.token });
+    const back = await api.request(`/v0/devices/${device.id}`, {
+      method: 'PATCH',
+      token: ana.token,
+      body: { archived: false },
+    });
+    expect(back.status).toBe(200);
+    // The second enqueue has had its chance once a later job (another device's) is in the queue.
+    await createDevice(ana.token, { name: 'Later', device_token: 'later1' });
+    await waitFor(() => queue.getJob(replayJobId('later1')), Boolean, { what: 'the later job' });
+    const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized']);
+    expect(jobs.filter((j) => j.data.token === 'twice1')).toHaveLength(1);
+  });
+});
