@@ -6,5 +6,6 @@ COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
 RUN npm ci --include=dev --no-audit --no-fund
 COPY . .
+RUN npx tsc -p tsconfig.build.json
 USER node
-CMD ["npm", "run", "start:api"]
+CMD ["node", "dist/apps/api/src/main.js"]

@@ -35,8 +35,8 @@ export default defineConfig({
         test: {
           name: 'chaos',
           include: ['test/chaos/**/*.spec.ts'],
-          env: { TZ: 'UTC', NODE_ENV: 'test' },
-          globalSetup: ['test/helpers/global-setup.ts'],
+          env: { TZ: 'UTC', NODE_ENV: 'test', INGESTOR_ENTRY: 'dist' },
+          globalSetup: ['test/helpers/chaos-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 60_000,
           poolOptions: { forks: { singleFork: true } },
