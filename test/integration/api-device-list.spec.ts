@@ -68,6 +68,15 @@ describe('GET /v0/devices filters', () => {
     expect((await list('q[name_cont]=%25')).keys).toEqual([]);
   });
 
+  it('refuses a NUL character in a parameter with a 400 naming it (PostgreSQL text cannot hold NUL)', async () => {
+    const response = await api.request('/v0/devices?q[name_cont]=a%00b');
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      id: 'bad_request',
+      message: expect.stringContaining('q[name_cont]'),
+    });
+  });
+
   it('q[id_in][] takes repeated keys or a comma list', async () => {
     expect((await list(`q[id_in][]=${ids.par}&q[id_in][]=${ids.bcn}`)).keys).toEqual(['bcn', 'par']);
     expect((await list(`q[id_in][]=${ids.nyc},${ids.mad}`)).keys).toEqual(['mad', 'nyc']);

@@ -21,6 +21,12 @@ export class ApiValidationPipe implements PipeTransform {
       throw ApiError.badRequest('The request body must be a JSON object (or a form).');
     }
     const input = value ?? {};
+    // PostgreSQL text cannot hold NUL; refuse it here rather than fail in the query.
+    const withNul = findNul(input);
+    if (withNul !== null) {
+      const where = metadata.type === 'body' ? 'body field' : 'parameter';
+      throw ApiError.badRequest(`${where} ${withNul} contains a NUL character (\\u0000), which is not accepted`);
+    }
     const result = dto.schema.safeParse(input);
     if (result.success) return result.data;
     const problems = result.error.issues.map((issue) => describeIssue(issue, input, dto.schema!));
@@ -40,6 +46,18 @@ export class ApiValidationPipe implements PipeTransform {
     }
     throw ApiError.badRequest(message);
   }
+}
+
+/** The first key (dotted path) whose string value holds a NUL character, or null. */
+function findNul(value: unknown, path = '', depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || '(value)' : null;
+  if (depth > 8 || value === null || typeof value !== 'object') return null;
+  for (const [key, child] of Object.entries(value)) {
+    if (key.includes('\u0000')) return path ? `${path}.${key}` : key;
+    const found = findNul(child, path ? `${path}.${key}` : key, depth + 1);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 interface Problem {
