@@ -4,8 +4,16 @@ import { DevicesRepository } from './devices.repository.js';
 import { IngestRepository } from './ingest.repository.js';
 import { DB_OPTIONS, PrismaService } from './prisma.service.js';
 import { SensorsRepository } from './sensors.repository.js';
+import { ParkedMessagesRepository } from './parked-messages.repository.js';
+import { PartitionsRepository } from './partitions.repository.js';
 
-const repositories = [IngestRepository, SensorsRepository, DevicesRepository];
+const repositories = [
+  IngestRepository,
+  SensorsRepository,
+  DevicesRepository,
+  ParkedMessagesRepository,
+  PartitionsRepository,
+];
 
 @Module({})
 export class DbModule {

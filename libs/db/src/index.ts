@@ -11,3 +11,13 @@ export { SensorsRepository } from './sensors.repository.js';
 export { DevicesRepository, type NewDevice } from './devices.repository.js';
 export { isTransientDbError } from './errors.js';
 export { deployDatabase, ensureDatabase, migrate, seedSensors } from './migrate.js';
+export {
+  type HelloWrite,
+  type InfoWrite,
+  type InventoryWrite,
+  type LifecycleWrite,
+  type ParkedWrite,
+  isEmptyLifecycle,
+} from './device-lifecycle.statements.js';
+export { ParkedMessagesRepository, type ParkedMessage, type ParkedCursor } from './parked-messages.repository.js';
+export { PartitionsRepository } from './partitions.repository.js';
