@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { ADMIN_DATABASE_URL, TEMPLATE_DATABASE, databaseUrl } from './env.js';
+import { ADMIN_DATABASE_URL, TEMPLATE_DATABASE, TEST_DATABASE_PREFIX, databaseUrl } from './env.js';
 
 export interface TestDatabase {
   name: string;
@@ -12,7 +12,7 @@ export interface TestDatabase {
 
 /** A fresh database cloned from the migrated template: cheap, isolated, real Postgres. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `sck_t_${randomBytes(5).toString('hex')}`;
+  const name = `${TEST_DATABASE_PREFIX}${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
   await admin.connect();
   try {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { deployDatabase } from '../../libs/db/src/index.js';
-import { ADMIN_DATABASE_URL, TEMPLATE_DATABASE, databaseUrl } from './env.js';
+import { ADMIN_DATABASE_URL, TEMPLATE_DATABASE, TEST_DATABASE_PREFIX, databaseUrl } from './env.js';
 
 /** Builds the migrated, seeded template every test file clones its own database from. */
 export default async function setup(): Promise<void> {
@@ -10,7 +10,8 @@ export default async function setup(): Promise<void> {
     await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
     // Leftovers of an interrupted run.
     const { rows } = await admin.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE datname LIKE 'sck_t\\_%'`,
+      `SELECT datname FROM pg_database WHERE starts_with(datname, $1)`,
+      [TEST_DATABASE_PREFIX],
     );
     for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
   } finally {

@@ -48,9 +48,9 @@ export class HealthController {
       `# HELP sck_ingest_mqtt_received_total MQTT messages handed over by the broker`,
       `# TYPE sck_ingest_mqtt_received_total counter`,
       `sck_ingest_mqtt_received_total ${mqtt.received}`,
-      `# HELP sck_ingest_pending_messages Messages waiting for their batch`,
+      `# HELP sck_ingest_pending_messages Messages taken whose batch has not settled yet`,
       `# TYPE sck_ingest_pending_messages gauge`,
-      `sck_ingest_pending_messages ${depth.pending}`,
+      `sck_ingest_pending_messages ${depth.pending + depth.writing}`,
     ].join('\n');
     return `${await this.metrics.registry.metrics()}${extra}\n`;
   }

@@ -70,6 +70,12 @@ export class QueueProducer<Data> {
     }
   }
 
+  /** The BullMQ Queue itself (for job schedulers); throws RedisUnavailableError while Redis is down. */
+  bullQueue(): Queue<Data> {
+    if (!this.ready) throw new RedisUnavailableError(`redis is ${this.connection.status}`);
+    return (this.queue ??= this.createQueue());
+  }
+
   async close(): Promise<void> {
     await this.queue?.close();
     this.queue = undefined;
