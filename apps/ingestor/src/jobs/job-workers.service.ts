@@ -3,7 +3,7 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type OnModuleDestroy,
 } from '@nestjs/common';
 import { type Queue, Worker } from 'bullmq';
 import {
@@ -22,6 +22,7 @@ import { MaintenanceProcessor } from './maintenance.processor.js';
 import { StoreForwardProcessor } from './store-forward.processor.js';
 
 const SCHEDULE_RETRY_MS = 5000;
+const SHUTDOWN_GRACE_MS = 5000;
 
 /**
  * Runs one BullMQ Worker per queue and registers the periodic jobs. Everything here is off the
@@ -29,7 +30,7 @@ const SCHEDULE_RETRY_MS = 5000;
  * are logged once per outage, never thrown into the process).
  */
 @Injectable()
-export class JobWorkersService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class JobWorkersService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Jobs');
   private readonly workers: Worker[] = [];
   private readonly processors: JobProcessor[];
@@ -57,10 +58,20 @@ export class JobWorkersService implements OnApplicationBootstrap, OnApplicationS
     this.schedule();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.scheduleTimer);
-    await Promise.allSettled(this.workers.map((w) => w.close()));
+    // Active jobs get a grace period; an unfinished one is picked up again (stalled-job check) by
+    // any ingestor, and is idempotent.
+    await Promise.allSettled(
+      this.workers.map(async (worker) => {
+        if ((await within(worker.close(), SHUTDOWN_GRACE_MS)) === 'timeout') {
+          // A worker whose Redis connection is reconnecting may never finish closing: cut it.
+          this.logger.warn(`worker ${worker.name} did not close within ${SHUTDOWN_GRACE_MS} ms; disconnecting`);
+          await within(worker.disconnect(), SHUTDOWN_GRACE_MS);
+        }
+      }),
+    );
   }
 
   private startWorker(processor: JobProcessor): Worker {
@@ -110,5 +121,15 @@ export class JobWorkersService implements OnApplicationBootstrap, OnApplicationS
 
   private async upsert(queue: Queue<EmptyJob> | Queue<ReplayParkedJob | EmptyJob>, name: string, every: number) {
     await (queue as Queue<EmptyJob>).upsertJobScheduler(name, { every }, { name, data: {} });
+  }
+}
+
+async function within<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -43,6 +43,11 @@ export class IngestMetrics {
     help: 'Messages acknowledged after being spilled to Redis',
     registers: [this.registry],
   });
+  private readonly withheld = new Counter({
+    name: 'sck_ingest_unacknowledged_batches_total',
+    help: 'Batches neither stored nor spilled (Postgres and Redis both down): left to the broker',
+    registers: [this.registry],
+  });
   private readonly jobEvents = new Counter({
     name: 'sck_ingest_jobs_total',
     help: 'BullMQ jobs processed by this ingestor, by queue, job name and outcome',
@@ -78,6 +83,10 @@ export class IngestMetrics {
   batchSpilled(messages: number): void {
     this.spilled.inc();
     this.spilledMessages.inc(messages);
+  }
+
+  batchWithheld(): void {
+    this.withheld.inc();
   }
 
   job(queue: string, job: string, outcome: 'completed' | 'failed'): void {

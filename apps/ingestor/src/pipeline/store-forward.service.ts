@@ -68,6 +68,7 @@ export class StoreForwardService {
         SPILL_JOB_OPTIONS,
       );
     } catch (error) {
+      this.metrics.batchWithheld();
       this.logger.error(
         `database and redis both unavailable: ${entries.length} messages left unacknowledged for the broker to redeliver (${cause.message}; redis: ${(error as Error).message})`,
       );
