@@ -222,7 +222,9 @@ describe('readings over MQTT into Postgres', () => {
     ]);
     expect((await readings(id)).map((r) => r.value)).toEqual([1, 2]);
     expect(await errors('ghost1')).toEqual([]);
-    const { rows: parked } = await db.sql.query('SELECT kind FROM parked_messages WHERE token = $1', ['ghost1']);
+    const { rows: parked } = await db.sql.query('SELECT kind FROM parked_messages WHERE token = $1', [
+      'ghost1',
+    ]);
     expect(parked).toEqual([{ kind: 'raw' }]);
   });
 });

@@ -29,7 +29,9 @@ const topic = (token: string, kind: string) => `device/sck/${token}/${kind}`;
 async function send(messages: { topic: string; payload: string | Buffer }[]) {
   const before = await settled();
   await publishAll(device, messages);
-  await waitFor(settled, (n) => n >= before + messages.length, { what: `${messages.length} messages handled` });
+  await waitFor(settled, (n) => n >= before + messages.length, {
+    what: `${messages.length} messages handled`,
+  });
 }
 async function settled() {
   const text = await (await fetch(`http://127.0.0.1:${ingestor.port}/metrics`)).text();
@@ -52,9 +54,10 @@ async function readings(deviceId: number) {
   return rows.map((r) => [r.sensor_id, r.recorded_at.toISOString(), r.value]);
 }
 async function parked(token: string) {
-  const { rows } = await db.sql.query('SELECT kind, payload FROM parked_messages WHERE token = $1 ORDER BY id', [
-    token,
-  ]);
+  const { rows } = await db.sql.query(
+    'SELECT kind, payload FROM parked_messages WHERE token = $1 ORDER BY id',
+    [token],
+  );
   return rows.map((r) => [r.kind, r.payload.toString()]);
 }
 async function deviceRow(token: string) {
@@ -146,7 +149,9 @@ describe('parked messages', () => {
       { topic: topic('late01', 'readings/raw'), payload: '{t:2024-03-01T10:00:00Z,55:20.50,9999:1}' },
       {
         topic: topic('late01', 'readings'),
-        payload: JSON.stringify({ data: [{ recorded_at: '2024-03-01T10:05:00Z', sensors: [{ id: 55, value: 21 }] }] }),
+        payload: JSON.stringify({
+          data: [{ recorded_at: '2024-03-01T10:05:00Z', sensors: [{ id: 55, value: 21 }] }],
+        }),
       },
     ]);
     expect((await parked('late01')).map(([kind]) => kind)).toEqual(['hello', 'info', 'raw', 'readings']);
@@ -154,11 +159,23 @@ describe('parked messages', () => {
 
     const { stdout } = await run(
       process.execPath,
-      ['--import', '@swc-node/register/esm-register', 'scripts/device-create.ts', '--name', 'Late kit', '--token', 'late01'],
+      [
+        '--import',
+        '@swc-node/register/esm-register',
+        'scripts/device-create.ts',
+        '--name',
+        'Late kit',
+        '--token',
+        'late01',
+      ],
       { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: env.QUEUE_PREFIX } },
     );
     const created = JSON.parse(stdout) as { id: number };
-    await waitFor(() => parked('late01'), (p) => p.length === 0, { what: 'the parked messages to be replayed' });
+    await waitFor(
+      () => parked('late01'),
+      (p) => p.length === 0,
+      { what: 'the parked messages to be replayed' },
+    );
     const expected = [
       [55, '2024-03-01T10:00:00.000Z', 20.5],
       [55, '2024-03-01T10:05:00.000Z', 21],
@@ -202,7 +219,9 @@ describe('parked messages', () => {
       payload: `{t:2024-05-01T00:0${i}:00Z,55:${i}.00}`,
     }));
     await send(messages);
-    expect((await parked('flood1')).map(([, payload]) => payload)).toEqual(messages.slice(0, 5).map((m) => m.payload));
+    expect((await parked('flood1')).map(([, payload]) => payload)).toEqual(
+      messages.slice(0, 5).map((m) => m.payload),
+    );
     const overflow = await errors('flood1');
     expect(overflow.map((e) => e.reason)).toEqual(['parked_overflow', 'parked_overflow']);
     expect(overflow.map((e) => e.payload.toString())).toEqual(messages.slice(5).map((m) => m.payload));
@@ -244,7 +263,11 @@ describe('parked messages', () => {
     expect(await parked('sweep1')).toHaveLength(1);
     const id = await newDevice(db, 'sweep1');
     expect(await runJob(lifecycleQueue, JOBS.sweepParked, {})).toBeGreaterThanOrEqual(1);
-    await waitFor(() => readings(id), (r) => r.length === 1, { what: 'the swept replay' });
+    await waitFor(
+      () => readings(id),
+      (r) => r.length === 1,
+      { what: 'the swept replay' },
+    );
     expect(await readings(id)).toEqual([[55, '2024-06-01T00:00:00.000Z', 7]]);
     expect(await parked('sweep1')).toEqual([]);
   });

@@ -31,7 +31,8 @@ async function metric(name: string) {
 /** Every message received has settled (stored, recorded, parked or spilled) and been acknowledged. */
 async function allSettled(count: number) {
   await waitFor(
-    async () => ((await metric('sck_ingest_pending_messages')) === 0 ? metric('sck_ingest_mqtt_received_total') : -1),
+    async () =>
+      (await metric('sck_ingest_pending_messages')) === 0 ? metric('sck_ingest_mqtt_received_total') : -1,
     (n) => n >= count,
     { what: `${count} messages settled`, timeoutMs: 30_000 },
   );
@@ -88,7 +89,11 @@ describe('store-and-forward while Postgres is unreachable', () => {
     expect(await stored(id)).toEqual({ n: 10, distinct_n: 10 });
 
     await proxy.open();
-    await waitFor(() => stored(id), (s) => s.n >= 70, { what: 'the spilled batches to be written', timeoutMs: 45_000 });
+    await waitFor(
+      () => stored(id),
+      (s) => s.n >= 70,
+      { what: 'the spilled batches to be written', timeoutMs: 45_000 },
+    );
     expect(await stored(id)).toEqual({ n: 70, distinct_n: 70 });
     const { rows: latest } = await db.sql.query(
       'SELECT sensor_id, value, recorded_at FROM device_sensors WHERE device_id = $1 ORDER BY sensor_id',
@@ -104,7 +109,11 @@ describe('store-and-forward while Postgres is unreachable', () => {
     // The live path works again, without restarting anything.
     await publishAll(device, minutes('sf0001', 35, 1));
     await allSettled(41);
-    await waitFor(() => stored(id), (s) => s.n === 72, { what: 'a live reading after the outage' });
+    await waitFor(
+      () => stored(id),
+      (s) => s.n === 72,
+      { what: 'a live reading after the outage' },
+    );
   });
 
   it('stops acknowledging when Redis is down too, and stores everything once Postgres is back', async () => {
@@ -115,14 +124,22 @@ describe('store-and-forward while Postgres is unreachable', () => {
     await publishAll(device, minutes('sf0002', 0, 8));
     // Not acknowledged: the transport drops the member's connection and the broker keeps the
     // message; nothing is spilled and nothing settles.
-    await waitFor(() => metric('sck_ingest_unacknowledged_batches_total'), (n) => n >= 2, {
-      what: 'batches left unacknowledged',
-    });
+    await waitFor(
+      () => metric('sck_ingest_unacknowledged_batches_total'),
+      (n) => n >= 2,
+      {
+        what: 'batches left unacknowledged',
+      },
+    );
     expect(await metric('sck_ingest_spilled_messages_total')).toBe(spilledBefore);
     expect(await stored(id)).toEqual({ n: 0, distinct_n: 0 });
 
     await proxy.open();
-    await waitFor(() => stored(id), (s) => s.n >= 16, { what: 'redelivered messages to be stored', timeoutMs: 45_000 });
+    await waitFor(
+      () => stored(id),
+      (s) => s.n >= 16,
+      { what: 'redelivered messages to be stored', timeoutMs: 45_000 },
+    );
     expect(await stored(id)).toEqual({ n: 16, distinct_n: 16 });
     await redis.restart();
   });

@@ -35,5 +35,8 @@ export function createDevice(prisma: PrismaClient, device: NewDevice): Promise<D
 export async function reactivateDevice(prisma: PrismaClient, token: string): Promise<Device | null> {
   const archived = await prisma.device.findFirst({ where: { token, archivedAt: { not: null } } });
   if (!archived) return null;
-  return prisma.device.update({ where: { id: archived.id }, data: { archivedAt: null, updatedAt: new Date() } });
+  return prisma.device.update({
+    where: { id: archived.id },
+    data: { archivedAt: null, updatedAt: new Date() },
+  });
 }

@@ -19,5 +19,9 @@ export {
   type ParkedWrite,
   isEmptyLifecycle,
 } from './device-lifecycle.statements.js';
-export { ParkedMessagesRepository, type ParkedMessage, type ParkedCursor } from './parked-messages.repository.js';
+export {
+  ParkedMessagesRepository,
+  type ParkedMessage,
+  type ParkedCursor,
+} from './parked-messages.repository.js';
 export { PartitionsRepository } from './partitions.repository.js';

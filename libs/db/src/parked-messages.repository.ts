@@ -26,7 +26,14 @@ export class ParkedMessagesRepository {
     const afterAt = after ? after.receivedAt.toISOString() : null;
     const afterId = after ? after.id : '0';
     const rows = await this.db.client.$queryRaw<
-      { id: bigint; token: string; kind: ParkedMessage['kind']; topic: string; payload: Uint8Array; received_at: Date }[]
+      {
+        id: bigint;
+        token: string;
+        kind: ParkedMessage['kind'];
+        topic: string;
+        payload: Uint8Array;
+        received_at: Date;
+      }[]
     >`
       SELECT id, token, kind, topic, payload, received_at FROM parked_messages
        WHERE token = ${token}

@@ -1,12 +1,19 @@
 import type { Rejection } from './reasons.js';
 
-/** C0 control bytes other than the whitespace JSON allows between tokens (\t \n \r). */
-const STRIPPED_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
-const NUL = /\u0000/g;
+const NUL = String.fromCharCode(0);
+
+/** Removes C0 control characters other than the whitespace JSON allows between tokens (\t \n \r). */
+function stripControl(text: string): string {
+  let out = '';
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    if (code >= 0x20 || code === 0x09 || code === 0x0a || code === 0x0d) out += char;
+  }
+  return out;
+}
 
 export type InfoResult =
-  | { ok: true; info: Record<string, unknown>; sanitized: boolean }
-  | { ok: false; rejection: Rejection };
+  { ok: true; info: Record<string, unknown>; sanitized: boolean } | { ok: false; rejection: Rejection };
 
 /**
  * An info payload (PROTOCOL.md "Other kinds"): a JSON object. Old firmware sometimes puts control
@@ -15,12 +22,15 @@ export type InfoResult =
  */
 export function decodeInfo(payload: Buffer): InfoResult {
   const text = payload.toString('utf8');
-  const cleaned = text.replace(STRIPPED_CONTROL, '');
+  const cleaned = stripControl(text);
   let parsed: unknown;
   try {
     parsed = JSON.parse(cleaned);
   } catch (error) {
-    return { ok: false, rejection: { reason: 'malformed_json', message: `invalid JSON: ${(error as Error).message}` } };
+    return {
+      ok: false,
+      rejection: { reason: 'malformed_json', message: `invalid JSON: ${(error as Error).message}` },
+    };
   }
   if (!isPlainObject(parsed)) {
     return { ok: false, rejection: { reason: 'schema', message: 'info must be a JSON object' } };
@@ -30,8 +40,7 @@ export function decodeInfo(payload: Buffer): InfoResult {
 }
 
 export type InventoryReport =
-  | { valid: true; report: Record<string, unknown>; text: null }
-  | { valid: false; report: null; text: string };
+  { valid: true; report: Record<string, unknown>; text: null } | { valid: false; report: null; text: string };
 
 /**
  * A factory-test report, stored as received: a JSON object, or else the payload as text flagged
@@ -41,11 +50,12 @@ export function decodeInventory(payload: Buffer): InventoryReport {
   const text = payload.toString('utf8');
   try {
     const parsed: unknown = JSON.parse(text);
-    if (isPlainObject(parsed) && !withoutNul(parsed).changed) return { valid: true, report: parsed, text: null };
+    if (isPlainObject(parsed) && !withoutNul(parsed).changed)
+      return { valid: true, report: parsed, text: null };
   } catch {
     // Invalid JSON is kept as text below.
   }
-  return { valid: false, report: null, text: text.replace(NUL, '\ufffd') };
+  return { valid: false, report: null, text: text.replaceAll(NUL, '\ufffd') };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -55,13 +65,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function withoutNul(value: unknown): { value: unknown; changed: boolean } {
   let changed = false;
   const text = JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'string' && v.includes('\u0000')) {
+    if (typeof v === 'string' && v.includes(NUL)) {
       changed = true;
-      return v.replace(NUL, '');
+      return v.replaceAll(NUL, '');
     }
-    if (isPlainObject(v) && Object.keys(v).some((k) => k.includes('\u0000'))) {
+    if (isPlainObject(v) && Object.keys(v).some((k) => k.includes(NUL))) {
       changed = true;
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(NUL, ''), x]));
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replaceAll(NUL, ''), x]));
     }
     return v;
   });

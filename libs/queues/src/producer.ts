@@ -105,7 +105,11 @@ export async function enqueueReplayParked(
   try {
     const deadline = Date.now() + (options.timeoutMs ?? 5000);
     while (!producer.ready && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    return await producer.add(JOBS.replayParked, { token: options.token }, replayParkedJobOptions(options.token));
+    return await producer.add(
+      JOBS.replayParked,
+      { token: options.token },
+      replayParkedJobOptions(options.token),
+    );
   } finally {
     await producer.close().catch(() => undefined);
     connection.disconnect();

@@ -67,7 +67,9 @@ export class JobWorkersService implements OnApplicationBootstrap, OnModuleDestro
       this.workers.map(async (worker) => {
         if ((await within(worker.close(), SHUTDOWN_GRACE_MS)) === 'timeout') {
           // A worker whose Redis connection is reconnecting may never finish closing: cut it.
-          this.logger.warn(`worker ${worker.name} did not close within ${SHUTDOWN_GRACE_MS} ms; disconnecting`);
+          this.logger.warn(
+            `worker ${worker.name} did not close within ${SHUTDOWN_GRACE_MS} ms; disconnecting`,
+          );
           await within(worker.disconnect(), SHUTDOWN_GRACE_MS);
         }
       }),
@@ -107,7 +109,11 @@ export class JobWorkersService implements OnApplicationBootstrap, OnModuleDestro
     const register = async () => {
       await this.upsert(this.queues.deviceLifecycle.bullQueue(), JOBS.purgeParked, c.PARKED_PURGE_EVERY_MS);
       await this.upsert(this.queues.deviceLifecycle.bullQueue(), JOBS.sweepParked, c.PARKED_SWEEP_EVERY_MS);
-      await this.upsert(this.queues.maintenance.bullQueue(), JOBS.ensurePartitions, c.PARTITION_UPKEEP_EVERY_MS);
+      await this.upsert(
+        this.queues.maintenance.bullQueue(),
+        JOBS.ensurePartitions,
+        c.PARTITION_UPKEEP_EVERY_MS,
+      );
     };
     register().then(
       () => this.logger.log('periodic jobs registered'),
@@ -119,7 +125,11 @@ export class JobWorkersService implements OnApplicationBootstrap, OnModuleDestro
     );
   }
 
-  private async upsert(queue: Queue<EmptyJob> | Queue<ReplayParkedJob | EmptyJob>, name: string, every: number) {
+  private async upsert(
+    queue: Queue<EmptyJob> | Queue<ReplayParkedJob | EmptyJob>,
+    name: string,
+    every: number,
+  ) {
     await (queue as Queue<EmptyJob>).upsertJobScheduler(name, { every }, { name, data: {} });
   }
 }

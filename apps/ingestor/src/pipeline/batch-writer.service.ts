@@ -117,7 +117,10 @@ export class BatchWriterService {
     return inserted;
   }
 
-  private async withRetry<T>(attempt: () => Promise<T>, windowMs = this.config.DB_RETRY_WINDOW_MS): Promise<T> {
+  private async withRetry<T>(
+    attempt: () => Promise<T>,
+    windowMs = this.config.DB_RETRY_WINDOW_MS,
+  ): Promise<T> {
     const deadline = Date.now() + windowMs;
     let delay = 50;
     for (let tries = 1; ; tries++) {

@@ -43,7 +43,9 @@ export class StoreForwardService {
     try {
       await this.writer.write(
         entries,
-        this.degraded ? { retryWindowMs: Math.min(DEGRADED_RETRY_WINDOW_MS, this.config.DB_RETRY_WINDOW_MS) } : {},
+        this.degraded
+          ? { retryWindowMs: Math.min(DEGRADED_RETRY_WINDOW_MS, this.config.DB_RETRY_WINDOW_MS) }
+          : {},
       );
     } catch (error) {
       if (!(error instanceof StoreUnavailableError) || !this.config.SPILL_ENABLED) throw error;

@@ -27,7 +27,12 @@ export class QueueProducersService implements OnModuleDestroy {
   constructor(@Inject(INGESTOR_CONFIG) config: IngestorConfig) {
     this.connection = createProducerConnection(config.REDIS_URL);
     const timeout = config.SPILL_TIMEOUT_MS;
-    this.deviceLifecycle = new QueueProducer(QUEUES.deviceLifecycle, this.connection, config.QUEUE_PREFIX, timeout);
+    this.deviceLifecycle = new QueueProducer(
+      QUEUES.deviceLifecycle,
+      this.connection,
+      config.QUEUE_PREFIX,
+      timeout,
+    );
     this.storeForward = new QueueProducer(QUEUES.storeForward, this.connection, config.QUEUE_PREFIX, timeout);
     this.maintenance = new QueueProducer(QUEUES.maintenance, this.connection, config.QUEUE_PREFIX, timeout);
     // State changes are logged once each, not every reconnect attempt.
@@ -44,7 +49,11 @@ export class QueueProducersService implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.allSettled([this.deviceLifecycle.close(), this.storeForward.close(), this.maintenance.close()]);
+    await Promise.allSettled([
+      this.deviceLifecycle.close(),
+      this.storeForward.close(),
+      this.maintenance.close(),
+    ]);
     this.connection.disconnect();
   }
 }
