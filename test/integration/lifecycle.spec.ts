@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import type { Queue } from 'bullmq';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPrismaClient } from '../../libs/db/src/index.js';
 import { JOBS, QUEUES } from '../../libs/queues/src/index.js';
 import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
 import { REDIS_URL } from '../helpers/env.js';
@@ -63,6 +64,16 @@ async function parked(token: string) {
 async function deviceRow(token: string) {
   const { rows } = await db.sql.query('SELECT * FROM devices WHERE token = $1', [token]);
   return rows[0];
+}
+
+/** `npm run device:create` as a child process, against this test's database and queues. */
+async function deviceCreate(args: string[]): Promise<{ id: number }> {
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', '@swc-node/register/esm-register', 'scripts/device-create.ts', ...args],
+    { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: env.QUEUE_PREFIX } },
+  );
+  return JSON.parse(stdout) as { id: number };
 }
 
 beforeAll(async () => {
@@ -157,20 +168,7 @@ describe('parked messages', () => {
     expect((await parked('late01')).map(([kind]) => kind)).toEqual(['hello', 'info', 'raw', 'readings']);
     expect(await errors('late01')).toEqual([]);
 
-    const { stdout } = await run(
-      process.execPath,
-      [
-        '--import',
-        '@swc-node/register/esm-register',
-        'scripts/device-create.ts',
-        '--name',
-        'Late kit',
-        '--token',
-        'late01',
-      ],
-      { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: env.QUEUE_PREFIX } },
-    );
-    const created = JSON.parse(stdout) as { id: number };
+    const created = await deviceCreate(['--name', 'Late kit', '--token', 'late01']);
     await waitFor(
       () => parked('late01'),
       (p) => p.length === 0,
@@ -198,19 +196,25 @@ describe('parked messages', () => {
     expect((await errors('late01')).map((e) => [e.reason, e.device_id])).toEqual(recorded);
   });
 
-  it('replays parked messages a second time without storing anything twice when their rows were not yet deleted', async () => {
-    // A replay that stored its batch but crashed before the parked rows were gone is impossible
-    // (same transaction); a kit re-sending while archived is the nearest case: the same reading
-    // parked twice is stored once.
+  it('replays the parked messages of an archived device once it is re-activated', async () => {
     const id = await newDevice(db, 'arch01');
     await db.sql.query('UPDATE devices SET archived_at = now() WHERE id = $1', [id]);
     const message = { topic: topic('arch01', 'readings/raw'), payload: '{t:2024-04-01T00:00:00Z,55:1.00}' };
-    await send([message, message]);
-    expect(await parked('arch01')).toHaveLength(2);
-    await db.sql.query('UPDATE devices SET archived_at = NULL WHERE id = $1', [id]);
-    expect(await runJob(lifecycleQueue, JOBS.replayParked, { token: 'arch01' })).toBe(2);
+    // The kit re-sends while archived: the same reading parked twice is stored once.
+    await send([message, message, { topic: topic('arch01', 'hello'), payload: 'arch01:Hello' }]);
+    expect(await parked('arch01')).toHaveLength(3);
+    expect((await deviceRow('arch01')).hello_at).toBeNull();
+
+    await deviceCreate(['--reactivate', '--token', 'arch01']);
+    await waitFor(
+      () => parked('arch01'),
+      (p) => p.length === 0,
+      { what: 'the parked messages to be replayed' },
+    );
     expect(await readings(id)).toEqual([[55, '2024-04-01T00:00:00.000Z', 1]]);
-    expect(await parked('arch01')).toEqual([]);
+    expect((await deviceRow('arch01')).hello_at).not.toBeNull();
+    expect(await runJob(lifecycleQueue, JOBS.replayParked, { token: 'arch01' })).toBe(0);
+    expect(await readings(id)).toEqual([[55, '2024-04-01T00:00:00.000Z', 1]]);
   });
 
   it('bounds parked messages per token, recording the overflow with its bytes', async () => {
@@ -279,6 +283,20 @@ describe('parked messages', () => {
     ];
     const found = await waitFor(ids, (k) => k.length === 3, { what: 'three job schedulers' });
     expect(found.sort()).toEqual([JOBS.ensurePartitions, JOBS.purgeParked, JOBS.sweepParked].sort());
+  });
+});
+
+describe('schema', () => {
+  it('matches the Prisma models of the new tables', async () => {
+    const { prisma, pool } = createPrismaClient({ url: db.url, poolSize: 1 });
+    try {
+      const inventory = await prisma.deviceInventory.findMany({ take: 1, orderBy: { id: 'asc' } });
+      expect(inventory[0]).toMatchObject({ isValid: true, reportText: null, topic: 'device/inventory' });
+      await expect(prisma.parkedMessage.findMany({ take: 1 })).resolves.toBeInstanceOf(Array);
+    } finally {
+      await prisma.$disconnect();
+      await pool.end();
+    }
   });
 });
 
