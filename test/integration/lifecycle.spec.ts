@@ -133,7 +133,11 @@ describe('hello, info and inventory', () => {
       { topic: topic('life03', 'info'), payload: '{"hw_ver":' },
     ]);
     expect((await deviceRow('life03')).hardware_info).toEqual({ hw_ver: '1' });
-    expect((await errors('life03')).map((e) => e.reason)).toEqual(['schema', 'schema', 'malformed_json']);
+    expect((await errors('life03')).map((e) => e.reason).sort()).toEqual([
+      'malformed_json',
+      'schema',
+      'schema',
+    ]);
   });
 
   it('stores inventory reports as received, flagging the ones that are not a JSON object', async () => {
@@ -165,7 +169,12 @@ describe('parked messages', () => {
         }),
       },
     ]);
-    expect((await parked('late01')).map(([kind]) => kind)).toEqual(['hello', 'info', 'raw', 'readings']);
+    expect((await parked('late01')).map(([kind]) => kind).sort()).toEqual([
+      'hello',
+      'info',
+      'raw',
+      'readings',
+    ]);
     expect(await errors('late01')).toEqual([]);
 
     const created = await deviceCreate(['--name', 'Late kit', '--token', 'late01']);
@@ -184,7 +193,7 @@ describe('parked messages', () => {
     expect(row.hello_at).not.toBeNull();
     expect(row.last_reading_at.toISOString()).toBe('2024-03-01T10:05:00.000Z');
     const recorded = (await errors('late01')).map((e) => [e.reason, e.device_id]);
-    expect(recorded).toEqual([
+    expect([...recorded].sort()).toEqual([
       ['info_sanitized', created.id],
       ['unknown_sensor', created.id],
     ]);
@@ -223,12 +232,15 @@ describe('parked messages', () => {
       payload: `{t:2024-05-01T00:0${i}:00Z,55:${i}.00}`,
     }));
     await send(messages);
-    expect((await parked('flood1')).map(([, payload]) => payload)).toEqual(
-      messages.slice(0, 5).map((m) => m.payload),
-    );
+    // Messages reach the batches through several MQTT members, so which ones come first is not
+    // fixed: five are parked, two recorded, none lost.
+    const kept = (await parked('flood1')).map(([, payload]) => payload);
     const overflow = await errors('flood1');
+    expect(kept).toHaveLength(5);
     expect(overflow.map((e) => e.reason)).toEqual(['parked_overflow', 'parked_overflow']);
-    expect(overflow.map((e) => e.payload.toString())).toEqual(messages.slice(5).map((m) => m.payload));
+    expect([...kept, ...overflow.map((e) => e.payload.toString())].sort()).toEqual(
+      messages.map((m) => m.payload).sort(),
+    );
   });
 
   it('bounds parked messages in total', async () => {
