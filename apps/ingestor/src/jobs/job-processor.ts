@@ -6,6 +6,11 @@ export interface JobProcessor {
   readonly queue: string;
   /** Jobs of this queue processed at the same time by this ingestor. */
   readonly concurrency: number;
+  /**
+   * How often a job may be found stalled (its worker died mid-job) before BullMQ fails it for good.
+   * BullMQ's default is 1.
+   */
+  readonly maxStalledCount?: number;
   process(job: Job): Promise<unknown>;
 }
 

@@ -81,6 +81,7 @@ export class JobWorkersService implements OnApplicationBootstrap, OnModuleDestro
       connection: { url: this.config.REDIS_URL, maxRetriesPerRequest: null },
       prefix: this.config.QUEUE_PREFIX,
       concurrency: processor.concurrency,
+      maxStalledCount: processor.maxStalledCount ?? 5,
       settings: {
         backoffStrategy: (attemptsMade: number) =>
           Math.min(500 * 2 ** Math.max(0, attemptsMade - 1), SPILL_BACKOFF_CAP_MS),

@@ -9,6 +9,9 @@ import { type JobProcessor, parseJobData, unknownJob } from './job-processor.js'
 export class StoreForwardProcessor implements JobProcessor {
   readonly queue = QUEUES.storeForward;
   readonly concurrency = 2;
+  // A spilled batch is acknowledged data: an ingestor crashing while writing it must never make
+  // it fail for good.
+  readonly maxStalledCount = 1000;
 
   constructor(private readonly writer: BatchWriterService) {}
 
