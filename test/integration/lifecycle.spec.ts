@@ -313,6 +313,44 @@ describe('schema', () => {
 });
 
 describe('partitions', () => {
+  it('stores a reading whose month partition is being attached at the same moment', async () => {
+    const id = await newDevice(db, 'part02');
+    // The upkeep's transaction holds the new partition's locks until the ingestor's batch waits.
+    const upkeep = await db.sql.connect();
+    try {
+      await upkeep.query('BEGIN');
+      await upkeep.query(`SELECT ensure_readings_partition('2013-07-01T00:00:00Z')`);
+      await publishAll(device, [
+        { topic: topic('part02', 'readings/raw'), payload: '{t:2013-07-20T00:00:00Z,55:4.00}' },
+      ]);
+      await waitFor(
+        async () => {
+          const { rows } = await db.sql.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%INSERT INTO readings%'`,
+          );
+          return rows[0].n as number;
+        },
+        (n) => n > 0,
+        { what: 'the batch to wait for the partition lock' },
+      );
+      await upkeep.query('COMMIT');
+    } finally {
+      upkeep.release();
+    }
+    await waitFor(
+      () => readings(id),
+      (r) => r.length === 1,
+      { what: 'the reading to be stored' },
+    );
+    const { rows } = await db.sql.query(
+      'SELECT tableoid::regclass::text AS part FROM readings WHERE device_id = $1',
+      [id],
+    );
+    expect(rows.map((r) => r.part)).toEqual(['readings_2013_07']);
+    expect(await errors('part02')).toEqual([]);
+  });
+
   it('moves a reading of a month without partition into its own month partition', async () => {
     const id = await newDevice(db, 'part01');
     await send([{ topic: topic('part01', 'readings/raw'), payload: '{t:2015-03-10T08:00:00Z,55:3.00}' }]);

@@ -19,6 +19,18 @@ export class StoreUnavailableError extends Error {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * A batch routed a reading to readings_default while the partition upkeep attached that month's
+ * partition: Postgres refuses the row (23514, "violates partition constraint"). A new attempt
+ * routes it to the new partition, so this is retried like a transient error.
+ */
+export function isPartitionAttachRace(error: unknown, depth = 0): boolean {
+  if (depth > 5 || error === null || typeof error !== 'object') return false;
+  const e = error as { message?: unknown; cause?: unknown; meta?: unknown };
+  if (typeof e.message === 'string' && /violates partition constraint/.test(e.message)) return true;
+  return isPartitionAttachRace(e.cause, depth + 1) || isPartitionAttachRace(e.meta, depth + 1);
+}
+
 export interface WriteOptions {
   /** How long transient database errors are retried; defaults to DB_RETRY_WINDOW_MS. */
   retryWindowMs?: number;
@@ -127,7 +139,9 @@ export class BatchWriterService {
       try {
         return await attempt();
       } catch (error) {
-        if (!isTransientDbError(error) || Date.now() + delay > deadline) throw error;
+        if (!(isTransientDbError(error) || isPartitionAttachRace(error)) || Date.now() + delay > deadline) {
+          throw error;
+        }
         if (tries === 1) this.logger.warn(`database unavailable, retrying: ${(error as Error).message}`);
         await sleep(delay);
         delay = Math.min(delay * 2, 1000);
