@@ -1,30 +1,42 @@
 import { randomBytes } from 'node:crypto';
 import { loadApiConfig } from '../libs/config/src/index.js';
 import { createPrismaClient } from '../libs/db/src/index.js';
-import { createDevice } from '../libs/db/src/devices.repository.js';
+import { createDevice, reactivateDevice } from '../libs/db/src/devices.repository.js';
+import { enqueueReplayParked } from '../libs/queues/src/index.js';
 import { fail, flagsToEnv, usage } from './cli.js';
 
 const { env, values } = flagsToEnv(
   process.argv.slice(2),
-  { 'database-url': 'DATABASE_URL' },
+  { 'database-url': 'DATABASE_URL', 'redis-url': 'REDIS_URL', 'queue-prefix': 'QUEUE_PREFIX' },
   {
     token: { type: 'string' },
     name: { type: 'string' },
+    reactivate: { type: 'boolean' },
   },
 );
 if (values.help) {
   usage(`
 npm run device:create -- --name "My kit" [--token abc123] [--database-url postgresql://…]
-Registers a device. Without --token a random 6-character token is generated.`);
+npm run device:create -- --reactivate --token abc123
+Registers a device (or re-activates an archived one), then enqueues the replay of the messages its
+token sent while it had no active device. Without --token a random 6-character token is generated.
+If Redis is unreachable the device is registered anyway: the ingestor's periodic sweep replays
+its parked messages later.`);
 }
-if (typeof values.name !== 'string' || values.name.trim() === '') fail('--name is required');
+const reactivate = values.reactivate === true;
+if (!reactivate && (typeof values.name !== 'string' || values.name.trim() === '')) fail('--name is required');
+if (reactivate && typeof values.token !== 'string') fail('--reactivate needs --token');
 
 const token = typeof values.token === 'string' ? values.token : randomBytes(6).toString('hex').slice(0, 6);
 if (!/^[^/+#\s]+$/.test(token)) fail(`--token "${token}" must be non-empty, without "/", "+", "#" or spaces`);
 
-const { prisma, pool } = createPrismaClient({ url: loadApiConfig(env).DATABASE_URL, poolSize: 1 });
+const config = loadApiConfig(env);
+const { prisma, pool } = createPrismaClient({ url: config.DATABASE_URL, poolSize: 1 });
 try {
-  const device = await createDevice(prisma, { token, name: values.name });
+  const device = reactivate
+    ? await reactivateDevice(prisma, token)
+    : await createDevice(prisma, { token, name: values.name as string });
+  if (!device) fail(`no archived device has the token "${token}"`);
   console.log(JSON.stringify({ id: device.id, token: device.token, name: device.name }));
 } catch (error) {
   const code = (error as { code?: string }).code;
@@ -32,4 +44,12 @@ try {
 } finally {
   await prisma.$disconnect();
   await pool.end();
+}
+
+try {
+  await enqueueReplayParked({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, token });
+} catch (error) {
+  console.error(
+    `warning: replay of parked messages not enqueued (${(error as Error).message}); the ingestor's periodic sweep will replay them`,
+  );
 }

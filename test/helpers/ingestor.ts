@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { loadIngestorConfig } from '../../libs/config/src/index.js';
 import { type RunningIngestor, startIngestor } from '../../apps/ingestor/src/bootstrap.js';
+import { REDIS_URL } from './env.js';
 import { freePort } from './ports.js';
 import { waitFor } from './poll.js';
 
@@ -16,6 +17,9 @@ export function ingestorEnv(databaseUrl: string, brokerPort: number, overrides: 
     MQTT_PORT: String(brokerPort),
     MQTT_CLIENT_ID: `t${Math.random().toString(36).slice(2, 10)}`,
     MQTT_CONNECTIONS: '4',
+    REDIS_URL,
+    // Each ingestor its own BullMQ keys, so tests never see each other's jobs.
+    QUEUE_PREFIX: `t${Math.random().toString(36).slice(2, 10)}`,
     LOG_LEVEL: 'warn',
     PORT: '0',
     HOST: '127.0.0.1',

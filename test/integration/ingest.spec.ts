@@ -213,7 +213,7 @@ describe('readings over MQTT into Postgres', () => {
     expect((await errors('allbad')).map((e) => e.reason)).toEqual(['unknown_sensor', 'value_invalid']);
   });
 
-  it('accepts a literal $queue/ topic, a configured prefix, and records unknown devices and topics', async () => {
+  it('accepts a literal $queue/ topic, a configured prefix, and parks messages of unknown devices', async () => {
     const id = await newDevice(db, 'queue1');
     await send([
       { topic: `$queue/${raw('queue1')}`, payload: '{t:2023-01-01T00:00:00Z,55:1.00}' },
@@ -221,6 +221,10 @@ describe('readings over MQTT into Postgres', () => {
       { topic: raw('ghost1'), payload: '{t:2023-01-01T00:00:00Z,55:1.00}' },
     ]);
     expect((await readings(id)).map((r) => r.value)).toEqual([1, 2]);
-    expect((await errors('ghost1')).map((e) => e.reason)).toEqual(['unknown_device']);
+    expect(await errors('ghost1')).toEqual([]);
+    const { rows: parked } = await db.sql.query('SELECT kind FROM parked_messages WHERE token = $1', [
+      'ghost1',
+    ]);
+    expect(parked).toEqual([{ kind: 'raw' }]);
   });
 });

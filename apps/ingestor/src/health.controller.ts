@@ -4,6 +4,8 @@ import { MQTT_POOL } from './ingestor.tokens.js';
 import type { MqttPoolServer } from './mqtt/mqtt-pool.server.js';
 import { IngestMetrics } from './pipeline/ingest.metrics.js';
 import { ReadingsService } from './pipeline/readings.service.js';
+import { StoreForwardService } from './pipeline/store-forward.service.js';
+import { QueueProducersService } from './queues/queue-producers.service.js';
 
 @Controller()
 export class HealthController {
@@ -11,6 +13,8 @@ export class HealthController {
     private readonly db: PrismaService,
     private readonly metrics: IngestMetrics,
     private readonly readings: ReadingsService,
+    private readonly storeForward: StoreForwardService,
+    private readonly queues: QueueProducersService,
     @Inject(MQTT_POOL) private readonly pool: MqttPoolServer,
   ) {}
 
@@ -19,7 +23,10 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready when Postgres answers and at least one MQTT member is connected. */
+  /**
+   * Ready when Postgres answers and at least one MQTT member is connected. Redis is reported but
+   * does not make the ingestor unready: the ingest path does not need it.
+   */
   @Get('ready')
   async ready() {
     const mqtt = this.pool.stats();
@@ -29,7 +36,14 @@ export class HealthController {
     } catch (error) {
       database = (error as Error).message;
     }
-    const body = { status: 'ok', database, mqtt, batcher: this.readings.depth };
+    const body = {
+      status: 'ok',
+      database,
+      mqtt,
+      batcher: this.readings.depth,
+      redis: this.queues.connection.status,
+      spilling: this.storeForward.degraded,
+    };
     if (database !== 'ok' || mqtt.connected === 0) {
       throw new HttpException({ ...body, status: 'unavailable' }, HttpStatus.SERVICE_UNAVAILABLE);
     }
@@ -51,9 +65,9 @@ export class HealthController {
       `# HELP sck_ingest_inflight_messages Messages received and not yet acknowledged (or settled)`,
       `# TYPE sck_ingest_inflight_messages gauge`,
       `sck_ingest_inflight_messages ${mqtt.inFlight}`,
-      `# HELP sck_ingest_pending_messages Messages waiting for their batch`,
+      `# HELP sck_ingest_pending_messages Messages taken whose batch has not settled yet`,
       `# TYPE sck_ingest_pending_messages gauge`,
-      `sck_ingest_pending_messages ${depth.pending}`,
+      `sck_ingest_pending_messages ${depth.pending + depth.writing}`,
     ].join('\n');
     return `${await this.metrics.registry.metrics()}${extra}\n`;
   }

@@ -4,11 +4,20 @@ import { INGESTOR_CONFIG, type IngestorConfig } from './config.provider.js';
 import { HealthController } from './health.controller.js';
 import { IngestController } from './ingest.controller.js';
 import { MQTT_POOL } from './ingestor.tokens.js';
+import { DeviceLifecycleProcessor } from './jobs/device-lifecycle.processor.js';
+import { JobWorkersService } from './jobs/job-workers.service.js';
+import { MaintenanceProcessor } from './jobs/maintenance.processor.js';
+import { StoreForwardProcessor } from './jobs/store-forward.processor.js';
+import { ParkedReplayService } from './lifecycle/parked-replay.service.js';
+import { PartitionUpkeepService } from './lifecycle/partition-upkeep.service.js';
 import type { MqttPoolServer } from './mqtt/mqtt-pool.server.js';
 import { BatchWriterService } from './pipeline/batch-writer.service.js';
+import { EntryDecoderService } from './pipeline/entry-decoder.service.js';
 import { IngestMetrics } from './pipeline/ingest.metrics.js';
 import { ReadingsService } from './pipeline/readings.service.js';
 import { SensorCatalogueService } from './pipeline/sensor-catalogue.service.js';
+import { StoreForwardService } from './pipeline/store-forward.service.js';
+import { QueueProducersService } from './queues/queue-producers.service.js';
 
 @Module({})
 export class IngestorModule {
@@ -22,8 +31,17 @@ export class IngestorModule {
         { provide: MQTT_POOL, useValue: pool },
         IngestMetrics,
         SensorCatalogueService,
+        EntryDecoderService,
         BatchWriterService,
+        QueueProducersService,
+        StoreForwardService,
         ReadingsService,
+        ParkedReplayService,
+        PartitionUpkeepService,
+        DeviceLifecycleProcessor,
+        StoreForwardProcessor,
+        MaintenanceProcessor,
+        JobWorkersService,
       ],
     };
   }

@@ -87,6 +87,33 @@ export const ingestSchema = z.object({
   MAX_PAYLOAD_BYTES: int(64, 16 * 1024 * 1024).default(64 * 1024),
 });
 
+/** Device lifecycle and the BullMQ work around the ingest path (ingestor only). */
+export const lifecycleSchema = z.object({
+  /** Parked messages (unknown or archived tokens) kept per token; more are recorded as `parked_overflow`. */
+  PARKED_MAX_PER_TOKEN: int(0, 10_000_000).default(10_000),
+  /** Parked messages kept in total. */
+  PARKED_MAX_TOTAL: int(0, 1_000_000_000).default(1_000_000),
+  /** How long a parked message waits for its device before it is recorded as `parked_expired`. */
+  PARKED_RETENTION_HOURS: int(1, 24 * 365).default(7 * 24),
+  /** How often expired parked messages are purged. */
+  PARKED_PURGE_EVERY_MS: int(1000, 7 * 24 * 3_600_000).default(3_600_000),
+  /** How often parked messages of tokens that now have an active device are replayed. */
+  PARKED_SWEEP_EVERY_MS: int(1000, 7 * 24 * 3_600_000).default(300_000),
+  /** How often readings partitions are checked (ahead, and for backlog months in the default one). */
+  PARTITION_UPKEEP_EVERY_MS: int(1000, 7 * 24 * 3_600_000).default(3_600_000),
+  /** Monthly partitions created ahead of the current month. */
+  PARTITION_MONTHS_AHEAD: int(0, 24).default(2),
+  /**
+   * Store-and-forward: a batch that cannot be written within DB_RETRY_WINDOW_MS goes to a Redis
+   * job and its messages are acknowledged. Off: such messages stay unacknowledged.
+   */
+  SPILL_ENABLED: bool.default(true),
+  /** Longest wait for Redis when spilling a batch; past it the batch stays unacknowledged. */
+  SPILL_TIMEOUT_MS: int(100, 60_000).default(2000),
+  /** Run the BullMQ workers (replay, spill, upkeep) in this process. */
+  JOBS_ENABLED: bool.default(true),
+});
+
 export const httpSchema = z.object({
   PORT: int(0, 65535),
   HOST: z.string().default('0.0.0.0'),

@@ -4,6 +4,7 @@ import {
   databaseSchema,
   httpSchema,
   ingestSchema,
+  lifecycleSchema,
   logSchema,
   mqttSchema,
   nodeEnv,
@@ -17,6 +18,7 @@ const schema = z
   .extend(redisSchema.shape)
   .extend(mqttSchema.shape)
   .extend(ingestSchema.shape)
+  .extend(lifecycleSchema.shape)
   .extend(logSchema.shape)
   .extend({ PORT: httpSchema.shape.PORT.default(3001), HOST: httpSchema.shape.HOST })
   .superRefine((env, ctx) => {

@@ -9,6 +9,8 @@ import { IngestErrorsRepository } from './ingest-errors.repository.js';
 import { ReadingsQueryRepository } from './readings-query.repository.js';
 import { SensorCatalogRepository } from './sensor-catalog.repository.js';
 import { UsersRepository } from './users.repository.js';
+import { ParkedMessagesRepository } from './parked-messages.repository.js';
+import { PartitionsRepository } from './partitions.repository.js';
 
 const repositories = [
   IngestRepository,
@@ -20,6 +22,8 @@ const repositories = [
   ReadingsQueryRepository,
   IngestErrorsRepository,
   UsersRepository,
+  ParkedMessagesRepository,
+  PartitionsRepository,
 ];
 
 @Module({})

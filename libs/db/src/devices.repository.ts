@@ -27,3 +27,16 @@ export function createDevice(prisma: PrismaClient, device: NewDevice): Promise<D
     data: { token: device.token, name: device.name, ownerId: device.ownerId ?? null },
   });
 }
+
+/**
+ * Re-activates an archived device (also used by `npm run device:create -- --reactivate`).
+ * Returns null when no archived device has the token.
+ */
+export async function reactivateDevice(prisma: PrismaClient, token: string): Promise<Device | null> {
+  const archived = await prisma.device.findFirst({ where: { token, archivedAt: { not: null } } });
+  if (!archived) return null;
+  return prisma.device.update({
+    where: { id: archived.id },
+    data: { archivedAt: null, updatedAt: new Date() },
+  });
+}

@@ -47,3 +47,17 @@ export {
 } from './users.repository.js';
 export { generateApiToken, hashApiToken } from './api-tokens.js';
 export type { IngestError, Sensor } from './generated/prisma/client.js';
+export {
+  type HelloWrite,
+  type InfoWrite,
+  type InventoryWrite,
+  type LifecycleWrite,
+  type ParkedWrite,
+  isEmptyLifecycle,
+} from './device-lifecycle.statements.js';
+export {
+  ParkedMessagesRepository,
+  type ParkedMessage,
+  type ParkedCursor,
+} from './parked-messages.repository.js';
+export { PartitionsRepository } from './partitions.repository.js';

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { RejectReason } from '../../domain/src/index.js';
 import { Prisma } from './generated/prisma/client.js';
 import { PrismaService } from './prisma.service.js';
+import { type LifecycleWrite, lifecycleStatements } from './device-lifecycle.statements.js';
 
 export interface StoredReading {
   deviceId: number;
@@ -25,6 +26,8 @@ export interface IngestErrorRecord {
 export interface BatchWrite {
   readings: StoredReading[];
   errors: IngestErrorRecord[];
+  /** Hello, info, inventory, parked and replayed messages of the batch (same transaction). */
+  lifecycle?: LifecycleWrite;
 }
 
 export interface BatchOutcome {
@@ -82,6 +85,7 @@ export class IngestRepository {
            AND (d.last_reading_at IS NULL OR d.last_reading_at < s.last_at
                 OR d.first_reading_at IS NULL OR d.first_reading_at > s.first_at)`);
     }
+    if (batch.lifecycle) statements.push(...lifecycleStatements(this.db.client, batch.lifecycle));
     if (batch.errors.length > 0) {
       statements.push(this.insertErrors(batch.errors));
     }

@@ -4,3 +4,4 @@ export * from './raw-grammar.js';
 export * from './timestamps.js';
 export * from './readings.js';
 export * from './samples.js';
+export * from './device-messages.js';

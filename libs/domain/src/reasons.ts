@@ -13,6 +13,12 @@ export const REJECT_REASONS = [
   'unknown_topic',
   'payload_too_large',
   'store_failed',
+  // Not a rejection: an info payload had C0 control bytes removed before it was stored.
+  'info_sanitized',
+  // A parked message (unknown or archived device) that was not kept: the per-token or total
+  // bound was reached, or it expired before a device with its token was registered.
+  'parked_overflow',
+  'parked_expired',
 ] as const;
 
 export type RejectReason = (typeof REJECT_REASONS)[number];

@@ -1,2 +1,2 @@
 export * from './queues.js';
-export * from './device-lifecycle.producer.js';
+export * from './producer.js';

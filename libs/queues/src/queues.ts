@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REJECT_REASONS } from '../../domain/src/reasons.js';
 
 /**
  * Every BullMQ queue, job name and payload of the project, in one place. Producers live in
@@ -7,12 +8,81 @@ import { z } from 'zod';
 export const QUEUES = {
   /** Work that follows a device's registration or re-activation. */
   deviceLifecycle: 'device-lifecycle',
+  /** Batches that could not be written while Postgres was unreachable (store-and-forward). */
+  storeForward: 'store-forward',
+  /** Scheduled upkeep: readings partitions. */
+  maintenance: 'maintenance',
 } as const;
 
 export const JOBS = {
   /** Replays a token's parked messages through the ingest pipeline, in arrival order. */
   replayParked: 'replay-parked',
+  /** Periodic: replays parked messages of every token that now has an active device. */
+  sweepParked: 'sweep-parked',
+  /** Periodic: drops parked messages older than the retention, recording each one. */
+  purgeParked: 'purge-parked',
+  /** Writes one spilled batch once Postgres is reachable again. */
+  writeSpilledBatch: 'write-spilled-batch',
+  /** Periodic: monthly readings partitions ahead of time and for backlog months. */
+  ensurePartitions: 'ensure-partitions',
 } as const;
 
 export const replayParkedJob = z.object({ token: z.string().min(1) });
 export type ReplayParkedJob = z.infer<typeof replayParkedJob>;
+
+/** Periodic jobs carry nothing. */
+export const emptyJob = z.object({}).strict();
+export type EmptyJob = z.infer<typeof emptyJob>;
+
+const rejection = z.object({
+  reason: z.enum(REJECT_REASONS),
+  message: z.string(),
+  item: z.unknown().optional(),
+});
+
+/** One message of a spilled batch, exactly as the batch writer takes it (payload in base64). */
+export const spilledEntry = z.object({
+  kind: z.enum(['readings', 'raw', 'hello', 'info', 'inventory', 'unroutable']),
+  topic: z.string(),
+  token: z.string().min(1).nullable(),
+  payload: z.base64(),
+  receivedAt: z.iso.datetime(),
+  readings: z.array(
+    z.object({ sensorId: z.number().int(), recordedAt: z.number().int(), value: z.number() }),
+  ),
+  messageRejection: rejection.nullable(),
+  itemRejections: z.array(rejection),
+  info: z.record(z.string(), z.unknown()).nullable(),
+  /** Set when the message came from parked_messages (a replay). */
+  parkedId: z.string().regex(/^\d+$/).nullable(),
+});
+export const writeSpilledBatchJob = z.object({ entries: z.array(spilledEntry).min(1) });
+export type SpilledEntry = z.infer<typeof spilledEntry>;
+export type WriteSpilledBatchJob = z.infer<typeof writeSpilledBatchJob>;
+
+/**
+ * Job defaults, set once. Failed jobs are kept for inspection; completed ones are trimmed.
+ * Spilled batches retry with exponential backoff capped by the processor (see SPILL_BACKOFF).
+ */
+export const DEFAULT_JOB_OPTIONS = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 1000, jitter: 0.2 },
+  removeOnComplete: { count: 1000 },
+  removeOnFail: false,
+} as const;
+
+/** Store-and-forward jobs must survive a long outage: many attempts, backoff capped at a minute. */
+export const SPILL_JOB_OPTIONS = {
+  attempts: 100_000,
+  backoff: { type: 'capped-exponential', delay: 500 },
+} as const;
+export const SPILL_BACKOFF_CAP_MS = 60_000;
+
+/**
+ * Enqueues a replay of `token`'s parked messages. One replay per token at a time: a second
+ * request while one is waiting or running is merged into it (the running one reads until no
+ * parked message is left), so concurrent replays cannot record a rejection twice.
+ */
+export function replayParkedJobOptions(token: string) {
+  return { deduplication: { id: `replay-${token}` } };
+}

@@ -25,7 +25,9 @@ export class ApiValidationPipe implements PipeTransform {
     const withNul = findNul(input);
     if (withNul !== null) {
       const where = metadata.type === 'body' ? 'body field' : 'parameter';
-      throw ApiError.badRequest(`${where} ${withNul} contains a NUL character (\\u0000), which is not accepted`);
+      throw ApiError.badRequest(
+        `${where} ${withNul} contains a NUL character (\\u0000), which is not accepted`,
+      );
     }
     const result = dto.schema.safeParse(input);
     if (result.success) return result.data;

@@ -1,42 +1,46 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import type { ApiConfig } from '../../../../libs/config/src/index.js';
-import { DeviceLifecycleProducer } from '../../../../libs/queues/src/index.js';
+import {
+  createProducerConnection,
+  JOBS,
+  QUEUES,
+  QueueProducer,
+  type ReplayParkedJob,
+  replayParkedJobOptions,
+} from '../../../../libs/queues/src/index.js';
 import { API_CONFIG } from '../api.tokens.js';
-
-const QUIET_MS = 60_000;
 
 /**
  * Tells the ingestor to replay what was parked for a token once a device holds it. Best effort:
  * the request that registered or re-activated the device never waits for or fails on Redis; a
- * failed enqueue is logged and left to the device-lifecycle sweep.
+ * failed enqueue is logged and left to the ingestor's periodic parked-messages sweep.
  */
 @Injectable()
 export class ReplayParkedNotifier implements OnModuleDestroy {
   private readonly logger = new Logger('ReplayParked');
-  private readonly producer: DeviceLifecycleProducer;
+  private readonly connection: Redis;
+  private readonly producer: QueueProducer<ReplayParkedJob>;
   private readonly pending = new Set<Promise<void>>();
-  private lastConnectionWarning = 0;
 
   constructor(@Inject(API_CONFIG) config: ApiConfig) {
-    this.producer = new DeviceLifecycleProducer(
-      { redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX },
-      (error) => {
-        if (Date.now() - this.lastConnectionWarning < QUIET_MS) return;
-        this.lastConnectionWarning = Date.now();
-        this.logger.warn(
-          `Redis unavailable (${error.message}); replays of parked messages cannot be enqueued`,
-        );
-      },
+    this.connection = createProducerConnection(config.REDIS_URL);
+    this.producer = new QueueProducer<ReplayParkedJob>(
+      QUEUES.deviceLifecycle,
+      this.connection,
+      config.QUEUE_PREFIX,
     );
   }
 
   request(token: string): void {
     const job = this.producer
-      .enqueueReplayParked(token)
-      .catch((error: Error) =>
-        this.logger.warn(
-          `Could not enqueue the replay of parked messages for token "${token}": ${error.message}`,
-        ),
+      .add(JOBS.replayParked, { token }, replayParkedJobOptions(token))
+      .then(
+        () => undefined,
+        (error: Error) =>
+          this.logger.warn(
+            `Could not enqueue the replay of parked messages for token "${token}": ${error.message}`,
+          ),
       )
       .finally(() => this.pending.delete(job));
     this.pending.add(job);
@@ -44,6 +48,7 @@ export class ReplayParkedNotifier implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     await Promise.all(this.pending);
-    await this.producer.close();
+    await this.producer.close().catch(() => undefined);
+    this.connection.disconnect();
   }
 }

@@ -2,9 +2,12 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   type IngestErrorRecord,
   IngestRepository,
+  isEmptyLifecycle,
   isTransientDbError,
+  type LifecycleWrite,
   type StoredReading,
 } from '../../../../libs/db/src/index.js';
+import { decodeInventory } from '../../../../libs/domain/src/index.js';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import type { IngestEntry } from './ingest-entry.js';
 import { IngestMetrics } from './ingest.metrics.js';
@@ -17,9 +20,28 @@ export class StoreUnavailableError extends Error {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * A batch routed a reading to readings_default while the partition upkeep attached that month's
+ * partition: Postgres refuses the row (23514, "violates partition constraint"). A new attempt
+ * routes it to the new partition, so this is retried like a transient error.
+ */
+export function isPartitionAttachRace(error: unknown, depth = 0): boolean {
+  if (depth > 5 || error === null || typeof error !== 'object') return false;
+  const e = error as { message?: unknown; cause?: unknown; meta?: unknown };
+  if (typeof e.message === 'string' && /violates partition constraint/.test(e.message)) return true;
+  return isPartitionAttachRace(e.cause, depth + 1) || isPartitionAttachRace(e.meta, depth + 1);
+}
+
+export interface WriteOptions {
+  /** How long transient database errors are retried; defaults to DB_RETRY_WINDOW_MS. */
+  retryWindowMs?: number;
+}
+
+/**
  * Writes one batch of entries in one transaction: resolves device tokens, then readings, latest
- * values and every rejection together. Transient database errors are retried for a short window;
+ * values, hello times, hardware info, inventory reports, parked messages (tokens without an active
+ * device) and every rejection together. Transient database errors are retried for a short window;
  * an entry whose write fails for good is recorded as `store_failed` rather than blocking the others.
+ * Live batches, replays of parked messages and spilled batches all come through here.
  */
 @Injectable()
 export class BatchWriterService {
@@ -31,10 +53,11 @@ export class BatchWriterService {
     @Inject(INGESTOR_CONFIG) private readonly config: IngestorConfig,
   ) {}
 
-  async write(entries: IngestEntry[]): Promise<void> {
+  async write(entries: IngestEntry[], options: WriteOptions = {}): Promise<void> {
     const started = performance.now();
+    const window = options.retryWindowMs ?? this.config.DB_RETRY_WINDOW_MS;
     try {
-      const inserted = await this.withRetry(() => this.writeOnce(entries));
+      const inserted = await this.withRetry(() => this.writeOnce(entries), window);
       this.metrics.batchWritten(entries.length, inserted, performance.now() - started);
     } catch (error) {
       if (isTransientDbError(error) || error instanceof StoreUnavailableError) {
@@ -49,43 +72,76 @@ export class BatchWriterService {
     const devices = await this.repository.findActiveDevicesByTokens(tokens);
     const readings: StoredReading[] = [];
     const errors: IngestErrorRecord[] = [];
+    const lifecycle: LifecycleWrite = {
+      replayedParkedIds: [],
+      hellos: [],
+      infos: [],
+      inventory: [],
+      parked: [],
+      parkLimits: { perToken: this.config.PARKED_MAX_PER_TOKEN, total: this.config.PARKED_MAX_TOTAL },
+    };
     for (const entry of entries) {
       const deviceId = entry.token === null ? null : (devices.get(entry.token) ?? null);
       const base = { deviceId, token: entry.token, topic: entry.topic };
+      // A replayed message leaves parked_messages in the transaction that stores its effects.
+      if (entry.parkedId !== null) lifecycle.replayedParkedIds.push(entry.parkedId);
       if (entry.messageRejection) {
         errors.push({ ...base, ...entry.messageRejection, payload: entry.payload });
         continue;
       }
+      if (entry.kind === 'inventory') {
+        const report = decodeInventory(entry.payload);
+        lifecycle.inventory.push({ topic: entry.topic, ...report, at: entry.receivedAt });
+        continue;
+      }
       if (entry.token !== null && deviceId === null) {
-        errors.push({
-          ...base,
-          reason: 'unknown_device',
-          message: `no active device has the token "${entry.token}"`,
+        if (entry.kind === 'unroutable') continue;
+        // No active device has this token (yet): parked, replayed when one is registered.
+        lifecycle.parked.push({
+          token: entry.token,
+          kind: entry.kind,
+          topic: entry.topic,
           payload: entry.payload,
+          receivedAt: entry.receivedAt,
         });
         continue;
       }
-      for (const rejection of entry.itemRejections) errors.push({ ...base, ...rejection });
-      if (deviceId !== null) {
-        for (const row of entry.readings) readings.push({ deviceId, ...row });
+      for (const rejection of entry.itemRejections) {
+        errors.push({ ...base, ...rejection, ...(entry.kind === 'info' ? { payload: entry.payload } : {}) });
+      }
+      if (deviceId === null) continue;
+      for (const row of entry.readings) readings.push({ deviceId, ...row });
+      if (entry.kind === 'hello') lifecycle.hellos.push({ deviceId, at: entry.receivedAt });
+      if (entry.kind === 'info' && entry.info) {
+        lifecycle.infos.push({ deviceId, info: entry.info, at: entry.receivedAt });
       }
     }
-    const { inserted } = await this.repository.storeBatch({ readings, errors });
+    const { inserted } = await this.repository.storeBatch({
+      readings,
+      errors,
+      ...(isEmptyLifecycle(lifecycle) ? {} : { lifecycle }),
+    });
     this.metrics.rejected(errors);
+    this.metrics.parked(lifecycle.parked.length);
     this.logger.debug(
-      `batch: ${entries.length} messages, ${readings.length} readings (${inserted} new), ${errors.length} rejections`,
+      `batch: ${entries.length} messages, ${readings.length} readings (${inserted} new), ${errors.length} rejections, ${lifecycle.parked.length} parked`,
     );
     return inserted;
   }
 
-  private async withRetry<T>(attempt: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.config.DB_RETRY_WINDOW_MS;
+  private async withRetry<T>(
+    attempt: () => Promise<T>,
+    windowMs = this.config.DB_RETRY_WINDOW_MS,
+  ): Promise<T> {
+    const deadline = Date.now() + windowMs;
     let delay = 50;
     for (let tries = 1; ; tries++) {
       try {
         return await attempt();
       } catch (error) {
-        if (!isTransientDbError(error) || Date.now() + delay > deadline) throw error;
+        if (!(isTransientDbError(error) || isPartitionAttachRace(error)) || Date.now() + delay > deadline) {
+          throw error;
+        }
         if (tries === 1) this.logger.warn(`database unavailable, retrying: ${(error as Error).message}`);
         await sleep(delay);
         delay = Math.min(delay * 2, 1000);

@@ -28,6 +28,7 @@ export class Batcher<E extends { rows: number }> {
   private oldestAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing = 0;
+  private writing = 0;
   private readonly idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -44,9 +45,9 @@ export class Batcher<E extends { rows: number }> {
     });
   }
 
-  /** Entries waiting and batches being written, for metrics. */
-  get depth(): { pending: number; flushing: number } {
-    return { pending: this.pending.length, flushing: this.flushing };
+  /** Entries waiting, batches being written and the entries in them, for metrics. */
+  get depth(): { pending: number; flushing: number; writing: number } {
+    return { pending: this.pending.length, flushing: this.flushing, writing: this.writing };
   }
 
   /** Writes everything pending and resolves when nothing is left in flight. */
@@ -88,6 +89,7 @@ export class Batcher<E extends { rows: number }> {
     this.pendingRows -= rows;
     this.oldestAt = Date.now();
     this.flushing++;
+    this.writing += batch.length;
     this.write(batch.map((p) => p.entry))
       .then(
         () => batch.forEach((p) => p.resolve()),
@@ -95,6 +97,7 @@ export class Batcher<E extends { rows: number }> {
       )
       .finally(() => {
         this.flushing--;
+        this.writing -= batch.length;
         this.idleWaiters.splice(0).forEach((wake) => wake());
         this.schedule();
       });

@@ -28,6 +28,37 @@ export class IngestMetrics {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+  private readonly parkedMessages = new Counter({
+    name: 'sck_ingest_parked_total',
+    help: 'Messages for tokens without an active device, handed to parked_messages',
+    registers: [this.registry],
+  });
+  private readonly spilled = new Counter({
+    name: 'sck_ingest_spilled_batches_total',
+    help: 'Batches spilled to Redis because Postgres was unreachable',
+    registers: [this.registry],
+  });
+  private readonly spilledMessages = new Counter({
+    name: 'sck_ingest_spilled_messages_total',
+    help: 'Messages acknowledged after being spilled to Redis',
+    registers: [this.registry],
+  });
+  private readonly withheld = new Counter({
+    name: 'sck_ingest_unacknowledged_batches_total',
+    help: 'Batches neither stored nor spilled (Postgres and Redis both down): left to the broker',
+    registers: [this.registry],
+  });
+  private readonly jobEvents = new Counter({
+    name: 'sck_ingest_jobs_total',
+    help: 'BullMQ jobs processed by this ingestor, by queue, job name and outcome',
+    labelNames: ['queue', 'job', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly parkedExpired = new Counter({
+    name: 'sck_ingest_parked_expired_total',
+    help: 'Parked messages that expired (recorded as parked_expired)',
+    registers: [this.registry],
+  });
   private readonly batchSeconds = new Histogram({
     name: 'sck_ingest_batch_seconds',
     help: 'Time to write one batch',
@@ -43,6 +74,27 @@ export class IngestMetrics {
     this.batches.inc();
     this.stored.inc(inserted);
     this.batchSeconds.observe(ms / 1000);
+  }
+
+  parked(count: number): void {
+    if (count > 0) this.parkedMessages.inc(count);
+  }
+
+  batchSpilled(messages: number): void {
+    this.spilled.inc();
+    this.spilledMessages.inc(messages);
+  }
+
+  batchWithheld(): void {
+    this.withheld.inc();
+  }
+
+  job(queue: string, job: string, outcome: 'completed' | 'failed'): void {
+    this.jobEvents.inc({ queue, job, outcome });
+  }
+
+  expired(count: number): void {
+    if (count > 0) this.parkedExpired.inc(count);
   }
 
   rejected(errors: Pick<IngestErrorRecord, 'reason'>[]): void {

@@ -1,32 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  applyReadingRules,
-  decodeJsonReadings,
-  decodeRawReadings,
-  type Rejection,
-} from '../../../../libs/domain/src/index.js';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import type { MqttMessage } from '../mqtt/mqtt-message.js';
 import { Batcher } from './batcher.js';
-import { BatchWriterService } from './batch-writer.service.js';
-import type { IngestEntry } from './ingest-entry.js';
-import { SensorCatalogueService } from './sensor-catalogue.service.js';
+import { EntryDecoderService } from './entry-decoder.service.js';
+import type { EntryKind, IngestEntry } from './ingest-entry.js';
+import { StoreForwardService } from './store-forward.service.js';
 
 /**
- * Decodes and validates readings messages, then hands them to the batcher. The returned promise
- * settles once the message's batch committed: only then may the transport acknowledge it.
+ * Decodes and validates messages of every kind, then hands them to the batcher. The returned
+ * promise settles once the message's batch committed (or was spilled to Redis, see
+ * StoreForwardService): only then may the transport acknowledge it.
  */
 @Injectable()
 export class ReadingsService {
+  // Built in the constructor, not onModuleInit: a resumed MQTT session delivers right after CONNACK.
   private readonly batcher: Batcher<IngestEntry>;
-  private readonly floor: number;
 
   constructor(
-    private readonly catalogue: SensorCatalogueService,
-    private readonly writer: BatchWriterService,
+    private readonly decoder: EntryDecoderService,
+    private readonly store: StoreForwardService,
     @Inject(INGESTOR_CONFIG) private readonly config: IngestorConfig,
   ) {
-    this.floor = Date.parse(config.READINGS_FLOOR);
     this.batcher = new Batcher<IngestEntry>(
       {
         maxRows: this.config.BATCH_MAX_ROWS,
@@ -34,7 +28,7 @@ export class ReadingsService {
         flushAtEntries: this.config.MQTT_CONNECTIONS,
         maxConcurrentFlushes: 2,
       },
-      (entries) => this.writer.write(entries),
+      (entries) => this.store.writeOrSpill(entries),
     );
   }
 
@@ -47,47 +41,13 @@ export class ReadingsService {
     return this.batcher.drain();
   }
 
-  ingest(message: MqttMessage, form: 'json' | 'raw'): Promise<void> {
-    const token = message.route?.token ?? null;
-    const tooLarge = this.checkSize(message);
-    if (tooLarge) return this.reject(message, tooLarge);
-    const decoded = form === 'raw' ? decodeRawReadings(message.payload) : decodeJsonReadings(message.payload);
-    if (!decoded.ok) return this.reject(message, decoded.rejection);
-    const { rows, rejections } = applyReadingRules(decoded.readings, {
-      sensorIds: this.catalogue.sensorIds,
-      now: Date.now(),
-      floor: this.floor,
-      maxFutureMs: this.config.READINGS_MAX_FUTURE_HOURS * 3_600_000,
-    });
-    return this.batcher.submit({
-      topic: message.topic,
-      token,
-      payload: message.payload,
-      rows: rows.length,
-      readings: rows,
-      messageRejection: null,
-      itemRejections: rejections,
-    });
-  }
-
-  /** Records a whole-message rejection in the same batch path, so it too is acked after commit. */
-  reject(message: MqttMessage, rejection: Rejection): Promise<void> {
-    return this.batcher.submit({
+  ingest(message: MqttMessage, kind: EntryKind): Promise<void> {
+    const entry = this.decoder.decode(kind, {
       topic: message.topic,
       token: message.route?.token ?? null,
-      payload: message.payload.subarray(0, this.config.MAX_PAYLOAD_BYTES),
-      rows: 0,
-      readings: [],
-      messageRejection: rejection,
-      itemRejections: [],
+      payload: message.payload,
+      receivedAt: message.receivedAt,
     });
-  }
-
-  checkSize(message: MqttMessage): Rejection | null {
-    if (message.payload.length <= this.config.MAX_PAYLOAD_BYTES) return null;
-    return {
-      reason: 'payload_too_large',
-      message: `payload of ${message.payload.length} bytes exceeds the limit of ${this.config.MAX_PAYLOAD_BYTES} bytes`,
-    };
+    return this.batcher.submit(entry);
   }
 }

@@ -1,0 +1,99 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  applyReadingRules,
+  decodeInfo,
+  decodeJsonReadings,
+  decodeRawReadings,
+  type Rejection,
+} from '../../../../libs/domain/src/index.js';
+import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
+import type { EntryKind, IngestEntry } from './ingest-entry.js';
+import { SensorCatalogueService } from './sensor-catalogue.service.js';
+
+export interface RawMessage {
+  topic: string;
+  token: string | null;
+  payload: Buffer;
+  receivedAt: Date;
+}
+
+/**
+ * Turns a message of any kind into a batch entry: decoding and validation, no I/O. Live messages
+ * and replayed parked ones go through this same code.
+ */
+@Injectable()
+export class EntryDecoderService {
+  private readonly floor: number;
+
+  constructor(
+    private readonly catalogue: SensorCatalogueService,
+    @Inject(INGESTOR_CONFIG) private readonly config: IngestorConfig,
+  ) {
+    this.floor = Date.parse(config.READINGS_FLOOR);
+  }
+
+  decode(kind: EntryKind, message: RawMessage, parkedId: string | null = null): IngestEntry {
+    const entry: IngestEntry = {
+      kind,
+      topic: message.topic,
+      token: message.token,
+      payload: message.payload,
+      receivedAt: message.receivedAt,
+      rows: 0,
+      readings: [],
+      messageRejection: null,
+      itemRejections: [],
+      info: null,
+      parkedId,
+    };
+    const tooLarge = this.checkSize(message.payload);
+    if (tooLarge) return this.rejected(entry, tooLarge);
+    switch (kind) {
+      case 'readings':
+      case 'raw': {
+        const decoded =
+          kind === 'raw' ? decodeRawReadings(message.payload) : decodeJsonReadings(message.payload);
+        if (!decoded.ok) return this.rejected(entry, decoded.rejection);
+        const { rows, rejections } = applyReadingRules(decoded.readings, {
+          sensorIds: this.catalogue.sensorIds,
+          now: Date.now(),
+          floor: this.floor,
+          maxFutureMs: this.config.READINGS_MAX_FUTURE_HOURS * 3_600_000,
+        });
+        return { ...entry, rows: rows.length, readings: rows, itemRejections: rejections };
+      }
+      case 'info': {
+        const decoded = decodeInfo(message.payload);
+        if (!decoded.ok) return this.rejected(entry, decoded.rejection);
+        const notes: Rejection[] = decoded.sanitized
+          ? [{ reason: 'info_sanitized', message: 'control characters were removed from the info payload' }]
+          : [];
+        return { ...entry, info: decoded.info, itemRejections: notes };
+      }
+      case 'hello':
+      case 'inventory':
+        return entry;
+      case 'unroutable':
+        return this.rejected(entry, {
+          reason: 'unknown_topic',
+          message: `topic "${message.topic.slice(0, 200)}" is not part of the device protocol`,
+        });
+    }
+  }
+
+  private rejected(entry: IngestEntry, rejection: Rejection): IngestEntry {
+    return {
+      ...entry,
+      payload: entry.payload.subarray(0, this.config.MAX_PAYLOAD_BYTES),
+      messageRejection: rejection,
+    };
+  }
+
+  private checkSize(payload: Buffer): Rejection | null {
+    if (payload.length <= this.config.MAX_PAYLOAD_BYTES) return null;
+    return {
+      reason: 'payload_too_large',
+      message: `payload of ${payload.length} bytes exceeds the limit of ${this.config.MAX_PAYLOAD_BYTES} bytes`,
+    };
+  }
+}
