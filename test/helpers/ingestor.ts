@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadIngestorConfig } from '../../libs/config/src/index.js';
 import { type RunningIngestor, startIngestor } from '../../apps/ingestor/src/bootstrap.js';
 import { REDIS_URL } from './env.js';
+import { readMetric } from './metrics.js';
 import { freePort } from './ports.js';
 import { waitFor } from './poll.js';
 
@@ -60,13 +61,7 @@ export async function spawnIngestor(env: Record<string, string>): Promise<Ingest
   child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const metric = async (name: string) => {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    return text
-      .split('\n')
-      .filter((line) => line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{'))
-      .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
-  };
+  const metric = (name: string) => readMetric(port, name);
   const ready = waitFor(async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok, Boolean, {
     what: 'the ingestor to be ready',
     timeoutMs: 30_000,

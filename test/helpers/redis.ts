@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { connect } from 'node:net';
-import { freePort } from './ports.js';
+import { canConnect, freePort } from './ports.js';
 import { waitFor } from './poll.js';
 
 export interface TestRedis {
@@ -36,15 +35,4 @@ export async function startRedis(): Promise<TestRedis> {
   };
   await launch();
   return { port, url: `redis://127.0.0.1:${port}`, kill: exit, restart: launch, stop: exit };
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

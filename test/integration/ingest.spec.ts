@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
 import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
 import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
-import { waitFor } from '../helpers/poll.js';
-import { connectPublisher, publishAll } from '../helpers/publisher.js';
+import { sendAndSettle } from '../helpers/metrics.js';
+import { connectPublisher } from '../helpers/publisher.js';
 
 let db: TestDatabase;
 let broker: TestBroker;
@@ -32,21 +32,9 @@ async function errors(token: string) {
   return rows;
 }
 
-/** Publishes, then waits until the ingestor has committed (or recorded) every message. */
-async function send(messages: { topic: string; payload: string | Buffer }[]) {
-  const before = await committed();
-  await publishAll(device, messages);
-  await waitFor(committed, (n) => n >= before + messages.length, {
-    what: `${messages.length} messages handled`,
-  });
-}
-async function committed() {
-  const text = await (await fetch(`http://127.0.0.1:${ingestor.port}/metrics`)).text();
-  const handled = /^sck_ingest_mqtt_received_total (\d+)/m.exec(text);
-  const inFlight = /^sck_ingest_inflight_messages (\d+)/m.exec(text);
-  // Received and nothing in flight means every message's batch has settled and been acknowledged.
-  return inFlight && Number(inFlight[1]) === 0 ? Number(handled?.[1] ?? 0) : -1;
-}
+/** Publishes, then waits until the ingestor has stored or recorded every message. */
+const send = (messages: { topic: string; payload: string | Buffer }[]) =>
+  sendAndSettle(ingestor.port, device, messages);
 
 beforeAll(async () => {
   db = await createTestDatabase();

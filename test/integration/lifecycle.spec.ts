@@ -12,6 +12,7 @@ import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
 import { runJob, testQueue, waitForJob } from '../helpers/jobs.js';
 import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/poll.js';
+import { sendAndSettle } from '../helpers/metrics.js';
 import { connectPublisher, publishAll } from '../helpers/publisher.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -27,19 +28,8 @@ let maintenanceQueue: Queue;
 
 const topic = (token: string, kind: string) => `device/sck/${token}/${kind}`;
 
-async function send(messages: { topic: string; payload: string | Buffer }[]) {
-  const before = await settled();
-  await publishAll(device, messages);
-  await waitFor(settled, (n) => n >= before + messages.length, {
-    what: `${messages.length} messages handled`,
-  });
-}
-async function settled() {
-  const text = await (await fetch(`http://127.0.0.1:${ingestor.port}/metrics`)).text();
-  const handled = /^sck_ingest_mqtt_received_total (\d+)/m.exec(text);
-  const pending = /^sck_ingest_pending_messages (\d+)/m.exec(text);
-  return pending && Number(pending[1]) === 0 ? Number(handled?.[1] ?? 0) : -1;
-}
+const send = (messages: { topic: string; payload: string | Buffer }[]) =>
+  sendAndSettle(ingestor.port, device, messages);
 async function errors(token: string) {
   const { rows } = await db.sql.query(
     'SELECT reason, device_id, payload FROM ingest_errors WHERE token = $1 ORDER BY id',

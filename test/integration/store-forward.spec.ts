@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
 import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
 import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
+import { readMetric } from '../helpers/metrics.js';
 import { waitFor } from '../helpers/poll.js';
 import { connectPublisher, publishAll } from '../helpers/publisher.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
@@ -23,11 +24,7 @@ const minutes = (token: string, start: number, count: number) =>
     return { topic: raw(token), payload: `{t:${at},55:${start + i}.00,56:${start + i}.50}` };
   });
 
-async function metric(name: string) {
-  const text = await (await fetch(`http://127.0.0.1:${ingestor.port}/metrics`)).text();
-  const match = new RegExp(`^${name} (\\d+)`, 'm').exec(text);
-  return Number(match?.[1] ?? 0);
-}
+const metric = (name: string) => readMetric(ingestor.port, name);
 /** Every message received has settled (stored, recorded, parked or spilled) and been acknowledged. */
 async function allSettled(count: number) {
   await waitFor(
