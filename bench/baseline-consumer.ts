@@ -24,6 +24,7 @@ let times: string[] = [];
 let values: number[] = [];
 let flushing = 0;
 let committed = 0;
+let deadlocks = 0;
 let timer: NodeJS.Timeout | undefined;
 
 const add = (device: number, sensor: number, at: string, value: number) => {
@@ -31,6 +32,26 @@ const add = (device: number, sensor: number, at: string, value: number) => {
   sensorIds.push(sensor);
   times.push(at);
   values.push(value);
+};
+
+/**
+ * Two unsorted batches holding the same duplicate keys can deadlock each other; retrying is the
+ * cheapest correct answer (the ingestor sorts its rows instead).
+ */
+const insert = async (params: unknown[]): Promise<{ rowCount: number | null }> => {
+  for (;;) {
+    try {
+      return await pool.query(
+        `INSERT INTO readings (device_id, sensor_id, recorded_at, value)
+         SELECT * FROM unnest($1::int[], $2::int[], $3::timestamptz[], $4::float8[])
+         ON CONFLICT DO NOTHING`,
+        params,
+      );
+    } catch (error) {
+      if ((error as { code?: string }).code !== '40P01') throw error;
+      deadlocks++;
+    }
+  }
 };
 
 const flush = () => {
@@ -43,13 +64,7 @@ const flush = () => {
   times = [];
   values = [];
   flushing++;
-  pool
-    .query(
-      `INSERT INTO readings (device_id, sensor_id, recorded_at, value)
-       SELECT * FROM unnest($1::int[], $2::int[], $3::timestamptz[], $4::float8[])
-       ON CONFLICT DO NOTHING`,
-      params,
-    )
+  insert(params)
     .then(
       (result) => {
         committed += result.rowCount ?? 0;
@@ -98,7 +113,7 @@ client.on('message', (topic, payload) => {
 });
 await client.subscribeAsync(['device/sck/+/readings', 'device/sck/+/readings/raw'], { qos: 1 });
 console.log('ready');
-setInterval(() => console.log(`committed ${committed}`), 100).unref();
+setInterval(() => console.log(`committed ${committed} ${deadlocks}`), 100).unref();
 process.on('SIGTERM', () => {
   void client.endAsync().then(() => pool.end().then(() => process.exit(0)));
 });

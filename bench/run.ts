@@ -25,6 +25,8 @@ const { values: flags } = parseArgs({
     'overload-seconds': { type: 'string' },
     'latency-seconds': { type: 'string' },
     'ingestor-env': { type: 'string', multiple: true },
+    'ingestor-node-arg': { type: 'string', multiple: true },
+    'ingestor-build': { type: 'string', default: 'src' },
     out: { type: 'string', default: 'latest' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -32,6 +34,7 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(`npm run bench [-- --quick] [--seed 1] [--devices 2000] [--backlog <messages>]
                 [--latency-seconds 30] [--overload-seconds 60] [--ingestor-env KEY=VALUE ...] [--out latest]
+                [--ingestor-build src|dist] [--ingestor-node-arg=--cpu-prof ...]
 Starts a private Mosquitto and a fresh database, then measures a minimal baseline pipeline and the
 ingestor on the same traffic. Writes bench/results/<out>.json and <out>.md.`);
   process.exit(0);
@@ -49,10 +52,12 @@ const ingestorOverrides = Object.fromEntries(
     return [pair.slice(0, eq), pair.slice(eq + 1)];
   }),
 );
+const ingestorBuild = flags['ingestor-build'] === 'dist' ? 'dist' : 'src';
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const PUBLISHERS = 8;
 const PROBE_EVERY = 25;
 const STALL_MS = 20_000;
+const POLL_MS = 50;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -62,9 +67,11 @@ interface Throughput {
   messages: number;
   expectedReadings: number;
   stored: number;
-  /** From the first to the last batch's transaction start (received_at, Postgres's clock). */
+  /** From the first to the last commit, as seen by polling every POLL_MS (the bench's clock). */
   spanMs: number;
   readingsPerSecond: number;
+  /** From the first to the last batch's transaction start (received_at, Postgres's clock). */
+  receivedAtSpanMs: number;
   /** From resuming the consumer to seeing the last row stored (the bench's clock). */
   drainMs: number;
   lost: number;
@@ -92,7 +99,7 @@ async function storedSummary(
   sql: pg.Pool,
   expected: number,
   messages: number,
-  drainMs: number,
+  progress: Progress & { drainMs: number },
 ): Promise<Throughput> {
   const { rows } = await sql.query<{ n: string; span_ms: number | null; dupes: string }>(
     `SELECT count(*) AS n,
@@ -101,14 +108,15 @@ async function storedSummary(
        FROM readings`,
   );
   const stored = Number(rows[0].n);
-  const spanMs = Number(rows[0].span_ms ?? 0);
+  const spanMs = progress.lastSeenAt - progress.firstSeenAt;
   return {
     messages,
     expectedReadings: expected,
     stored,
     spanMs,
     readingsPerSecond: perSecond(stored, spanMs),
-    drainMs,
+    receivedAtSpanMs: Number(rows[0].span_ms ?? 0),
+    drainMs: progress.drainMs,
     lost: Math.max(0, expected - stored),
     duplicated: Math.max(0, stored - expected) + Number(rows[0].dupes),
   };
@@ -120,21 +128,40 @@ async function resetReadings(sql: pg.Pool): Promise<void> {
   await sql.query('VACUUM ANALYZE devices');
 }
 
-/** Waits until `progress()` reaches `target`, or until it has not moved for STALL_MS. */
-async function waitForProgress(progress: () => Promise<number> | number, target: number, what: string) {
-  let last = -1;
-  let movedAt = Date.now();
+interface Progress {
+  /** Bench clock (Date.now()) when the first and the last stored rows were seen. */
+  firstSeenAt: number;
+  lastSeenAt: number;
+  stored: number;
+}
+
+/**
+ * Polls `progress()` every POLL_MS until it reaches `target` or has not moved for STALL_MS,
+ * noting when rows were first and last seen: the commit span, to ±POLL_MS.
+ */
+async function waitForProgress(
+  progress: () => Promise<number> | number,
+  target: number,
+  what: string,
+): Promise<Progress> {
+  let last = 0;
+  let firstSeenAt = 0;
+  let lastSeenAt = 0;
+  const started = Date.now();
   for (;;) {
     const now = await progress();
-    if (now >= target) return now;
-    if (now !== last) {
+    const at = Date.now();
+    if (now > last) {
+      if (last === 0) firstSeenAt = at;
+      lastSeenAt = at;
       last = now;
-      movedAt = Date.now();
-    } else if (Date.now() - movedAt > STALL_MS) {
-      log(`${what}: stalled at ${now} of ${target}`);
-      return now;
     }
-    await sleep(100);
+    if (now >= target) return { firstSeenAt, lastSeenAt, stored: now };
+    if (at - (lastSeenAt || started) > STALL_MS) {
+      log(`${what}: stalled at ${now} of ${target}`);
+      return { firstSeenAt, lastSeenAt, stored: now };
+    }
+    await sleep(POLL_MS);
   }
 }
 
@@ -145,6 +172,7 @@ function spawnBaseline(brokerUrl: string, dbUrl: string) {
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let committed = 0;
+  let deadlocks = 0;
   let output = '';
   let onReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (onReady = resolve));
@@ -155,14 +183,14 @@ function spawnBaseline(brokerUrl: string, dbUrl: string) {
     buffer = lines.pop() ?? '';
     for (const line of lines) {
       if (line === 'ready') onReady();
-      else if (line.startsWith('committed ')) committed = Number(line.slice(10));
+      else if (line.startsWith('committed ')) [committed, deadlocks] = line.slice(10).split(' ').map(Number);
     }
   });
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.once('exit', (code) => {
     if (code) log(`baseline exited with ${code}: ${output}`);
   });
-  return { child, ready, committed: () => committed, output: () => output };
+  return { child, ready, committed: () => committed, deadlocks: () => deadlocks, output: () => output };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -171,6 +199,13 @@ async function stopChild(child: ChildProcess): Promise<void> {
   child.kill('SIGCONT');
   child.kill('SIGKILL');
   await exited;
+}
+
+/** SIGTERM (lets a --cpu-prof run write its profile), SIGKILL if it has not exited within 10 s. */
+async function stopIngestor(running: IngestorProcess): Promise<void> {
+  const killer = setTimeout(() => running.child.kill('SIGKILL'), 10_000);
+  await running.kill('SIGTERM');
+  clearTimeout(killer);
 }
 
 function procStatus(pid: number): { rssKb: number; hwmKb: number } {
@@ -186,7 +221,7 @@ async function drainBacklog(
   backlog: readonly FleetMessage[],
   expected: number,
   consumer: { pid: number; progress: () => Promise<number> | number },
-): Promise<number> {
+): Promise<Progress & { drainMs: number }> {
   process.kill(consumer.pid, 'SIGSTOP');
   const publisher = await FleetPublisher.connect({
     url: broker.url,
@@ -201,8 +236,8 @@ async function drainBacklog(
   log(`${label}: ${backlog.length} messages queued in the broker in ${publishMs} ms; resuming the consumer`);
   const resumed = Date.now();
   process.kill(consumer.pid, 'SIGCONT');
-  await waitForProgress(consumer.progress, expected, label);
-  return Date.now() - resumed;
+  const progress = await waitForProgress(consumer.progress, expected, label);
+  return { ...progress, drainMs: progress.lastSeenAt - resumed };
 }
 
 interface LatencyResult {
@@ -383,30 +418,43 @@ try {
     progress: baseline.committed,
   });
   await stopChild(baseline.child);
-  const baselineResult = await storedSummary(sql, expected, backlog.length, baselineDrain);
+  const baselineResult = {
+    ...(await storedSummary(sql, expected, backlog.length, baselineDrain)),
+    deadlocksRetried: baseline.deadlocks(),
+  };
+  if (baseline.output()) log(`baseline stderr: ${baseline.output().slice(0, 2000)}`);
   log(`baseline: ${baselineResult.stored} rows, ${baselineResult.readingsPerSecond.toFixed(0)} readings/s`);
   await resetReadings(sql);
 
   // 2. The ingestor as shipped, draining the same backlog.
   phaseLoads.ingestor = loads();
-  ingestor = await spawnIngestor({
-    NODE_ENV: 'production',
-    DATABASE_URL: dbUrl,
-    MQTT_HOST: '127.0.0.1',
-    MQTT_PORT: String(broker.port),
-    MQTT_CLIENT_ID: `bench${randomBytes(3).toString('hex')}`,
-    MQTT_KEEPALIVE_SECONDS: '300',
-    LOG_LEVEL: 'warn',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    ...ingestorOverrides,
-  });
+  ingestor = await spawnIngestor(
+    {
+      NODE_ENV: 'production',
+      DATABASE_URL: dbUrl,
+      MQTT_HOST: '127.0.0.1',
+      MQTT_PORT: String(broker.port),
+      MQTT_CLIENT_ID: `bench${randomBytes(3).toString('hex')}`,
+      MQTT_KEEPALIVE_SECONDS: '300',
+      LOG_LEVEL: 'warn',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ...ingestorOverrides,
+    },
+    { nodeArgs: flags['ingestor-node-arg'] ?? [], build: ingestorBuild },
+  );
   const running = ingestor;
+  const rssIdleMb = procStatus(running.child.pid!).rssKb / 1024;
   const ingestorDrain = await drainBacklog('ingestor', broker, backlog, expected, {
     pid: running.child.pid!,
     progress: () => running.metric('sck_ingest_readings_stored_total'),
   });
-  const ingestorResult = await storedSummary(sql, expected, backlog.length, ingestorDrain);
+  const ingestorResult = {
+    ...(await storedSummary(sql, expected, backlog.length, ingestorDrain)),
+    rssIdleMb,
+    rssAfterDrainMb: procStatus(running.child.pid!).rssKb / 1024,
+    hwmAfterDrainMb: procStatus(running.child.pid!).hwmKb / 1024,
+  };
   const { rows: rejections } = await sql.query<{ reason: string; n: string }>(
     'SELECT reason, count(*) AS n FROM ingest_errors GROUP BY reason ORDER BY reason',
   );
@@ -442,7 +490,7 @@ try {
   log(
     `overload: peak RSS ${overload.peakRssMb.toFixed(0)} MB at ${overload.achievedRate.toFixed(0)} msg/s offered`,
   );
-  await running.kill('SIGKILL');
+  await stopIngestor(running);
   ingestor = undefined;
   await broker.stop();
   broker = undefined;
@@ -480,6 +528,7 @@ try {
       publishers: PUBLISHERS,
     },
     ingestorEnv: ingestorOverrides,
+    ingestorBuild,
     baseline: baselineResult,
     ingestor: {
       ...ingestorResult,
