@@ -252,6 +252,34 @@ interface LatencyResult {
 }
 
 /** Publishes live traffic at `rate` and times probe readings from publish to visible in Postgres. */
+interface BatchStats {
+  batches: number;
+  meanBatchMs: number;
+  meanReadingsPerBatch: number;
+}
+
+/** Batches the ingestor committed between two snapshots of its metrics. */
+async function batchSnapshot(ingestor: IngestorProcess) {
+  const [count, seconds, stored] = await Promise.all([
+    ingestor.metric('sck_ingest_batches_total'),
+    ingestor.metric('sck_ingest_batch_seconds_sum'),
+    ingestor.metric('sck_ingest_readings_stored_total'),
+  ]);
+  return { count, seconds, stored };
+}
+
+function batchStats(
+  before: Awaited<ReturnType<typeof batchSnapshot>>,
+  after: Awaited<ReturnType<typeof batchSnapshot>>,
+): BatchStats {
+  const batches = after.count - before.count;
+  return {
+    batches,
+    meanBatchMs: batches ? ((after.seconds - before.seconds) * 1000) / batches : Number.NaN,
+    meanReadingsPerBatch: batches ? (after.stored - before.stored) / batches : Number.NaN,
+  };
+}
+
 async function measureLatency(
   fleet: Fleet,
   broker: TestBroker,
@@ -444,6 +472,7 @@ try {
     { nodeArgs: flags['ingestor-node-arg'] ?? [], build: ingestorBuild },
   );
   const running = ingestor;
+  const beforeDrain = await batchSnapshot(running);
   const rssIdleMb = procStatus(running.child.pid!).rssKb / 1024;
   const ingestorDrain = await drainBacklog('ingestor', broker, backlog, expected, {
     pid: running.child.pid!,
@@ -454,9 +483,17 @@ try {
     rssIdleMb,
     rssAfterDrainMb: procStatus(running.child.pid!).rssKb / 1024,
     hwmAfterDrainMb: procStatus(running.child.pid!).hwmKb / 1024,
+    ...batchStats(beforeDrain, await batchSnapshot(running)),
   };
   const { rows: rejections } = await sql.query<{ reason: string; n: string }>(
     'SELECT reason, count(*) AS n FROM ingest_errors GROUP BY reason ORDER BY reason',
+  );
+  const { rows: latestRows } = await sql.query<{ pairs: number; devices: number; stale: number }>(
+    `SELECT (SELECT count(*)::int FROM device_sensors) AS pairs,
+            (SELECT count(*)::int FROM devices WHERE last_reading_at IS NOT NULL) AS devices,
+            (SELECT count(*)::int FROM device_sensors ds
+              WHERE ds.recorded_at <> (SELECT max(r.recorded_at) FROM readings r
+                                        WHERE r.device_id = ds.device_id AND r.sensor_id = ds.sensor_id)) AS stale`,
   );
   log(`ingestor: ${ingestorResult.stored} rows, ${ingestorResult.readingsPerSecond.toFixed(0)} readings/s`);
 
@@ -466,7 +503,8 @@ try {
 
   // 3. Latency at half the sustained rate.
   phaseLoads.latency = loads();
-  const latency = await measureLatency(
+  const beforeLatency = await batchSnapshot(running);
+  const latencyRun = await measureLatency(
     fleet,
     broker,
     sql,
@@ -474,6 +512,7 @@ try {
     Math.max(1, Math.round(sustainedMessages / 2)),
     latencySeconds,
   );
+  const latency = { ...latencyRun, ...batchStats(beforeLatency, await batchSnapshot(running)) };
   log(
     `latency: p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms (${latency.seen}/${latency.probes} probes)`,
   );
@@ -531,6 +570,7 @@ try {
     ingestorBuild,
     baseline: baselineResult,
     ingestor: {
+      latestValues: latestRows[0],
       ...ingestorResult,
       rejections: Object.fromEntries(rejections.map((r) => [r.reason, Number(r.n)])),
     },
