@@ -35,7 +35,7 @@ export class ReadingsService implements OnModuleInit {
         maxRows: this.config.BATCH_MAX_ROWS,
         maxWaitMs: this.config.BATCH_MAX_WAIT_MS,
         flushAtEntries: this.config.MQTT_CONNECTIONS,
-        maxConcurrentFlushes: 2,
+        maxConcurrentFlushes: this.config.BATCH_CONCURRENCY,
       },
       (entries) => this.writer.write(entries),
     );
