@@ -143,6 +143,7 @@ async function waitForProgress(
   progress: () => Promise<number> | number,
   target: number,
   what: string,
+  pollMs = POLL_MS,
 ): Promise<Progress> {
   let last = 0;
   let firstSeenAt = 0;
@@ -161,7 +162,7 @@ async function waitForProgress(
       log(`${what}: stalled at ${now} of ${target}`);
       return { firstSeenAt, lastSeenAt, stored: now };
     }
-    await sleep(POLL_MS);
+    await sleep(pollMs);
   }
 }
 
@@ -220,7 +221,7 @@ async function drainBacklog(
   broker: TestBroker,
   backlog: readonly FleetMessage[],
   expected: number,
-  consumer: { pid: number; progress: () => Promise<number> | number },
+  consumer: { pid: number; progress: () => Promise<number> | number; pollMs?: number },
 ): Promise<Progress & { drainMs: number }> {
   process.kill(consumer.pid, 'SIGSTOP');
   const publisher = await FleetPublisher.connect({
@@ -236,7 +237,7 @@ async function drainBacklog(
   log(`${label}: ${backlog.length} messages queued in the broker in ${publishMs} ms; resuming the consumer`);
   const resumed = Date.now();
   process.kill(consumer.pid, 'SIGCONT');
-  const progress = await waitForProgress(consumer.progress, expected, label);
+  const progress = await waitForProgress(consumer.progress, expected, label, consumer.pollMs);
   return { ...progress, drainMs: progress.lastSeenAt - resumed };
 }
 
@@ -477,6 +478,7 @@ try {
   const ingestorDrain = await drainBacklog('ingestor', broker, backlog, expected, {
     pid: running.child.pid!,
     progress: () => running.metric('sck_ingest_readings_stored_total'),
+    pollMs: 100,
   });
   const ingestorResult = {
     ...(await storedSummary(sql, expected, backlog.length, ingestorDrain)),

@@ -69,26 +69,32 @@ export class IngestRepository {
 
   /**
    * Readings, latest values and device reading times in one statement (data-modifying CTEs run
-   * to completion whether referenced or not, in one snapshot, atomically). Timestamps travel as
-   * epoch seconds: a float8 array serialises far more cheaply than ISO strings.
+   * to completion whether referenced or not, in one snapshot, atomically). Each column travels as
+   * one comma-joined text parameter split in SQL, timestamps as epoch seconds: far cheaper to
+   * build than pg's per-element array literals of numbers and ISO strings.
    */
   private writeReadings(readings: StoredReading[]): Prisma.PrismaPromise<{ inserted: number }[]> {
     const latest = latestPerSensor(readings);
     const span = spanPerDevice(readings);
+    const column = <T>(rows: T[], pick: (row: T) => number) => rows.map(pick).join(',');
     return this.db.client.$queryRaw<{ inserted: number }[]>`
       WITH stored AS (
         INSERT INTO readings (device_id, sensor_id, recorded_at, value)
         SELECT r.device_id, r.sensor_id, to_timestamp(r.at), r.value
-          FROM unnest(${readings.map((r) => r.deviceId)}::int[], ${readings.map((r) => r.sensorId)}::int[],
-                      ${readings.map((r) => r.recordedAt / 1000)}::float8[], ${readings.map((r) => r.value)}::float8[])
+          FROM unnest(string_to_array(${column(readings, (r) => r.deviceId)}::text, ',')::int[],
+                      string_to_array(${column(readings, (r) => r.sensorId)}::text, ',')::int[],
+                      string_to_array(${column(readings, (r) => r.recordedAt / 1000)}::text, ',')::float8[],
+                      string_to_array(${column(readings, (r) => r.value)}::text, ',')::float8[])
             AS r(device_id, sensor_id, at, value)
         ON CONFLICT DO NOTHING
         RETURNING 1
       ), latest AS (
         INSERT INTO device_sensors AS ds (device_id, sensor_id, recorded_at, value)
         SELECT l.device_id, l.sensor_id, to_timestamp(l.at), l.value
-          FROM unnest(${latest.map((r) => r.deviceId)}::int[], ${latest.map((r) => r.sensorId)}::int[],
-                      ${latest.map((r) => r.recordedAt / 1000)}::float8[], ${latest.map((r) => r.value)}::float8[])
+          FROM unnest(string_to_array(${column(latest, (r) => r.deviceId)}::text, ',')::int[],
+                      string_to_array(${column(latest, (r) => r.sensorId)}::text, ',')::int[],
+                      string_to_array(${column(latest, (r) => r.recordedAt / 1000)}::text, ',')::float8[],
+                      string_to_array(${column(latest, (r) => r.value)}::text, ',')::float8[])
             AS l(device_id, sensor_id, at, value)
         ON CONFLICT (device_id, sensor_id) DO UPDATE
           SET recorded_at = EXCLUDED.recorded_at, value = EXCLUDED.value
@@ -97,8 +103,10 @@ export class IngestRepository {
         UPDATE devices AS d
            SET last_reading_at = GREATEST(d.last_reading_at, to_timestamp(s.last_at)),
                first_reading_at = LEAST(d.first_reading_at, to_timestamp(s.first_at))
-          FROM unnest(${span.map((s) => s.deviceId)}::int[], ${span.map((s) => s.first / 1000)}::float8[],
-                      ${span.map((s) => s.last / 1000)}::float8[]) AS s(device_id, first_at, last_at)
+          FROM unnest(string_to_array(${column(span, (s) => s.deviceId)}::text, ',')::int[],
+                      string_to_array(${column(span, (s) => s.first / 1000)}::text, ',')::float8[],
+                      string_to_array(${column(span, (s) => s.last / 1000)}::text, ',')::float8[])
+            AS s(device_id, first_at, last_at)
          WHERE d.id = s.device_id
            AND (d.last_reading_at IS NULL OR d.last_reading_at < to_timestamp(s.last_at)
                 OR d.first_reading_at IS NULL OR d.first_reading_at > to_timestamp(s.first_at))
