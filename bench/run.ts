@@ -344,7 +344,7 @@ async function measureLatency(
       const device = ids.get(fleet.tokens[m.device]);
       if (device === undefined) return;
       let times = pending.get(device);
-      if (!times) pending.set(device, (times = new Map()));
+      if (!times) pending.set(device, (times = new Map<number, number>()));
       times.set(m.recordedAt, publishedAt);
       probes++;
     },
@@ -570,6 +570,7 @@ try {
     },
     ingestorEnv: ingestorOverrides,
     ingestorBuild,
+    ingestorNodeArgs: flags['ingestor-node-arg'] ?? [],
     baseline: baselineResult,
     ingestor: {
       latestValues: latestRows[0],
@@ -610,8 +611,10 @@ function renderMarkdown(r: {
     seed: number;
   };
   ingestorEnv: Record<string, string>;
-  baseline: Throughput;
-  ingestor: Throughput;
+  ingestorBuild: string;
+  ingestorNodeArgs: string[];
+  baseline: Throughput & { deadlocksRetried: number };
+  ingestor: Throughput & { rssIdleMb: number; meanBatchMs: number; meanReadingsPerBatch: number };
   latency: LatencyResult;
   overload: OverloadResult;
   rollup: { sql: RollupTiming; api: RollupTiming | null };
@@ -644,13 +647,15 @@ function renderMarkdown(r: {
     ],
     [
       `publish → committed at half rate (${n(r.latency.achievedRate)} msg/s)`,
-      `p50 ${n(r.latency.p50, 1)} ms, p99 ${n(r.latency.p99, 1)} ms (${n(r.latency.seen)}/${n(r.latency.probes)} probes)`,
+      `p50 ${n(r.latency.p50, 1)} ms, p99 ${n(r.latency.p99, 1)} ms (${n(r.latency.seen)}/${n(r.latency.probes)} probes, ` +
+        `polled every ~${n(r.latency.pollMs + 5, 0)} ms)`,
       'p99 ≤ 250 ms',
       mark(r.latency.p99 <= 250 && r.latency.seen === r.latency.probes),
     ],
     [
       `peak RSS at 3× for ${r.overload.seconds} s (${n(r.overload.achievedRate)} msg/s offered)`,
-      `${n(r.overload.peakRssMb)} MB (VmHWM ${n(r.overload.hwmMb)} MB)`,
+      `${n(r.overload.peakRssMb)} MB sampled, VmHWM ${n(r.overload.hwmMb)} MB (idle ${n(r.ingestor.rssIdleMb)} MB; ` +
+        `${n(r.overload.storedPerSecond)} readings/s stored meanwhile)`,
       '≤ 300 MB',
       mark(r.overload.hwmMb <= 300),
     ],
@@ -679,7 +684,11 @@ function renderMarkdown(r: {
       `${n(r.traffic.distinctReadings)} distinct readings (${n(r.traffic.readingsPerMessage, 2)} per message).` +
       (env.length
         ? ` Ingestor overrides: ${env.map(([k, v]) => `${k}=${v}`).join(', ')}.`
-        : ' Ingestor on its default settings.'),
+        : ' Ingestor on its default settings.') +
+      ` Ingestor run as ${r.ingestorBuild === 'dist' ? '`node dist/apps/ingestor/src/main.js` (npm run build)' : '`node --import @swc-node/register/esm-register apps/ingestor/src/main.ts`'}` +
+      (r.ingestorNodeArgs.length ? ` with ${r.ingestorNodeArgs.map((a) => `\`${a}\``).join(' ')}` : '') +
+      `; drain batches: ${n(r.ingestor.meanReadingsPerBatch)} readings in ${n(r.ingestor.meanBatchMs, 1)} ms on average. ` +
+      `Baseline deadlocks retried: ${r.baseline.deadlocksRetried}.`,
     '',
     '| measurement | result | target | met |',
     '|---|---|---|---|',
