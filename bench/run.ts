@@ -10,6 +10,7 @@ import { type IngestorProcess, spawnIngestor } from '../test/helpers/ingestor.js
 import { startMosquitto, type TestBroker } from '../test/helpers/mosquitto.js';
 import { Fleet, type FleetMessage } from './fleet.js';
 import { FleetPublisher } from './publisher.js';
+import { measureWriteCeiling, type WriteCeiling } from './write-ceiling.js';
 import { measureApiRollup, measureSqlRollup, seedRollupSeries, type RollupTiming } from './rollup.js';
 import { percentOf, percentile, perSecond } from './stats.js';
 import { publishAll, publishPaced, registerFleet } from './traffic.js';
@@ -536,7 +537,22 @@ try {
   await broker.stop();
   broker = undefined;
 
-  // 5. The readings rollup over 30 days of minute data for one sensor.
+  // 5. The two write paths alone, on the same batches: where the gap to the baseline comes from.
+  phaseLoads.writeCeiling = loads();
+  const writeCeiling = await measureWriteCeiling(
+    dbUrl,
+    sql,
+    backlog,
+    fleet.tokens,
+    ids,
+    Math.round(ingestorResult.meanReadingsPerBatch) || 1000,
+  );
+  log(
+    `write ceiling: baseline statement ${writeCeiling.baselineStatementPerSecond.toFixed(0)}/s, ` +
+      `ingestor storeBatch ${writeCeiling.ingestorStatementPerSecond.toFixed(0)}/s`,
+  );
+
+  // 6. The readings rollup over 30 days of minute data for one sensor.
   phaseLoads.rollup = loads();
   const series = await seedRollupSeries(sql);
   const sqlRollup = await measureSqlRollup(sql, series, 50);
@@ -579,6 +595,7 @@ try {
     },
     latency,
     overload,
+    writeCeiling,
     rollup: {
       series: { rows: series.rows, from: series.from, to: series.to },
       sql: sqlRollup,
@@ -617,6 +634,7 @@ function renderMarkdown(r: {
   ingestor: Throughput & { rssIdleMb: number; meanBatchMs: number; meanReadingsPerBatch: number };
   latency: LatencyResult;
   overload: OverloadResult;
+  writeCeiling: WriteCeiling;
   rollup: { sql: RollupTiming; api: RollupTiming | null };
 }): string {
   const n = (v: number, digits = 0) =>
@@ -658,6 +676,13 @@ function renderMarkdown(r: {
         `${n(r.overload.storedPerSecond)} readings/s stored meanwhile)`,
       '≤ 300 MB',
       mark(r.overload.hwmMb <= 300),
+    ],
+    [
+      `write path alone, same batches (${n(r.writeCeiling.readingsPerBatch)} readings, ${r.writeCeiling.concurrency} at a time)`,
+      `baseline INSERT (pg) ${n(r.writeCeiling.baselineStatementPerSecond)}/s; ingestor storeBatch (Prisma, + latest values) ` +
+        `${n(r.writeCeiling.ingestorStatementPerSecond)}/s = ${n(percentOf(r.writeCeiling.ingestorStatementPerSecond, r.writeCeiling.baselineStatementPerSecond))} %`,
+      '—',
+      '—',
     ],
     [
       'rollup 30 d × 1440 min → 1 h avg, direct SQL',
