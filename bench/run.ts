@@ -549,7 +549,8 @@ try {
   );
   log(
     `write ceiling: baseline statement ${writeCeiling.baselineStatementPerSecond.toFixed(0)}/s, ` +
-      `ingestor storeBatch ${writeCeiling.ingestorStatementPerSecond.toFixed(0)}/s`,
+      `ingestor storeBatch ${writeCeiling.ingestorStatementPerSecond.toFixed(0)}/s, ` +
+      `readings only via Prisma ${writeCeiling.readingsOnlyPrismaPerSecond.toFixed(0)}/s`,
   );
 
   // 6. The readings rollup over 30 days of minute data for one sensor.
@@ -680,7 +681,8 @@ function renderMarkdown(r: {
     [
       `write path alone, same batches (${n(r.writeCeiling.readingsPerBatch)} readings, ${r.writeCeiling.concurrency} at a time)`,
       `baseline INSERT (pg) ${n(r.writeCeiling.baselineStatementPerSecond)}/s; ingestor storeBatch (Prisma, + latest values) ` +
-        `${n(r.writeCeiling.ingestorStatementPerSecond)}/s = ${n(percentOf(r.writeCeiling.ingestorStatementPerSecond, r.writeCeiling.baselineStatementPerSecond))} %`,
+        `${n(r.writeCeiling.ingestorStatementPerSecond)}/s = ${n(percentOf(r.writeCeiling.ingestorStatementPerSecond, r.writeCeiling.baselineStatementPerSecond))} %; ` +
+        `its readings INSERT alone (Prisma) ${n(r.writeCeiling.readingsOnlyPrismaPerSecond)}/s`,
       '—',
       '—',
     ],

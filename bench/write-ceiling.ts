@@ -12,6 +12,8 @@ export interface WriteCeiling {
   baselineStatementPerSecond: number;
   /** The ingestor's IngestRepository.storeBatch (readings, latest values, device times), through Prisma. */
   ingestorStatementPerSecond: number;
+  /** Only storeBatch's readings INSERT, through Prisma: what the latest values and device times cost. */
+  readingsOnlyPrismaPerSecond: number;
 }
 
 /** The backlog's readings as rows, in the order they were sent, cut into batches of about `size`. */
@@ -106,12 +108,30 @@ export async function measureWriteCeiling(
     const ingestorStatementPerSecond = await timeBatches(batches, concurrency, (batch) =>
       repository.storeBatch({ readings: batch, errors: [] }),
     );
+    await reset();
+    const column = (batch: StoredReading[], pick: (row: StoredReading) => number) =>
+      batch.map(pick).join(',');
+    const readingsOnlyPrismaPerSecond = await timeBatches(batches, concurrency, (batch) => {
+      const sorted = [...batch].sort(
+        (a, b) => a.deviceId - b.deviceId || a.sensorId - b.sensorId || a.recordedAt - b.recordedAt,
+      );
+      return prisma.client.$executeRaw`
+        INSERT INTO readings (device_id, sensor_id, recorded_at, value)
+        SELECT r.device_id, r.sensor_id, to_timestamp(r.at), r.value
+          FROM unnest(string_to_array(${column(sorted, (r) => r.deviceId)}::text, ',')::int[],
+                      string_to_array(${column(sorted, (r) => r.sensorId)}::text, ',')::int[],
+                      string_to_array(${column(sorted, (r) => r.recordedAt / 1000)}::text, ',')::float8[],
+                      string_to_array(${column(sorted, (r) => r.value)}::text, ',')::float8[])
+            AS r(device_id, sensor_id, at, value)
+        ON CONFLICT DO NOTHING`;
+    });
     return {
       batches: batches.length,
       readingsPerBatch,
       concurrency,
       baselineStatementPerSecond,
       ingestorStatementPerSecond,
+      readingsOnlyPrismaPerSecond,
     };
   } finally {
     await prisma.onModuleDestroy();
