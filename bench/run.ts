@@ -519,6 +519,20 @@ try {
   log(
     `latency: p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms (${latency.seen}/${latency.probes} probes)`,
   );
+  // The same at a quarter: where the knee is when the load generator shares the cores.
+  const beforeQuarter = await batchSnapshot(running);
+  const quarterRun = await measureLatency(
+    fleet,
+    broker,
+    sql,
+    ids,
+    Math.max(1, Math.round(sustainedMessages / 4)),
+    latencySeconds,
+  );
+  const latencyQuarter = { ...quarterRun, ...batchStats(beforeQuarter, await batchSnapshot(running)) };
+  log(
+    `latency at a quarter: p50 ${latencyQuarter.p50.toFixed(1)} ms, p99 ${latencyQuarter.p99.toFixed(1)} ms`,
+  );
 
   // 4. Memory at three times the sustained rate.
   phaseLoads.overload = loads();
@@ -595,6 +609,7 @@ try {
       rejections: Object.fromEntries(rejections.map((r) => [r.reason, Number(r.n)])),
     },
     latency,
+    latencyQuarter,
     overload,
     writeCeiling,
     rollup: {
@@ -634,6 +649,7 @@ function renderMarkdown(r: {
   baseline: Throughput & { deadlocksRetried: number };
   ingestor: Throughput & { rssIdleMb: number; meanBatchMs: number; meanReadingsPerBatch: number };
   latency: LatencyResult;
+  latencyQuarter: LatencyResult;
   overload: OverloadResult;
   writeCeiling: WriteCeiling;
   rollup: { sql: RollupTiming; api: RollupTiming | null };
@@ -670,6 +686,13 @@ function renderMarkdown(r: {
         `polled every ~${n(r.latency.pollMs + 5, 0)} ms)`,
       'p99 ≤ 250 ms',
       mark(r.latency.p99 <= 250 && r.latency.seen === r.latency.probes),
+    ],
+    [
+      `the same at a quarter of the sustained rate (${n(r.latencyQuarter.achievedRate)} msg/s)`,
+      `p50 ${n(r.latencyQuarter.p50, 1)} ms, p99 ${n(r.latencyQuarter.p99, 1)} ms ` +
+        `(${n(r.latencyQuarter.seen)}/${n(r.latencyQuarter.probes)} probes)`,
+      '—',
+      '—',
     ],
     [
       `peak RSS at 3× for ${r.overload.seconds} s (${n(r.overload.achievedRate)} msg/s offered)`,
