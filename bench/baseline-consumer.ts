@@ -34,10 +34,7 @@ const add = (device: number, sensor: number, at: string, value: number) => {
   values.push(value);
 };
 
-/**
- * Two unsorted batches holding the same duplicate keys can deadlock each other; retrying is the
- * cheapest correct answer (the ingestor sorts its rows instead).
- */
+/** Retried should two batches still deadlock (rows within a batch are sorted, so they should not). */
 const insert = async (params: unknown[]): Promise<{ rowCount: number | null }> => {
   for (;;) {
     try {
@@ -58,7 +55,20 @@ const flush = () => {
   clearTimeout(timer);
   timer = undefined;
   if (deviceIds.length === 0 || flushing >= MAX_FLUSHES) return;
-  const params = [deviceIds, sensorIds, times, values];
+  // Sorted by key, as the ingestor does: two unsorted batches sharing a duplicate can deadlock,
+  // and Postgres takes deadlock_timeout (1 s) to notice, which would stall the baseline.
+  const order = Array.from(deviceIds.keys()).sort(
+    (a, b) =>
+      deviceIds[a] - deviceIds[b] ||
+      sensorIds[a] - sensorIds[b] ||
+      (times[a] < times[b] ? -1 : times[a] > times[b] ? 1 : 0),
+  );
+  const params = [
+    order.map((i) => deviceIds[i]),
+    order.map((i) => sensorIds[i]),
+    order.map((i) => times[i]),
+    order.map((i) => values[i]),
+  ];
   deviceIds = [];
   sensorIds = [];
   times = [];

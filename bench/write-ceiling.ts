@@ -48,6 +48,9 @@ function batchesOf(
   return batches;
 }
 
+const byKey = (a: StoredReading, b: StoredReading) =>
+  a.deviceId - b.deviceId || a.sensorId - b.sensorId || a.recordedAt - b.recordedAt;
+
 async function timeBatches(
   batches: StoredReading[][],
   concurrency: number,
@@ -80,7 +83,8 @@ export async function measureWriteCeiling(
   const batches = batchesOf(backlog, tokens, ids, readingsPerBatch);
   const reset = () => sql.query('TRUNCATE readings, device_sensors');
   await reset();
-  const baselineStatementPerSecond = await timeBatches(batches, concurrency, async (batch) => {
+  const baselineStatementPerSecond = await timeBatches(batches, concurrency, async (unsorted) => {
+    const batch = [...unsorted].sort(byKey);
     const params = [
       batch.map((r) => r.deviceId),
       batch.map((r) => r.sensorId),
@@ -96,7 +100,7 @@ export async function measureWriteCeiling(
           params,
         );
       } catch (error) {
-        // Unsorted batches holding the same duplicate may deadlock; the baseline retries too.
+        // As in the baseline consumer: should two batches still deadlock, retry.
         if ((error as { code?: string }).code !== '40P01') throw error;
       }
     }
@@ -112,9 +116,7 @@ export async function measureWriteCeiling(
     const column = (batch: StoredReading[], pick: (row: StoredReading) => number) =>
       batch.map(pick).join(',');
     const readingsOnlyPrismaPerSecond = await timeBatches(batches, concurrency, (batch) => {
-      const sorted = [...batch].sort(
-        (a, b) => a.deviceId - b.deviceId || a.sensorId - b.sensorId || a.recordedAt - b.recordedAt,
-      );
+      const sorted = [...batch].sort(byKey);
       return prisma.client.$executeRaw`
         INSERT INTO readings (device_id, sensor_id, recorded_at, value)
         SELECT r.device_id, r.sensor_id, to_timestamp(r.at), r.value
