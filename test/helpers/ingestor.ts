@@ -45,19 +45,29 @@ export interface IngestorProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+export interface SpawnOptions {
+  /** Extra node flags (e.g. --cpu-prof, which NODE_OPTIONS does not allow). */
+  nodeArgs?: string[];
+  /** `src` (default): apps/ingestor/src/main.ts through swc; `dist`: the output of `npm run build`. */
+  build?: 'src' | 'dist';
+}
+
 /** The ingestor as its own process, so a test can SIGKILL it. Resolves once it is subscribed. */
-export async function spawnIngestor(env: Record<string, string>): Promise<IngestorProcess> {
+export async function spawnIngestor(
+  env: Record<string, string>,
+  options: SpawnOptions = {},
+): Promise<IngestorProcess> {
   const port = env.PORT && env.PORT !== '0' ? Number(env.PORT) : await freePort();
   let log = '';
-  const child = spawn(
-    process.execPath,
-    ['--import', '@swc-node/register/esm-register', 'apps/ingestor/src/main.ts'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: env.LOG_LEVEL ?? 'log' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const entry =
+    options.build === 'dist'
+      ? ['dist/apps/ingestor/src/main.js']
+      : ['--import', '@swc-node/register/esm-register', 'apps/ingestor/src/main.ts'];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: env.LOG_LEVEL ?? 'log' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

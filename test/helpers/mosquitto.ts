@@ -20,6 +20,8 @@ export interface BrokerOptions {
   persistence?: boolean;
   /** Largest payload the broker accepts, bytes (0 = Mosquitto's default). */
   messageSizeLimit?: number;
+  /** QoS 1 messages sent to a client awaiting its PUBACK (Mosquitto's default 20). */
+  maxInflightMessages?: number;
 }
 
 /**
@@ -39,7 +41,7 @@ export async function startMosquitto(options: BrokerOptions = {}): Promise<TestB
       'allow_anonymous true',
       'max_queued_messages 0',
       'max_queued_bytes 0',
-      'max_inflight_messages 20',
+      `max_inflight_messages ${options.maxInflightMessages ?? 20}`,
       'persistent_client_expiration 1h',
       options.messageSizeLimit ? `message_size_limit ${options.messageSizeLimit}` : '',
       options.persistence

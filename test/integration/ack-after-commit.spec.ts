@@ -44,10 +44,11 @@ describe('ack after commit', () => {
     const tokens = ['kill01', 'kill02', 'kill03'];
     for (const t of tokens) await newDevice(db, t);
     const clientId = 'ackcrash';
-    // Batches never flush on their own here: huge size, long timer, more members than messages.
+    // Batches never flush on their own here: huge size, long timer, and more than twice as many
+    // members as messages (a batch is also due at half the pool while a write slot is free).
     const holding = ingestorEnv(db.url, broker.port, {
       MQTT_CLIENT_ID: clientId,
-      MQTT_CONNECTIONS: '8',
+      MQTT_CONNECTIONS: '16',
       BATCH_MAX_WAIT_MS: '60000',
       BATCH_MAX_ROWS: '100000',
     });

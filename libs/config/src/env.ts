@@ -64,7 +64,7 @@ export const mqttSchema = z.object({
       ),
     ),
   /** Connections in the pool; each holds at most one unacknowledged message. */
-  MQTT_CONNECTIONS: int(1, 1024).default(16),
+  MQTT_CONNECTIONS: int(1, 1024).default(256),
   MQTT_KEEPALIVE_SECONDS: int(5, 3600).default(60),
   MQTT_SESSION_EXPIRY_SECONDS: int(0, 7 * 24 * 3600).default(300),
 });
@@ -72,6 +72,11 @@ export const mqttSchema = z.object({
 export const ingestSchema = z.object({
   /** Flush a batch when it holds this many readings. */
   BATCH_MAX_ROWS: int(1, 100_000).default(5000),
+  /**
+   * Batches written at the same time. Two let one half of the MQTT pool receive while the other
+   * half's batch commits; each takes a database connection.
+   */
+  BATCH_CONCURRENCY: int(1, 16).default(2),
   /** Flush a batch at the latest this long after its first message arrived. */
   BATCH_MAX_WAIT_MS: int(1, 60_000).default(20),
   /** Readings older than this instant are rejected as `timestamp_too_old`. */

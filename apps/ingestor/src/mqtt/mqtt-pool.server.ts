@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { literalQueueFilters, routeTopic, subscriptionFilters } from '../../../../libs/domain/src/index.js';
@@ -53,6 +53,11 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
   private readonly qos0Waiters: (() => void)[] = [];
   private closing = false;
   private received = 0;
+  /**
+   * Handlers by pattern. Nest's lookup JSON.parses the pattern (throwing for a plain string) on
+   * every call; handlers are all registered before listen(), so one lookup per pattern suffices.
+   */
+  private readonly handlers = new Map<string, MessageHandler | null>();
 
   constructor(private readonly options: MqttPoolOptions) {
     super();
@@ -238,7 +243,11 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
       receivedAt: new Date(),
     };
     const pattern = route ? route.kind : UNROUTABLE;
-    const handler = this.getHandlerByPattern(pattern);
+    let handler = this.handlers.get(pattern);
+    if (handler === undefined) {
+      handler = this.getHandlerByPattern(pattern);
+      this.handlers.set(pattern, handler);
+    }
     if (!handler) {
       this.logger.error(`no handler for "${pattern}"; message on ${packet.topic} acknowledged unhandled`);
       return;

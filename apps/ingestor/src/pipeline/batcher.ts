@@ -4,11 +4,17 @@ export interface BatcherOptions {
   /** Flush at the latest this long after the oldest pending entry arrived. */
   maxWaitMs: number;
   /**
-   * Flush once this many entries wait: with one unacknowledged message per MQTT connection, that
-   * is "every member is waiting", and nothing more can arrive until we flush.
+   * The number of producers, each with at most one entry in the batcher (one unacknowledged
+   * message per MQTT connection). Once every producer's entry is pending or being written,
+   * nothing more can arrive until a batch commits: flush at once.
    */
   flushAtEntries: number;
-  /** Batches written at the same time. */
+  /**
+   * Batches written at the same time. With more than one, a batch is also due once it holds
+   * flushAtEntries / maxConcurrentFlushes entries while a flush slot is free, so the producers
+   * of one batch receive their next messages while another batch is being written, instead of
+   * the whole pool waiting on every commit.
+   */
   maxConcurrentFlushes: number;
 }
 
@@ -28,6 +34,7 @@ export class Batcher<E extends { rows: number }> {
   private oldestAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing = 0;
+  /** Entries in batches being written. */
   private writing = 0;
   private readonly idleWaiters: (() => void)[] = [];
 
@@ -60,9 +67,12 @@ export class Batcher<E extends { rows: number }> {
 
   private schedule(): void {
     if (this.pending.length === 0) return;
+    const { flushAtEntries, maxConcurrentFlushes } = this.options;
     const due =
       this.pendingRows >= this.options.maxRows ||
-      this.pending.length >= this.options.flushAtEntries ||
+      this.pending.length + this.writing >= flushAtEntries ||
+      (this.flushing < maxConcurrentFlushes &&
+        this.pending.length >= flushAtEntries / maxConcurrentFlushes) ||
       Date.now() - this.oldestAt >= this.options.maxWaitMs;
     if (due) {
       this.flush();

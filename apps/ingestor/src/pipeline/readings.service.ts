@@ -26,7 +26,7 @@ export class ReadingsService {
         maxRows: this.config.BATCH_MAX_ROWS,
         maxWaitMs: this.config.BATCH_MAX_WAIT_MS,
         flushAtEntries: this.config.MQTT_CONNECTIONS,
-        maxConcurrentFlushes: 2,
+        maxConcurrentFlushes: this.config.BATCH_CONCURRENCY,
       },
       (entries) => this.store.writeOrSpill(entries),
     );

@@ -1,0 +1,117 @@
+import type pg from 'pg';
+import { loadApiConfig } from '../libs/config/src/index.js';
+import { percentile } from './stats.js';
+
+export interface RollupSeries {
+  deviceId: number;
+  sensorId: number;
+  /** ISO instants, `from` inclusive, `to` exclusive. */
+  from: string;
+  to: string;
+  rows: number;
+}
+
+export interface RollupTiming {
+  runs: number;
+  p50: number;
+  p95: number;
+  /** Buckets returned by the last run, to show both halves answer the same question. */
+  buckets: number;
+}
+
+const SENSOR = 55; // temperature
+const DAYS = 30;
+
+/** 30 days of one-minute readings of one sensor on a kit of its own, amid whatever else is stored. */
+export async function seedRollupSeries(sql: pg.Pool): Promise<RollupSeries> {
+  const { rows } = await sql.query<{ id: number }>(
+    `INSERT INTO devices (token, name) VALUES ('rollup', 'rollup bench kit') RETURNING id`,
+  );
+  const deviceId = rows[0].id;
+  const to = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+  const from = new Date(to.getTime() - DAYS * 86_400_000);
+  const result = await sql.query(
+    `INSERT INTO readings (device_id, sensor_id, recorded_at, value)
+     SELECT $1, $2, at, round((20 + 5 * sin(extract(epoch FROM at) / 43200 * pi()) + random())::numeric, 2)
+       FROM generate_series($3::timestamptz, $4::timestamptz - interval '1 minute', interval '1 minute') AS at`,
+    [deviceId, SENSOR, from.toISOString(), to.toISOString()],
+  );
+  await sql.query('ANALYZE readings');
+  return {
+    deviceId,
+    sensorId: SENSOR,
+    from: from.toISOString(),
+    to: to.toISOString(),
+    rows: result.rowCount ?? 0,
+  };
+}
+
+async function timeRuns(runs: number, once: () => Promise<number>): Promise<RollupTiming> {
+  for (let i = 0; i < 3; i++) await once();
+  const times: number[] = [];
+  let buckets = 0;
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    buckets = await once();
+    times.push(performance.now() - started);
+  }
+  return { runs, p50: percentile(times, 50), p95: percentile(times, 95), buckets };
+}
+
+/** The rollup as the readings API should run it: date_bin + avg over the primary key range. */
+export function measureSqlRollup(sql: pg.Pool, series: RollupSeries, runs: number): Promise<RollupTiming> {
+  return timeRuns(runs, async () => {
+    const { rowCount } = await sql.query(
+      `SELECT date_bin('1 hour', recorded_at, $3::timestamptz) AS bucket, avg(value) AS value
+         FROM readings
+        WHERE device_id = $1 AND sensor_id = $2 AND recorded_at >= $3 AND recorded_at < $4
+        GROUP BY 1 ORDER BY 1`,
+      [series.deviceId, series.sensorId, series.from, series.to],
+    );
+    return rowCount ?? 0;
+  });
+}
+
+/**
+ * The same rollup through the REST API, on a server of its own started with `startApi`.
+ * Null when the readings endpoint does not exist (404) in this build: no number is better than a
+ * made-up one.
+ */
+export async function measureApiRollup(
+  databaseUrl: string,
+  series: RollupSeries,
+  runs: number,
+): Promise<RollupTiming | null> {
+  const { startApi } = await import('../apps/api/src/bootstrap.js');
+  const { app, port } = await startApi(
+    loadApiConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    }),
+  );
+  try {
+    const query = new URLSearchParams({
+      sensor_id: String(series.sensorId),
+      rollup: '1h',
+      function: 'avg',
+      from: series.from,
+      to: series.to,
+    });
+    const url = `http://127.0.0.1:${port}/v0/devices/${series.deviceId}/readings?${query.toString()}`;
+    const probe = await fetch(url);
+    await probe.arrayBuffer();
+    if (probe.status === 404) return null;
+    if (!probe.ok) throw new Error(`GET ${url} answered ${probe.status}`);
+    return await timeRuns(runs, async () => {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
+      const body = (await response.json()) as { readings?: unknown[] };
+      return Array.isArray(body.readings) ? body.readings.length : 0;
+    });
+  } finally {
+    await app.close();
+  }
+}

@@ -1,0 +1,748 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { deployDatabase } from '../libs/db/src/index.js';
+import { type IngestorProcess, spawnIngestor } from '../test/helpers/ingestor.js';
+import { startMosquitto, type TestBroker } from '../test/helpers/mosquitto.js';
+import { Fleet, type FleetMessage } from './fleet.js';
+import { FleetPublisher } from './publisher.js';
+import { measureWriteCeiling, type WriteCeiling } from './write-ceiling.js';
+import { measureApiRollup, measureSqlRollup, seedRollupSeries, type RollupTiming } from './rollup.js';
+import { percentOf, percentile, perSecond } from './stats.js';
+import { publishAll, publishPaced, registerFleet } from './traffic.js';
+
+const ROOT = join(import.meta.dirname, '..');
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    seed: { type: 'string', default: '1' },
+    devices: { type: 'string', default: '2000' },
+    backlog: { type: 'string' },
+    'overload-seconds': { type: 'string' },
+    'latency-seconds': { type: 'string' },
+    'ingestor-env': { type: 'string', multiple: true },
+    'ingestor-node-arg': { type: 'string', multiple: true },
+    'ingestor-build': { type: 'string', default: 'src' },
+    out: { type: 'string', default: 'latest' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (flags.help) {
+  console.log(`npm run bench [-- --quick] [--seed 1] [--devices 2000] [--backlog <messages>]
+                [--latency-seconds 30] [--overload-seconds 60] [--ingestor-env KEY=VALUE ...] [--out latest]
+                [--ingestor-build src|dist] [--ingestor-node-arg=--cpu-prof ...]
+Starts a private Mosquitto and a fresh database, then measures a minimal baseline pipeline and the
+ingestor on the same traffic. Writes bench/results/<out>.json and <out>.md.`);
+  process.exit(0);
+}
+const quick = flags.quick === true;
+const seed = Number(flags.seed);
+const devices = Number(flags.devices);
+const backlogMessages = Number(flags.backlog ?? (quick ? 40_000 : 200_000));
+const latencySeconds = Number(flags['latency-seconds'] ?? (quick ? 10 : 30));
+const overloadSeconds = Number(flags['overload-seconds'] ?? (quick ? 15 : 60));
+const ingestorOverrides = Object.fromEntries(
+  (flags['ingestor-env'] ?? []).map((pair) => {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new Error(`--ingestor-env ${pair}: expected KEY=VALUE`);
+    return [pair.slice(0, eq), pair.slice(eq + 1)];
+  }),
+);
+const ingestorBuild = flags['ingestor-build'] === 'dist' ? 'dist' : 'src';
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const PUBLISHERS = 8;
+const PROBE_EVERY = 25;
+const STALL_MS = 20_000;
+const POLL_MS = 50;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+const loads = () => loadavg().map((l) => Number(l.toFixed(2))) as [number, number, number];
+
+interface Throughput {
+  messages: number;
+  expectedReadings: number;
+  stored: number;
+  /** From the first to the last commit, as seen by polling every POLL_MS (the bench's clock). */
+  spanMs: number;
+  readingsPerSecond: number;
+  /** From the first to the last batch's transaction start (received_at, Postgres's clock). */
+  receivedAtSpanMs: number;
+  /** From resuming the consumer to seeing the last row stored (the bench's clock). */
+  drainMs: number;
+  lost: number;
+  duplicated: number;
+}
+
+function databaseUrl(name: string): string {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** What the backlog phase stored: row count against the distinct readings sent, commit span. */
+async function storedSummary(
+  sql: pg.Pool,
+  expected: number,
+  messages: number,
+  progress: Progress & { drainMs: number },
+): Promise<Throughput> {
+  const { rows } = await sql.query<{ n: string; span_ms: number | null; dupes: string }>(
+    `SELECT count(*) AS n,
+            extract(epoch FROM max(received_at) - min(received_at)) * 1000 AS span_ms,
+            count(*) - count(DISTINCT (device_id, sensor_id, recorded_at)) AS dupes
+       FROM readings`,
+  );
+  const stored = Number(rows[0].n);
+  const spanMs = progress.lastSeenAt - progress.firstSeenAt;
+  return {
+    messages,
+    expectedReadings: expected,
+    stored,
+    spanMs,
+    readingsPerSecond: perSecond(stored, spanMs),
+    receivedAtSpanMs: Number(rows[0].span_ms ?? 0),
+    drainMs: progress.drainMs,
+    lost: Math.max(0, expected - stored),
+    duplicated: Math.max(0, stored - expected) + Number(rows[0].dupes),
+  };
+}
+
+async function resetReadings(sql: pg.Pool): Promise<void> {
+  await sql.query('TRUNCATE readings, device_sensors, ingest_errors');
+  await sql.query('UPDATE devices SET first_reading_at = NULL, last_reading_at = NULL');
+  await sql.query('VACUUM ANALYZE devices');
+}
+
+interface Progress {
+  /** Bench clock (Date.now()) when the first and the last stored rows were seen. */
+  firstSeenAt: number;
+  lastSeenAt: number;
+  stored: number;
+}
+
+/**
+ * Polls `progress()` every POLL_MS until it reaches `target` or has not moved for STALL_MS,
+ * noting when rows were first and last seen: the commit span, to ±POLL_MS.
+ */
+async function waitForProgress(
+  progress: () => Promise<number> | number,
+  target: number,
+  what: string,
+  pollMs = POLL_MS,
+): Promise<Progress> {
+  let last = 0;
+  let firstSeenAt = 0;
+  let lastSeenAt = 0;
+  const started = Date.now();
+  for (;;) {
+    const now = await progress();
+    const at = Date.now();
+    if (now > last) {
+      if (last === 0) firstSeenAt = at;
+      lastSeenAt = at;
+      last = now;
+    }
+    if (now >= target) return { firstSeenAt, lastSeenAt, stored: now };
+    if (at - (lastSeenAt || started) > STALL_MS) {
+      log(`${what}: stalled at ${now} of ${target}`);
+      return { firstSeenAt, lastSeenAt, stored: now };
+    }
+    await sleep(pollMs);
+  }
+}
+
+function spawnBaseline(brokerUrl: string, dbUrl: string) {
+  const child = spawn(
+    process.execPath,
+    ['--import', '@swc-node/register/esm-register', 'bench/baseline-consumer.ts', brokerUrl, dbUrl],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let committed = 0;
+  let deadlocks = 0;
+  let output = '';
+  let onReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  let buffer = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    const lines = buffer.split('\n');
+    buffer = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line === 'ready') onReady();
+      else if (line.startsWith('committed ')) [committed, deadlocks] = line.slice(10).split(' ').map(Number);
+    }
+  });
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.once('exit', (code) => {
+    if (code) log(`baseline exited with ${code}: ${output}`);
+  });
+  return { child, ready, committed: () => committed, deadlocks: () => deadlocks, output: () => output };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGCONT');
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** SIGTERM (lets a --cpu-prof run write its profile), SIGKILL if it has not exited within 10 s. */
+async function stopIngestor(running: IngestorProcess): Promise<void> {
+  const killer = setTimeout(() => running.child.kill('SIGKILL'), 10_000);
+  await running.kill('SIGTERM');
+  clearTimeout(killer);
+}
+
+function procStatus(pid: number): { rssKb: number; hwmKb: number } {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+  return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
+}
+
+/** The fixed backlog, published while the consumer is stopped, then drained as fast as it can. */
+async function drainBacklog(
+  label: string,
+  broker: TestBroker,
+  backlog: readonly FleetMessage[],
+  expected: number,
+  consumer: { pid: number; progress: () => Promise<number> | number; pollMs?: number },
+): Promise<Progress & { drainMs: number }> {
+  process.kill(consumer.pid, 'SIGSTOP');
+  const publisher = await FleetPublisher.connect({
+    url: broker.url,
+    connections: PUBLISHERS,
+    qos: 1,
+    clientIdPrefix: `bench-${label}`,
+  });
+  const publishMs = await publishAll(backlog, publisher);
+  await publisher.close();
+  if (publisher.acked !== backlog.length)
+    throw new Error(`${label}: broker acked ${publisher.acked} of ${backlog.length}`);
+  log(`${label}: ${backlog.length} messages queued in the broker in ${publishMs} ms; resuming the consumer`);
+  const resumed = Date.now();
+  process.kill(consumer.pid, 'SIGCONT');
+  const progress = await waitForProgress(consumer.progress, expected, label, consumer.pollMs);
+  return { ...progress, drainMs: progress.lastSeenAt - resumed };
+}
+
+interface LatencyResult {
+  rate: number;
+  achievedRate: number;
+  probes: number;
+  seen: number;
+  p50: number;
+  p99: number;
+  max: number;
+  pollMs: number;
+}
+
+/** Publishes live traffic at `rate` and times probe readings from publish to visible in Postgres. */
+interface BatchStats {
+  batches: number;
+  meanBatchMs: number;
+  meanReadingsPerBatch: number;
+}
+
+/** Batches the ingestor committed between two snapshots of its metrics. */
+async function batchSnapshot(ingestor: IngestorProcess) {
+  const [count, seconds, stored] = await Promise.all([
+    ingestor.metric('sck_ingest_batches_total'),
+    ingestor.metric('sck_ingest_batch_seconds_sum'),
+    ingestor.metric('sck_ingest_readings_stored_total'),
+  ]);
+  return { count, seconds, stored };
+}
+
+function batchStats(
+  before: Awaited<ReturnType<typeof batchSnapshot>>,
+  after: Awaited<ReturnType<typeof batchSnapshot>>,
+): BatchStats {
+  const batches = after.count - before.count;
+  return {
+    batches,
+    meanBatchMs: batches ? ((after.seconds - before.seconds) * 1000) / batches : Number.NaN,
+    meanReadingsPerBatch: batches ? (after.stored - before.stored) / batches : Number.NaN,
+  };
+}
+
+async function measureLatency(
+  fleet: Fleet,
+  broker: TestBroker,
+  sql: pg.Pool,
+  ids: Map<string, number>,
+  rate: number,
+  seconds: number,
+): Promise<LatencyResult> {
+  const publisher = await FleetPublisher.connect({
+    url: broker.url,
+    connections: 4,
+    qos: 1,
+    clientIdPrefix: 'bench-lat',
+  });
+  // device id → (recorded_at ms → published at ms), for the probe kits' non-duplicate readings.
+  const pending = new Map<number, Map<number, number>>();
+  const latencies: number[] = [];
+  let probes = 0;
+  let polls = 0;
+  let pollTotalMs = 0;
+  let publishing = true;
+  let graceUntil = Infinity;
+  const poller = (async () => {
+    while (publishing || pending.size > 0) {
+      const deviceIds: number[] = [];
+      const since: string[] = [];
+      for (const [device, times] of pending) {
+        deviceIds.push(device);
+        since.push(new Date(Math.min(...times.keys())).toISOString());
+      }
+      if (deviceIds.length > 0) {
+        const started = performance.now();
+        const { rows } = await sql.query<{ device_id: number; t: string }>(
+          `SELECT r.device_id, (extract(epoch FROM r.recorded_at) * 1000)::bigint AS t
+             FROM unnest($1::int[], $2::timestamptz[]) AS p(device_id, since)
+             JOIN readings r ON r.device_id = p.device_id AND r.sensor_id = 10 AND r.recorded_at >= p.since`,
+          [deviceIds, since],
+        );
+        const seenAt = Date.now();
+        pollTotalMs += performance.now() - started;
+        polls++;
+        for (const row of rows) {
+          const times = pending.get(row.device_id);
+          const publishedAt = times?.get(Number(row.t));
+          if (times && publishedAt !== undefined) {
+            latencies.push(seenAt - publishedAt);
+            times.delete(Number(row.t));
+            if (times.size === 0) pending.delete(row.device_id);
+          }
+        }
+      }
+      if (!publishing && Date.now() > graceUntil) break;
+      await sleep(5);
+    }
+  })();
+  const totals = await publishPaced(fleet, publisher, {
+    rate,
+    durationMs: seconds * 1000,
+    onMessage: (m, publishedAt) => {
+      if (m.device % PROBE_EVERY !== 0 || m.duplicate || m.recordedAt === null) return;
+      const device = ids.get(fleet.tokens[m.device]);
+      if (device === undefined) return;
+      let times = pending.get(device);
+      if (!times) pending.set(device, (times = new Map<number, number>()));
+      times.set(m.recordedAt, publishedAt);
+      probes++;
+    },
+  });
+  graceUntil = Date.now() + 10_000;
+  publishing = false;
+  await poller;
+  await publisher.flush();
+  await publisher.close();
+  return {
+    rate,
+    achievedRate: perSecond(totals.messages, totals.elapsedMs),
+    probes,
+    seen: latencies.length,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies.length ? Math.max(...latencies) : Number.NaN,
+    pollMs: polls ? pollTotalMs / polls : Number.NaN,
+  };
+}
+
+interface OverloadResult {
+  rate: number;
+  achievedRate: number;
+  seconds: number;
+  peakRssMb: number;
+  hwmMb: number;
+  rssAtStartMb: number;
+  storedPerSecond: number;
+}
+
+async function measureOverload(
+  fleet: Fleet,
+  broker: TestBroker,
+  ingestor: IngestorProcess,
+  rate: number,
+  seconds: number,
+): Promise<OverloadResult> {
+  const pid = ingestor.child.pid!;
+  const publisher = await FleetPublisher.connect({
+    url: broker.url,
+    connections: 4,
+    qos: 1,
+    clientIdPrefix: 'bench-ovl',
+  });
+  const start = procStatus(pid);
+  let peakKb = start.rssKb;
+  const sampler = setInterval(() => {
+    peakKb = Math.max(peakKb, procStatus(pid).rssKb);
+  }, 250);
+  const storedBefore = await ingestor.metric('sck_ingest_readings_stored_total');
+  const totals = await publishPaced(fleet, publisher, { rate, durationMs: seconds * 1000 });
+  const storedAfter = await ingestor.metric('sck_ingest_readings_stored_total');
+  clearInterval(sampler);
+  const end = procStatus(pid);
+  peakKb = Math.max(peakKb, end.rssKb);
+  await publisher.close();
+  return {
+    rate,
+    achievedRate: perSecond(totals.messages, totals.elapsedMs),
+    seconds,
+    peakRssMb: peakKb / 1024,
+    hwmMb: end.hwmKb / 1024,
+    rssAtStartMb: start.rssKb / 1024,
+    storedPerSecond: perSecond(storedAfter - storedBefore, totals.elapsedMs),
+  };
+}
+
+// --- the run -------------------------------------------------------------------------------------
+
+const loadBefore = loads();
+const startedAt = new Date();
+log(
+  `bench ${quick ? '(quick) ' : ''}seed ${seed}, ${devices} kits, backlog ${backlogMessages} messages; load ${loadBefore.join(' ')}`,
+);
+const dbName = `sck_bench_${randomBytes(4).toString('hex')}`;
+const dbUrl = databaseUrl(dbName);
+let broker: TestBroker | undefined;
+let sql: pg.Pool | undefined;
+let ingestor: IngestorProcess | undefined;
+let baselineChild: ChildProcess | undefined;
+const phaseLoads: Record<string, [number, number, number]> = {};
+try {
+  broker = await startMosquitto({ maxInflightMessages: 100 });
+  await deployDatabase(dbUrl);
+  sql = new pg.Pool({ connectionString: dbUrl, max: 2 });
+  const fleet = new Fleet({ devices, seed, mix: { raw: 0.9, json: 0.1 } });
+  const ids = await registerFleet(dbUrl, fleet.tokens);
+  const backlog = Array.from({ length: backlogMessages }, () => fleet.next());
+  const expected = backlog.reduce((sum, m) => sum + m.newReadings, 0);
+  log(`broker on ${broker.port}, database ${dbName}; backlog holds ${expected} distinct readings`);
+
+  // 1. Baseline.
+  phaseLoads.baseline = loads();
+  const baseline = spawnBaseline(broker.url, dbUrl);
+  baselineChild = baseline.child;
+  await baseline.ready;
+  const baselineDrain = await drainBacklog('baseline', broker, backlog, expected, {
+    pid: baseline.child.pid!,
+    progress: baseline.committed,
+  });
+  await stopChild(baseline.child);
+  const baselineResult = {
+    ...(await storedSummary(sql, expected, backlog.length, baselineDrain)),
+    deadlocksRetried: baseline.deadlocks(),
+  };
+  if (baseline.output()) log(`baseline stderr: ${baseline.output().slice(0, 2000)}`);
+  log(`baseline: ${baselineResult.stored} rows, ${baselineResult.readingsPerSecond.toFixed(0)} readings/s`);
+  await resetReadings(sql);
+
+  // 2. The ingestor as shipped, draining the same backlog.
+  phaseLoads.ingestor = loads();
+  ingestor = await spawnIngestor(
+    {
+      NODE_ENV: 'production',
+      DATABASE_URL: dbUrl,
+      MQTT_HOST: '127.0.0.1',
+      MQTT_PORT: String(broker.port),
+      MQTT_CLIENT_ID: `bench${randomBytes(3).toString('hex')}`,
+      MQTT_KEEPALIVE_SECONDS: '300',
+      LOG_LEVEL: 'warn',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ...ingestorOverrides,
+    },
+    { nodeArgs: flags['ingestor-node-arg'] ?? [], build: ingestorBuild },
+  );
+  const running = ingestor;
+  const beforeDrain = await batchSnapshot(running);
+  const rssIdleMb = procStatus(running.child.pid!).rssKb / 1024;
+  const ingestorDrain = await drainBacklog('ingestor', broker, backlog, expected, {
+    pid: running.child.pid!,
+    progress: () => running.metric('sck_ingest_readings_stored_total'),
+    pollMs: 100,
+  });
+  const ingestorResult = {
+    ...(await storedSummary(sql, expected, backlog.length, ingestorDrain)),
+    rssIdleMb,
+    rssAfterDrainMb: procStatus(running.child.pid!).rssKb / 1024,
+    hwmAfterDrainMb: procStatus(running.child.pid!).hwmKb / 1024,
+    ...batchStats(beforeDrain, await batchSnapshot(running)),
+  };
+  const { rows: rejections } = await sql.query<{ reason: string; n: string }>(
+    'SELECT reason, count(*) AS n FROM ingest_errors GROUP BY reason ORDER BY reason',
+  );
+  const { rows: latestRows } = await sql.query<{ pairs: number; devices: number; stale: number }>(
+    `SELECT (SELECT count(*)::int FROM device_sensors) AS pairs,
+            (SELECT count(*)::int FROM devices WHERE last_reading_at IS NOT NULL) AS devices,
+            (SELECT count(*)::int FROM device_sensors ds
+              WHERE ds.recorded_at <> (SELECT max(r.recorded_at) FROM readings r
+                                        WHERE r.device_id = ds.device_id AND r.sensor_id = ds.sensor_id)) AS stale`,
+  );
+  log(`ingestor: ${ingestorResult.stored} rows, ${ingestorResult.readingsPerSecond.toFixed(0)} readings/s`);
+
+  // Rates in messages per second for the live phases, from the backlog's readings per message.
+  const readingsPerMessage = expected / backlog.length;
+  const sustainedMessages = ingestorResult.readingsPerSecond / readingsPerMessage;
+
+  // 3. Latency at half the sustained rate.
+  phaseLoads.latency = loads();
+  const beforeLatency = await batchSnapshot(running);
+  const latencyRun = await measureLatency(
+    fleet,
+    broker,
+    sql,
+    ids,
+    Math.max(1, Math.round(sustainedMessages / 2)),
+    latencySeconds,
+  );
+  const latency = { ...latencyRun, ...batchStats(beforeLatency, await batchSnapshot(running)) };
+  log(
+    `latency: p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms (${latency.seen}/${latency.probes} probes)`,
+  );
+  // The same at a quarter: where the knee is when the load generator shares the cores.
+  const beforeQuarter = await batchSnapshot(running);
+  const quarterRun = await measureLatency(
+    fleet,
+    broker,
+    sql,
+    ids,
+    Math.max(1, Math.round(sustainedMessages / 4)),
+    latencySeconds,
+  );
+  const latencyQuarter = { ...quarterRun, ...batchStats(beforeQuarter, await batchSnapshot(running)) };
+  log(
+    `latency at a quarter: p50 ${latencyQuarter.p50.toFixed(1)} ms, p99 ${latencyQuarter.p99.toFixed(1)} ms`,
+  );
+
+  // 4. Memory at three times the sustained rate.
+  phaseLoads.overload = loads();
+  const overload = await measureOverload(
+    fleet,
+    broker,
+    running,
+    Math.round(sustainedMessages * 3),
+    overloadSeconds,
+  );
+  log(
+    `overload: peak RSS ${overload.peakRssMb.toFixed(0)} MB at ${overload.achievedRate.toFixed(0)} msg/s offered`,
+  );
+  await stopIngestor(running);
+  ingestor = undefined;
+  await broker.stop();
+  broker = undefined;
+
+  // 5. The two write paths alone, on the same batches: where the gap to the baseline comes from.
+  phaseLoads.writeCeiling = loads();
+  const writeCeiling = await measureWriteCeiling(
+    dbUrl,
+    sql,
+    backlog,
+    fleet.tokens,
+    ids,
+    Math.round(ingestorResult.meanReadingsPerBatch) || 1000,
+  );
+  log(
+    `write ceiling: baseline statement ${writeCeiling.baselineStatementPerSecond.toFixed(0)}/s, ` +
+      `ingestor storeBatch ${writeCeiling.ingestorStatementPerSecond.toFixed(0)}/s, ` +
+      `readings only via Prisma ${writeCeiling.readingsOnlyPrismaPerSecond.toFixed(0)}/s`,
+  );
+
+  // 6. The readings rollup over 30 days of minute data for one sensor.
+  phaseLoads.rollup = loads();
+  const series = await seedRollupSeries(sql);
+  const sqlRollup = await measureSqlRollup(sql, series, 50);
+  const apiRollup = await measureApiRollup(dbUrl, series, 50);
+  log(
+    `rollup: SQL p50 ${sqlRollup.p50.toFixed(1)} ms p95 ${sqlRollup.p95.toFixed(1)} ms; API ${apiRollup ? `p95 ${apiRollup.p95.toFixed(1)} ms` : 'n/a'}`,
+  );
+
+  const loadAfter = loads();
+  const results = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    quick,
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? '?',
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    loadAverage: { before: loadBefore, after: loadAfter, atPhaseStart: phaseLoads },
+    traffic: {
+      seed,
+      devices,
+      backlogMessages,
+      distinctReadings: expected,
+      readingsPerMessage,
+      mix: 'raw:90,json:10',
+      duplicates: backlog.filter((m) => m.duplicate).length,
+      fromBacklogs: backlog.filter((m) => m.backlog).length,
+      publishers: PUBLISHERS,
+    },
+    ingestorEnv: ingestorOverrides,
+    ingestorBuild,
+    ingestorNodeArgs: flags['ingestor-node-arg'] ?? [],
+    baseline: baselineResult,
+    ingestor: {
+      latestValues: latestRows[0],
+      ...ingestorResult,
+      rejections: Object.fromEntries(rejections.map((r) => [r.reason, Number(r.n)])),
+    },
+    latency,
+    latencyQuarter,
+    overload,
+    writeCeiling,
+    rollup: {
+      series: { rows: series.rows, from: series.from, to: series.to },
+      sql: sqlRollup,
+      api: apiRollup,
+    },
+  };
+  const markdown = renderMarkdown(results);
+  console.log(`\n${markdown}`);
+  writeFileSync(join(ROOT, 'bench', 'results', `${flags.out}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(ROOT, 'bench', 'results', `${flags.out}.md`), markdown);
+  log(`written to bench/results/${flags.out}.json and .md`);
+} finally {
+  if (baselineChild) await stopChild(baselineChild);
+  if (ingestor) await ingestor.kill('SIGKILL');
+  await broker?.stop();
+  await sql?.end();
+  await admin((client) => client.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
+}
+
+function renderMarkdown(r: {
+  startedAt: string;
+  quick: boolean;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string };
+  loadAverage: { before: number[]; after: number[] };
+  traffic: {
+    devices: number;
+    backlogMessages: number;
+    distinctReadings: number;
+    readingsPerMessage: number;
+    seed: number;
+  };
+  ingestorEnv: Record<string, string>;
+  ingestorBuild: string;
+  ingestorNodeArgs: string[];
+  baseline: Throughput & { deadlocksRetried: number };
+  ingestor: Throughput & { rssIdleMb: number; meanBatchMs: number; meanReadingsPerBatch: number };
+  latency: LatencyResult;
+  latencyQuarter: LatencyResult;
+  overload: OverloadResult;
+  writeCeiling: WriteCeiling;
+  rollup: { sql: RollupTiming; api: RollupTiming | null };
+}): string {
+  const n = (v: number, digits = 0) =>
+    Number.isFinite(v)
+      ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+      : 'n/a';
+  const mark = (ok: boolean) => (ok ? 'yes' : '**no**');
+  const share = percentOf(r.ingestor.readingsPerSecond, r.baseline.readingsPerSecond);
+  const api = r.rollup.api;
+  const rows: [string, string, string, string][] = [
+    [
+      'baseline sustained (pg, auto-ack, no validation)',
+      `${n(r.baseline.readingsPerSecond)} readings/s`,
+      '—',
+      '—',
+    ],
+    [
+      'ingestor sustained',
+      `${n(r.ingestor.readingsPerSecond)} readings/s (${n(share)} % of baseline)`,
+      '≥ 50,000/s and ≥ 60 %',
+      mark(r.ingestor.readingsPerSecond >= 50_000 && share >= 60),
+    ],
+    [
+      'ingestor rows lost / duplicated',
+      `${n(r.ingestor.lost)} / ${n(r.ingestor.duplicated)} of ${n(r.ingestor.expectedReadings)}`,
+      '0 / 0',
+      mark(r.ingestor.lost === 0 && r.ingestor.duplicated === 0),
+    ],
+    [
+      `publish → committed at half rate (${n(r.latency.achievedRate)} msg/s)`,
+      `p50 ${n(r.latency.p50, 1)} ms, p99 ${n(r.latency.p99, 1)} ms (${n(r.latency.seen)}/${n(r.latency.probes)} probes, ` +
+        `polled every ~${n(r.latency.pollMs + 5, 0)} ms)`,
+      'p99 ≤ 250 ms',
+      mark(r.latency.p99 <= 250 && r.latency.seen === r.latency.probes),
+    ],
+    [
+      `the same at a quarter of the sustained rate (${n(r.latencyQuarter.achievedRate)} msg/s)`,
+      `p50 ${n(r.latencyQuarter.p50, 1)} ms, p99 ${n(r.latencyQuarter.p99, 1)} ms ` +
+        `(${n(r.latencyQuarter.seen)}/${n(r.latencyQuarter.probes)} probes)`,
+      '—',
+      '—',
+    ],
+    [
+      `peak RSS at 3× for ${r.overload.seconds} s (${n(r.overload.achievedRate)} msg/s offered)`,
+      `${n(r.overload.peakRssMb)} MB sampled, VmHWM ${n(r.overload.hwmMb)} MB (idle ${n(r.ingestor.rssIdleMb)} MB; ` +
+        `${n(r.overload.storedPerSecond)} readings/s stored meanwhile)`,
+      '≤ 300 MB',
+      mark(r.overload.hwmMb <= 300),
+    ],
+    [
+      `write path alone, same batches (${n(r.writeCeiling.readingsPerBatch)} readings, ${r.writeCeiling.concurrency} at a time)`,
+      `baseline INSERT (pg) ${n(r.writeCeiling.baselineStatementPerSecond)}/s; ingestor storeBatch (Prisma, + latest values) ` +
+        `${n(r.writeCeiling.ingestorStatementPerSecond)}/s = ${n(percentOf(r.writeCeiling.ingestorStatementPerSecond, r.writeCeiling.baselineStatementPerSecond))} %; ` +
+        `its readings INSERT alone (Prisma) ${n(r.writeCeiling.readingsOnlyPrismaPerSecond)}/s`,
+      '—',
+      '—',
+    ],
+    [
+      'rollup 30 d × 1440 min → 1 h avg, direct SQL',
+      `p50 ${n(r.rollup.sql.p50, 1)} ms, p95 ${n(r.rollup.sql.p95, 1)} ms`,
+      'p95 ≤ 50 ms',
+      mark(r.rollup.sql.p95 <= 50),
+    ],
+    [
+      'rollup through GET /v0/devices/:id/readings',
+      api
+        ? `p50 ${n(api.p50, 1)} ms, p95 ${n(api.p95, 1)} ms (${n(api.p95 / r.rollup.sql.p95, 2)}× SQL)`
+        : 'n/a (API not available)',
+      'p95 ≤ 50 ms, ≤ 1.5× SQL',
+      api ? mark(api.p95 <= 50 && api.p95 <= 1.5 * r.rollup.sql.p95) : 'n/a',
+    ],
+  ];
+  const env = Object.entries(r.ingestorEnv);
+  return [
+    `### Benchmark ${r.quick ? '(quick) ' : ''}${r.startedAt}`,
+    '',
+    `${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, Node ${r.machine.node}. ` +
+      `Load average (1/5/15 min) before ${r.loadAverage.before.join(' / ')}, after ${r.loadAverage.after.join(' / ')}.`,
+    `Traffic: ${n(r.traffic.devices)} kits, seed ${r.traffic.seed}, backlog of ${n(r.traffic.backlogMessages)} messages = ` +
+      `${n(r.traffic.distinctReadings)} distinct readings (${n(r.traffic.readingsPerMessage, 2)} per message).` +
+      (env.length
+        ? ` Ingestor overrides: ${env.map(([k, v]) => `${k}=${v}`).join(', ')}.`
+        : ' Ingestor on its default settings.') +
+      ` Ingestor run as ${r.ingestorBuild === 'dist' ? '`node dist/apps/ingestor/src/main.js` (npm run build)' : '`node --import @swc-node/register/esm-register apps/ingestor/src/main.ts`'}` +
+      (r.ingestorNodeArgs.length ? ` with ${r.ingestorNodeArgs.map((a) => `\`${a}\``).join(' ')}` : '') +
+      `; drain batches: ${n(r.ingestor.meanReadingsPerBatch)} readings in ${n(r.ingestor.meanBatchMs, 1)} ms on average. ` +
+      `Baseline deadlocks retried: ${r.baseline.deadlocksRetried}.`,
+    '',
+    '| measurement | result | target | met |',
+    '|---|---|---|---|',
+    ...rows.map((cells) => `| ${cells.join(' | ')} |`),
+    '',
+  ].join('\n');
+}

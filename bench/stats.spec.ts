@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { dueByNow, parseDuration, parseMix, percentOf, percentile, perSecond } from './stats.js';
+
+describe('percentile', () => {
+  it('interpolates between closest ranks', () => {
+    const values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    expect(percentile(values, 50)).toBe(5.5);
+    expect(percentile(values, 0)).toBe(1);
+    expect(percentile(values, 100)).toBe(10);
+    expect(percentile(values, 90)).toBeCloseTo(9.1, 10);
+    expect(percentile(values, 99)).toBeCloseTo(9.91, 10);
+  });
+
+  it('does not depend on input order and does not reorder the input', () => {
+    const values = [30, 10, 20];
+    expect(percentile(values, 50)).toBe(20);
+    expect(values).toEqual([30, 10, 20]);
+  });
+
+  it('handles one value and no values', () => {
+    expect(percentile([42], 99)).toBe(42);
+    expect(percentile([], 50)).toBeNaN();
+  });
+
+  it('refuses a percentile outside 0..100', () => {
+    expect(() => percentile([1], 101)).toThrow(RangeError);
+    expect(() => percentile([1], -1)).toThrow(RangeError);
+  });
+});
+
+describe('rates', () => {
+  it('counts per second over a span in milliseconds', () => {
+    expect(perSecond(1000, 500)).toBe(2000);
+    expect(perSecond(5, 0)).toBe(0);
+    expect(perSecond(0, 1000)).toBe(0);
+  });
+
+  it('gives a percentage, NaN without a reference', () => {
+    expect(percentOf(30, 60)).toBe(50);
+    expect(percentOf(1, 0)).toBeNaN();
+  });
+
+  it('paces a publisher without drift and caps at the total', () => {
+    expect(dueByNow(500, 1000)).toBe(500);
+    expect(dueByNow(500, 1999)).toBe(999);
+    expect(dueByNow(500, 10_000, 1200)).toBe(1200);
+    expect(dueByNow(0, 1000)).toBe(0);
+  });
+});
+
+describe('flag parsing', () => {
+  it('reads durations', () => {
+    expect(parseDuration('60s')).toBe(60_000);
+    expect(parseDuration('2m')).toBe(120_000);
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('90')).toBe(90_000);
+    expect(() => parseDuration('soon')).toThrow();
+  });
+
+  it('normalises a mix', () => {
+    expect(parseMix('raw:90,json:10')).toEqual({ raw: 0.9, json: 0.1 });
+    expect(parseMix('json:1')).toEqual({ raw: 0, json: 1 });
+    expect(() => parseMix('raw:0')).toThrow();
+    expect(() => parseMix('xml:5')).toThrow();
+  });
+});

@@ -1,0 +1,142 @@
+import type pg from 'pg';
+import { IngestRepository, PrismaService, type StoredReading } from '../libs/db/src/index.js';
+import { decodeJsonReadings, decodeRawReadings, parseTimestamp } from '../libs/domain/src/index.js';
+import type { FleetMessage } from './fleet.js';
+import { perSecond } from './stats.js';
+
+export interface WriteCeiling {
+  batches: number;
+  readingsPerBatch: number;
+  concurrency: number;
+  /** The baseline's statement: one unnest INSERT … ON CONFLICT DO NOTHING, pg directly. */
+  baselineStatementPerSecond: number;
+  /** The ingestor's IngestRepository.storeBatch (readings, latest values, device times), through Prisma. */
+  ingestorStatementPerSecond: number;
+  /** Only storeBatch's readings INSERT, through Prisma: what the latest values and device times cost. */
+  readingsOnlyPrismaPerSecond: number;
+}
+
+/** The backlog's readings as rows, in the order they were sent, cut into batches of about `size`. */
+function batchesOf(
+  backlog: readonly FleetMessage[],
+  tokens: readonly string[],
+  ids: Map<string, number>,
+  size: number,
+): StoredReading[][] {
+  const batches: StoredReading[][] = [];
+  let batch: StoredReading[] = [];
+  for (const message of backlog) {
+    if (message.kind !== 'raw' && message.kind !== 'json') continue;
+    const deviceId = ids.get(tokens[message.device]);
+    if (deviceId === undefined) continue;
+    const payload = Buffer.from(message.payload);
+    const decoded = message.kind === 'raw' ? decodeRawReadings(payload) : decodeJsonReadings(payload);
+    if (!decoded.ok) continue;
+    for (const reading of decoded.readings) {
+      const recordedAt = parseTimestamp(String(reading.recordedAt));
+      if (recordedAt === null) continue;
+      for (const item of reading.items) {
+        batch.push({ deviceId, sensorId: Number(item.id), recordedAt, value: Number(item.value) });
+      }
+    }
+    if (batch.length >= size) {
+      batches.push(batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
+const byKey = (a: StoredReading, b: StoredReading) =>
+  a.deviceId - b.deviceId || a.sensorId - b.sensorId || a.recordedAt - b.recordedAt;
+
+async function timeBatches(
+  batches: StoredReading[][],
+  concurrency: number,
+  write: (batch: StoredReading[]) => Promise<unknown>,
+): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < batches.length) await write(batches[next++]);
+    }),
+  );
+  const rows = batches.reduce((sum, b) => sum + b.length, 0);
+  return perSecond(rows, performance.now() - started);
+}
+
+/**
+ * How fast Postgres takes the two write shapes alone, on the same batches, without MQTT, decoding
+ * or acknowledgements: the ceiling each pipeline's write path puts on its throughput.
+ */
+export async function measureWriteCeiling(
+  databaseUrl: string,
+  sql: pg.Pool,
+  backlog: readonly FleetMessage[],
+  tokens: readonly string[],
+  ids: Map<string, number>,
+  readingsPerBatch: number,
+  concurrency = 2,
+): Promise<WriteCeiling> {
+  const batches = batchesOf(backlog, tokens, ids, readingsPerBatch);
+  const reset = () => sql.query('TRUNCATE readings, device_sensors');
+  await reset();
+  const baselineStatementPerSecond = await timeBatches(batches, concurrency, async (unsorted) => {
+    const batch = [...unsorted].sort(byKey);
+    const params = [
+      batch.map((r) => r.deviceId),
+      batch.map((r) => r.sensorId),
+      batch.map((r) => new Date(r.recordedAt).toISOString()),
+      batch.map((r) => r.value),
+    ];
+    for (;;) {
+      try {
+        return await sql.query(
+          `INSERT INTO readings (device_id, sensor_id, recorded_at, value)
+           SELECT * FROM unnest($1::int[], $2::int[], $3::timestamptz[], $4::float8[])
+           ON CONFLICT DO NOTHING`,
+          params,
+        );
+      } catch (error) {
+        // As in the baseline consumer: should two batches still deadlock, retry.
+        if ((error as { code?: string }).code !== '40P01') throw error;
+      }
+    }
+  });
+  await reset();
+  const prisma = new PrismaService({ url: databaseUrl, poolSize: concurrency });
+  const repository = new IngestRepository(prisma);
+  try {
+    const ingestorStatementPerSecond = await timeBatches(batches, concurrency, (batch) =>
+      repository.storeBatch({ readings: batch, errors: [] }),
+    );
+    await reset();
+    const column = (batch: StoredReading[], pick: (row: StoredReading) => number) =>
+      batch.map(pick).join(',');
+    const readingsOnlyPrismaPerSecond = await timeBatches(batches, concurrency, (batch) => {
+      const sorted = [...batch].sort(byKey);
+      return prisma.client.$executeRaw`
+        INSERT INTO readings (device_id, sensor_id, recorded_at, value)
+        SELECT r.device_id, r.sensor_id, to_timestamp(r.at), r.value
+          FROM unnest(string_to_array(${column(sorted, (r) => r.deviceId)}::text, ',')::int[],
+                      string_to_array(${column(sorted, (r) => r.sensorId)}::text, ',')::int[],
+                      string_to_array(${column(sorted, (r) => r.recordedAt / 1000)}::text, ',')::float8[],
+                      string_to_array(${column(sorted, (r) => r.value)}::text, ',')::float8[])
+            AS r(device_id, sensor_id, at, value)
+        ON CONFLICT DO NOTHING`;
+    });
+    return {
+      batches: batches.length,
+      readingsPerBatch,
+      concurrency,
+      baselineStatementPerSecond,
+      ingestorStatementPerSecond,
+      readingsOnlyPrismaPerSecond,
+    };
+  } finally {
+    await prisma.onModuleDestroy();
+    await reset();
+  }
+}
