@@ -1,38 +1,31 @@
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { type AppQueue, type QueueBackend, createQueue } from './queue-backend.js';
 import { JOBS, QUEUES, type ReplayParkedJob, replayParkedJob } from './queues.js';
 
 export interface ProducerOptions {
-  redisUrl: string;
-  /** BullMQ key prefix (QUEUE_PREFIX). */
-  prefix: string;
-  /** How long an enqueue may take before it is given up on (Redis down or slow). */
+  /** Redis or PostgreSQL, from queueBackend(config). */
+  backend: QueueBackend;
+  /** How long an enqueue may take before it is given up on (Redis or PostgreSQL down or slow). */
   timeoutMs?: number;
 }
 
-type DeviceLifecycleQueue = Queue<ReplayParkedJob, void, typeof JOBS.replayParked>;
+type DeviceLifecycleQueue = AppQueue<ReplayParkedJob, void, typeof JOBS.replayParked>;
 
 /**
  * Typed producer of the device-lifecycle queue. Enqueueing must never hold up or fail the HTTP
- * request that triggered it: the connection does not queue commands while Redis is away (they
- * fail at once instead of waiting for a reconnect) and every add is bounded by `timeoutMs`.
+ * request that triggered it: on Redis the connection does not queue commands while Redis is away
+ * (they fail at once instead of waiting for a reconnect), on PostgreSQL connecting is bounded, and
+ * every add is bounded by `timeoutMs`.
  */
 export class DeviceLifecycleProducer {
-  private readonly connection: Redis;
   private readonly queue: DeviceLifecycleQueue;
   private readonly timeoutMs: number;
 
   constructor(options: ProducerOptions, onError: (error: Error) => void = () => undefined) {
     this.timeoutMs = options.timeoutMs ?? 2000;
-    this.connection = new Redis(options.redisUrl, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: this.timeoutMs,
-    });
-    this.connection.on('error', onError);
-    this.queue = new Queue(QUEUES.deviceLifecycle, {
-      connection: this.connection,
-      prefix: options.prefix,
+    const queue: DeviceLifecycleQueue = createQueue<ReplayParkedJob, void, typeof JOBS.replayParked>(
+      QUEUES.deviceLifecycle,
+      options.backend,
+      {
       defaultJobOptions: {
         attempts: 5,
         backoff: { type: 'exponential', delay: 1000 },
@@ -42,8 +35,14 @@ export class DeviceLifecycleProducer {
         removeOnComplete: true,
         removeOnFail: { age: 24 * 3600 },
       },
-    });
-    this.queue.on('error', onError);
+      },
+      {
+        redis: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: this.timeoutMs },
+        postgres: { max: 2, connectionTimeoutMillis: this.timeoutMs },
+      },
+    );
+    queue.on('error', onError);
+    this.queue = queue;
   }
 
   /**
@@ -67,8 +66,8 @@ export class DeviceLifecycleProducer {
   }
 
   async close(): Promise<void> {
+    // The queue owns its connection (ioredis client or pg pool) and releases it here.
     await this.queue.close().catch(() => undefined);
-    this.connection.disconnect();
   }
 }
 

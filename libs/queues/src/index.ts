@@ -1,2 +1,3 @@
 export * from './queues.js';
 export * from './device-lifecycle.producer.js';
+export * from './queue-backend.js';

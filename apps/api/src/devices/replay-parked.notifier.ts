@@ -1,13 +1,17 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { ApiConfig } from '../../../../libs/config/src/index.js';
-import { DeviceLifecycleProducer } from '../../../../libs/queues/src/index.js';
+import {
+  DeviceLifecycleProducer,
+  describeQueueBackend,
+  queueBackend,
+} from '../../../../libs/queues/src/index.js';
 import { API_CONFIG } from '../api.tokens.js';
 
 const QUIET_MS = 60_000;
 
 /**
  * Tells the ingestor to replay what was parked for a token once a device holds it. Best effort:
- * the request that registered or re-activated the device never waits for or fails on Redis; a
+ * the request that registered or re-activated the device never waits for or fails on the queue; a
  * failed enqueue is logged and left to the device-lifecycle sweep.
  */
 @Injectable()
@@ -18,16 +22,14 @@ export class ReplayParkedNotifier implements OnModuleDestroy {
   private lastConnectionWarning = 0;
 
   constructor(@Inject(API_CONFIG) config: ApiConfig) {
-    this.producer = new DeviceLifecycleProducer(
-      { redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX },
-      (error) => {
-        if (Date.now() - this.lastConnectionWarning < QUIET_MS) return;
-        this.lastConnectionWarning = Date.now();
-        this.logger.warn(
-          `Redis unavailable (${error.message}); replays of parked messages cannot be enqueued`,
-        );
-      },
-    );
+    const backend = queueBackend(config);
+    this.producer = new DeviceLifecycleProducer({ backend }, (error) => {
+      if (Date.now() - this.lastConnectionWarning < QUIET_MS) return;
+      this.lastConnectionWarning = Date.now();
+      this.logger.warn(
+        `${describeQueueBackend(backend)} unavailable (${error.message}); replays of parked messages cannot be enqueued`,
+      );
+    });
   }
 
   request(token: string): void {
