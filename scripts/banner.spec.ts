@@ -11,7 +11,9 @@ describe('start-up banner', () => {
     });
     expect(banner).toContain('single node: nothing external');
     expect(banner).toMatch(/PostgreSQL +embedded, data in \/srv\/sck\/postgres, .*<- set DATABASE_URL/);
-    expect(banner).toMatch(/MQTT broker +embedded \(MQTT 3\.1\.1\), devices connect to 0\.0\.0\.0:1883.*<- set MQTT_HOST/);
+    expect(banner).toMatch(
+      /MQTT broker +embedded \(MQTT 3\.1\.1\), devices connect to 0\.0\.0\.0:1883.*<- set MQTT_HOST/,
+    );
     expect(banner).toMatch(/Job queues +BullMQ on PostgreSQL.*<- set REDIS_URL/);
   });
 
@@ -26,7 +28,9 @@ describe('start-up banner', () => {
     );
     expect(banner).not.toContain('single node');
     expect(banner).not.toContain(':pw@');
-    expect(banner).toMatch(/PostgreSQL +external, postgresql:\/\/app:\*\*\*@db:5432\/sck +<- unset DATABASE_URL/);
+    expect(banner).toMatch(
+      /PostgreSQL +external, postgresql:\/\/app:\*\*\*@db:5432\/sck +<- unset DATABASE_URL/,
+    );
     expect(banner).toMatch(/MQTT broker +external, mqtt:\/\/emqx:1883/);
     expect(banner).toMatch(/Job queues +BullMQ on Redis, redis:\/\/cache:6379 \(prefix sck\)/);
   });

@@ -38,7 +38,12 @@ describe('single-node mode (npm start on embedded defaults)', () => {
     dir = mkdtempSync(join(tmpdir(), 'sck-embedded-'));
     // When the tests run as root, PostgreSQL runs as an unprivileged user that must reach its data.
     chmodSync(dir, 0o755);
-    ports = { api: await freePort(), ingestor: await freePort(), mqtt: await freePort(), postgres: await freePort() };
+    ports = {
+      api: await freePort(),
+      ingestor: await freePort(),
+      mqtt: await freePort(),
+      postgres: await freePort(),
+    };
     const unused = await freePort();
     env = { ...process.env };
     for (const key of ['DATABASE_URL', 'REDIS_URL', 'MQTT_HOST', 'MQTT_PORT', 'NODE_ENV']) delete env[key];
@@ -78,10 +83,23 @@ describe('single-node mode (npm start on embedded defaults)', () => {
 
     const device = JSON.parse(
       (
-        await run(process.execPath, [...TS, 'scripts/device-create.ts', '--token', 'emb001', '--name', 'School kit', '--database-url', databaseUrl], {
-          cwd: ROOT,
-          env,
-        })
+        await run(
+          process.execPath,
+          [
+            ...TS,
+            'scripts/device-create.ts',
+            '--token',
+            'emb001',
+            '--name',
+            'School kit',
+            '--database-url',
+            databaseUrl,
+          ],
+          {
+            cwd: ROOT,
+            env,
+          },
+        )
       ).stdout,
     ) as { id: number; token: string };
     expect(device.token).toBe('emb001');
@@ -94,7 +112,10 @@ describe('single-node mode (npm start on embedded defaults)', () => {
 
     const path = `/v0/devices/${device.id}/readings?sensor_id=55&rollup=1m`;
     const stored = await waitFor(
-      async () => (await fetch(`http://127.0.0.1:${ports.api}${path}`)).json() as Promise<{ readings: [string, number][] }>,
+      async () =>
+        (await fetch(`http://127.0.0.1:${ports.api}${path}`)).json() as Promise<{
+          readings: [string, number][];
+        }>,
       (body) => body.readings?.length === 1,
       { what: 'the reading to be readable through the API', timeoutMs: 15_000, intervalMs: 200 },
     );
@@ -104,10 +125,23 @@ describe('single-node mode (npm start on embedded defaults)', () => {
     // the same backend takes the job and completes it.
     const admin = JSON.parse(
       (
-        await run(process.execPath, [...TS, 'scripts/user-create.ts', '--username', 'ana', '--role', 'admin', '--database-url', databaseUrl], {
-          cwd: ROOT,
-          env,
-        })
+        await run(
+          process.execPath,
+          [
+            ...TS,
+            'scripts/user-create.ts',
+            '--username',
+            'ana',
+            '--role',
+            'admin',
+            '--database-url',
+            databaseUrl,
+          ],
+          {
+            cwd: ROOT,
+            env,
+          },
+        )
       ).stdout,
     ) as { token: string };
     const created = await fetch(`http://127.0.0.1:${ports.api}/v0/devices`, {
@@ -121,14 +155,18 @@ describe('single-node mode (npm start on embedded defaults)', () => {
     const seen: string[] = [];
     const worker = createWorker<ReplayParkedJob, { replayed: string }>(
       QUEUES.deviceLifecycle,
-      async (job) => {
+      (job) => {
         seen.push(`${job.name}:${job.data.token}`);
-        return { replayed: job.data.token };
+        return Promise.resolve({ replayed: job.data.token });
       },
       backend,
     );
     try {
-      await waitFor(() => seen, (s) => s.length > 0, { what: 'the replay job to be processed', timeoutMs: 15_000 });
+      await waitFor(
+        () => seen,
+        (s) => s.length > 0,
+        { what: 'the replay job to be processed', timeoutMs: 15_000 },
+      );
       expect(seen).toEqual([`${JOBS.replayParked}:emb002`]);
       const done = await waitFor(
         async () => queue.getJob(replayJobId('emb002')),
@@ -185,7 +223,8 @@ async function startSystem(env: NodeJS.ProcessEnv, apiPort: number): Promise<Sta
     throw new Error(`npm start exited early (${code})`);
   });
   const ready = waitFor(
-    async () => (await fetch(`http://127.0.0.1:${apiPort}/ready`)).ok && log.includes('Ctrl-C stops everything'),
+    async () =>
+      (await fetch(`http://127.0.0.1:${apiPort}/ready`)).ok && log.includes('Ctrl-C stops everything'),
     Boolean,
     { what: 'npm start to be ready', timeoutMs: 45_000, intervalMs: 200 },
   );

@@ -101,7 +101,7 @@ export const mqttSchema = z.object({
   MQTT_PROTOCOL_VERSION: z
     .enum(['4', '5'])
     .default('5')
-    .transform((v) => (v === '4' ? 4 : 5) as 4 | 5),
+    .transform((v): 4 | 5 => (v === '4' ? 4 : 5)),
   /** Comma list; an empty entry means "no prefix". Default: just the plain topics. */
   MQTT_TOPIC_PREFIXES: z
     .string()

@@ -22,7 +22,11 @@ const schema = z
   .extend({ PORT: httpSchema.shape.PORT.default(3001), HOST: httpSchema.shape.HOST })
   .superRefine((env, ctx) => {
     // Without a shared subscription every connection would receive a copy of every message.
-    if (env.MQTT_SHARED_SUBSCRIPTION === null && env.MQTT_CONNECTIONS !== undefined && env.MQTT_CONNECTIONS > 1) {
+    if (
+      env.MQTT_SHARED_SUBSCRIPTION === null &&
+      env.MQTT_CONNECTIONS !== undefined &&
+      env.MQTT_CONNECTIONS > 1
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['MQTT_CONNECTIONS'],

@@ -75,7 +75,11 @@ describe('single-node defaults', () => {
   it('names bad embedded settings with the rest', () => {
     let issues: string[] = [];
     try {
-      loadSystemConfig({ EMBEDDED_POSTGRES_PORT: '0', EMBEDDED_POSTGRES_OS_USER: 'Root!', REDIS_URL: 'http://x' });
+      loadSystemConfig({
+        EMBEDDED_POSTGRES_PORT: '0',
+        EMBEDDED_POSTGRES_OS_USER: 'Root!',
+        REDIS_URL: 'http://x',
+      });
     } catch (error) {
       issues = (error as ConfigError).issues;
     }

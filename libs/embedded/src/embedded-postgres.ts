@@ -86,7 +86,11 @@ export class EmbeddedPostgres {
     };
     child.stdout?.on('data', remember);
     child.stderr?.on('data', remember);
-    const server = new EmbeddedPostgres(child, `postgresql://${SUPERUSER}@127.0.0.1:${options.port}`, options);
+    const server = new EmbeddedPostgres(
+      child,
+      `postgresql://${SUPERUSER}@127.0.0.1:${options.port}`,
+      options,
+    );
     const spawnError = new Promise<never>((_, reject) =>
       child.once('error', (error) => reject(explainSpawnError(error, bin.postgres, options.osUser))),
     );
@@ -206,6 +210,7 @@ async function unprivilegedAccount(name: string, log: (line: string) => void): P
     if (created) return created;
     throw new Error(
       `PostgreSQL does not run as root, and creating the user "${name}" failed (${(error as Error).message.trim()}): create an unprivileged user and set EMBEDDED_POSTGRES_OS_USER to it, run npm start as a normal user, or set DATABASE_URL`,
+      { cause: error },
     );
   }
   const created = await lookupAccount(name);
@@ -252,6 +257,7 @@ async function initialise(bin: Binaries, options: EmbeddedPostgresOptions, accou
     const { stderr } = error as { stderr?: string };
     throw new Error(
       `initdb failed: ${(stderr || (error as Error).message).trim()}${account ? `\n(it runs as the OS user with uid ${account.uid}, which must be able to reach ${dirname(options.dataDir)} and ${bin.initdb})` : ''}`,
+      { cause: error },
     );
   }
   await rename(staging, options.dataDir);
@@ -268,7 +274,9 @@ async function waitUntilAccepting(url: string, timeoutMs: number): Promise<void>
       return;
     } catch (error) {
       if (Date.now() > deadline) {
-        throw new Error(`PostgreSQL did not accept connections within ${timeoutMs} ms: ${String(error)}`);
+        throw new Error(`PostgreSQL did not accept connections within ${timeoutMs} ms: ${String(error)}`, {
+          cause: error,
+        });
       }
     } finally {
       await client.end().catch(() => undefined);

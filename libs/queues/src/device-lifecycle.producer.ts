@@ -26,15 +26,15 @@ export class DeviceLifecycleProducer {
       QUEUES.deviceLifecycle,
       options.backend,
       {
-      defaultJobOptions: {
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 1000 },
-        // Completed jobs go so the same jobId can be enqueued again for a later re-activation;
-        // failed ones are kept a day to be looked at (a new replay of that token waits for the
-        // device-lifecycle sweep meanwhile).
-        removeOnComplete: true,
-        removeOnFail: { age: 24 * 3600 },
-      },
+        defaultJobOptions: {
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 1000 },
+          // Completed jobs go so the same jobId can be enqueued again for a later re-activation;
+          // failed ones are kept a day to be looked at (a new replay of that token waits for the
+          // device-lifecycle sweep meanwhile).
+          removeOnComplete: true,
+          removeOnFail: { age: 24 * 3600 },
+        },
       },
       {
         redis: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: this.timeoutMs },

@@ -95,12 +95,16 @@ export function createWorker<Data, Result = unknown, Name extends string = strin
   tuning: ConnectionTuning = {},
 ): AppWorker<Data, Result, Name> {
   if (backend.kind === 'redis') {
-    return new Worker<Data, Result, Name, RedisQueueBackend, JobProgress, ConnectionOptions>(name, processor, {
-      ...options,
-      // Workers block on Redis; BullMQ requires retries per request to be unlimited for them.
-      connection: { ...tuning.redis, maxRetriesPerRequest: null, url: backend.url },
-      prefix: backend.prefix,
-    });
+    return new Worker<Data, Result, Name, RedisQueueBackend, JobProgress, ConnectionOptions>(
+      name,
+      processor,
+      {
+        ...options,
+        // Workers block on Redis; BullMQ requires retries per request to be unlimited for them.
+        connection: { ...tuning.redis, maxRetriesPerRequest: null, url: backend.url },
+        prefix: backend.prefix,
+      },
+    );
   }
   return new Worker<Data, Result, Name, PostgresQueueBackend, JobProgress, PostgresConnectionOptions>(
     name,
