@@ -86,13 +86,20 @@ if (embedded.mqtt) {
   const brokerLog = new Logger('MQTT broker');
   const { host, port } = embedded.mqtt;
   const running = await step('could not start the embedded MQTT broker', () =>
-    EmbeddedBroker.start({ host, port, log: (line) => brokerLog.warn(line) }),
+    EmbeddedBroker.start({
+      host,
+      port,
+      firstClientIdPrefix: `${ingestorConfig.MQTT_CLIENT_ID}-`,
+      log: (line) => brokerLog.warn(line),
+    }),
   );
   broker = running;
   started.push({ name: 'embedded MQTT broker', close: () => running.close() });
 }
 const ingestor = await step('could not start the ingestor', () => startIngestor(ingestorConfig));
 started.push({ name: 'ingestor', close: () => ingestor.close() });
+// startIngestor resolves once the pool has subscribed: now devices' messages have a taker.
+broker?.acceptDevices();
 const api = await step('could not start the REST API', () => startApi(apiConfig));
 started.push({ name: 'api', close: () => api.app.close() });
 

@@ -4,6 +4,13 @@ import { Aedes } from 'aedes';
 export interface EmbeddedBrokerOptions {
   host: string;
   port: number;
+  /**
+   * Until acceptDevices() is called only clients whose id starts with this (the ingestor's pool)
+   * may connect: a message published before the ingestor has subscribed would reach nobody, and
+   * this broker keeps no session across restarts. Others get CONNACK "server unavailable" and
+   * retry, as kits do.
+   */
+  firstClientIdPrefix: string;
   log: (line: string) => void;
 }
 
@@ -15,6 +22,8 @@ export interface EmbeddedBrokerOptions {
  * subscribes with one plain connection.
  */
 export class EmbeddedBroker {
+  private devicesAdmitted = false;
+
   private constructor(
     private readonly broker: Aedes,
     private readonly server: Server,
@@ -22,7 +31,19 @@ export class EmbeddedBroker {
   ) {}
 
   static async start(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
-    const broker = await Aedes.createBroker();
+    let self: EmbeddedBroker | undefined;
+    const broker = await Aedes.createBroker({
+      authenticate: (client, _username, _password, done) => {
+        if (self?.devicesAdmitted || client.id.startsWith(options.firstClientIdPrefix)) {
+          done(null, true);
+          return;
+        }
+        done(
+          Object.assign(new Error('the ingestor is not subscribed yet'), { returnCode: 3 as const }),
+          false,
+        );
+      },
+    });
     broker.on('clientError', (client, error) => options.log(`client ${client.id}: ${error.message}`));
     const server = createServer((socket) => broker.handle(socket));
     await new Promise<void>((resolve, reject) => {
@@ -39,7 +60,13 @@ export class EmbeddedBroker {
       server.listen(options.port, options.host, () => resolve());
     });
     const { port } = server.address() as { port: number };
-    return new EmbeddedBroker(broker, server, port);
+    self = new EmbeddedBroker(broker, server, port);
+    return self;
+  }
+
+  /** From now on every client may connect (call once the ingestor has subscribed). */
+  acceptDevices(): void {
+    this.devicesAdmitted = true;
   }
 
   /** Disconnects every client and stops listening. */
