@@ -22,19 +22,18 @@ export interface EmbeddedBrokerOptions {
  * subscribes with one plain connection.
  */
 export class EmbeddedBroker {
-  private devicesAdmitted = false;
-
   private constructor(
+    private readonly gate: { open: boolean },
     private readonly broker: Aedes,
     private readonly server: Server,
     readonly port: number,
   ) {}
 
   static async start(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
-    let self: EmbeddedBroker | undefined;
+    const gate = { open: false };
     const broker = await Aedes.createBroker({
       authenticate: (client, _username, _password, done) => {
-        if (self?.devicesAdmitted || client.id.startsWith(options.firstClientIdPrefix)) {
+        if (gate.open || client.id.startsWith(options.firstClientIdPrefix)) {
           done(null, true);
           return;
         }
@@ -60,13 +59,12 @@ export class EmbeddedBroker {
       server.listen(options.port, options.host, () => resolve());
     });
     const { port } = server.address() as { port: number };
-    self = new EmbeddedBroker(broker, server, port);
-    return self;
+    return new EmbeddedBroker(gate, broker, server, port);
   }
 
   /** From now on every client may connect (call once the ingestor has subscribed). */
   acceptDevices(): void {
-    this.devicesAdmitted = true;
+    this.gate.open = true;
   }
 
   /** Disconnects every client and stops listening. */
