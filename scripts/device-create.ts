@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { loadApiConfig } from '../libs/config/src/index.js';
 import { createPrismaClient } from '../libs/db/src/index.js';
 import { createDevice, reactivateDevice } from '../libs/db/src/devices.repository.js';
-import { enqueueReplayParked } from '../libs/queues/src/index.js';
+import { enqueueReplayParked, queueBackend } from '../libs/queues/src/index.js';
 import { fail, flagsToEnv, usage } from './cli.js';
 
 const { env, values } = flagsToEnv(
@@ -47,7 +47,7 @@ try {
 }
 
 try {
-  await enqueueReplayParked({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, token });
+  await enqueueReplayParked({ backend: queueBackend(config), token });
 } catch (error) {
   console.error(
     `warning: replay of parked messages not enqueued (${(error as Error).message}); the ingestor's periodic sweep will replay them`,

@@ -34,6 +34,7 @@ export async function startIngestor(config: IngestorConfig): Promise<RunningInge
     keepaliveSeconds: config.MQTT_KEEPALIVE_SECONDS,
     sessionExpirySeconds: config.MQTT_SESSION_EXPIRY_SECONDS,
     sharedSubscription: config.MQTT_SHARED_SUBSCRIPTION,
+    protocolVersion: config.MQTT_PROTOCOL_VERSION,
     topicPrefixes: config.MQTT_TOPIC_PREFIXES,
     drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS / 2,
   });

@@ -41,7 +41,8 @@ export class HealthController {
       database,
       mqtt,
       batcher: this.readings.depth,
-      redis: this.queues.connection.status,
+      jobs:
+        this.queues.target.kind === 'redis' ? `redis ${this.queues.target.connection.status}` : 'postgres',
       spilling: this.storeForward.degraded,
     };
     if (database !== 'ok' || mqtt.connected === 0) {

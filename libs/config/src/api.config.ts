@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { type Env, databaseSchema, httpSchema, logSchema, nodeEnv, parseEnv, redisSchema } from './env.js';
+import {
+  type Env,
+  databaseSchema,
+  httpSchema,
+  logSchema,
+  nodeEnv,
+  parseEnv,
+  redisSchema,
+  resolveDatabase,
+} from './env.js';
 
 const schema = z
   .object({ NODE_ENV: nodeEnv })
@@ -10,7 +19,8 @@ const schema = z
   .extend({
     /** Requests per minute one client (IP) may make to /v0; the Smart Citizen API allows 150. */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(150),
-  });
+  })
+  .transform(resolveDatabase);
 
 export type ApiConfig = z.output<typeof schema>;
 

@@ -21,29 +21,70 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 
 export const nodeEnv = z.enum(['development', 'test', 'production']).default('development');
 
-export const databaseSchema = z.object({
-  DATABASE_URL: z
+/** An empty variable (`DATABASE_URL=` in an env file) means the same as an unset one. */
+const unsetIfEmpty = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+/**
+ * Single-node mode: what `npm start` runs in its own process when DATABASE_URL, MQTT_HOST or
+ * REDIS_URL is unset. The embedded PostgreSQL listens on 127.0.0.1 only, with trust auth.
+ */
+export const embeddedSchema = z.object({
+  /** Data of the embedded services (PostgreSQL under `<dir>/postgres`), kept across restarts. */
+  EMBEDDED_DATA_DIR: z.string().min(1).default('data'),
+  /** Not 5432, so it never collides with a PostgreSQL already installed on the machine. */
+  EMBEDDED_POSTGRES_PORT: int(1, 65535).default(5433),
+  /** initdb and postgres refuse to run as root; as root they run as this OS user (created if missing). */
+  EMBEDDED_POSTGRES_OS_USER: z
     .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-    .default('postgresql://postgres@127.0.0.1:5432/sck_ingest'),
-  DATABASE_POOL_SIZE: int(1, 200).default(8),
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a POSIX user name')
+    .default('sck-postgres'),
+  /** Where devices connect to the embedded MQTT broker (listening on HOST). */
+  EMBEDDED_MQTT_PORT: int(1, 65535).default(1883),
 });
 
+/** The database of the embedded PostgreSQL (superuser `postgres`, trust auth on 127.0.0.1). */
+export function embeddedDatabaseUrl(port: number): string {
+  return `postgresql://postgres@127.0.0.1:${port}/sck_ingest`;
+}
+
+export const databaseSchema = z.object({
+  /** Unset: the embedded PostgreSQL (started by `npm start`, see embeddedSchema). */
+  DATABASE_URL: unsetIfEmpty(
+    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
+  ),
+  DATABASE_POOL_SIZE: int(1, 200).default(8),
+  EMBEDDED_POSTGRES_PORT: embeddedSchema.shape.EMBEDDED_POSTGRES_PORT,
+});
+
+/**
+ * DATABASE_URL, or the embedded PostgreSQL's when it is unset; `DATABASE_EMBEDDED` says which.
+ * Every app resolves it the same way, so `device:create` without a URL reaches the database of a
+ * running `npm start`.
+ */
+export function resolveDatabase<T extends { DATABASE_URL?: string; EMBEDDED_POSTGRES_PORT: number }>(
+  env: T,
+): Omit<T, 'DATABASE_URL'> & { DATABASE_URL: string; DATABASE_EMBEDDED: boolean } {
+  return {
+    ...env,
+    DATABASE_URL: env.DATABASE_URL ?? embeddedDatabaseUrl(env.EMBEDDED_POSTGRES_PORT),
+    DATABASE_EMBEDDED: env.DATABASE_URL === undefined,
+  };
+}
+
 export const redisSchema = z.object({
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-    .default('redis://127.0.0.1:6379'),
-  /** Prefix for every BullMQ key, so several deployments (or tests) can share one Redis. */
+  /** Unset: BullMQ keeps its queues in PostgreSQL (schema `bullmq` of the app database). */
+  REDIS_URL: unsetIfEmpty(z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')),
+  /** Prefix for every BullMQ key, so several deployments (or tests) can share one Redis (Redis only). */
   QUEUE_PREFIX: z.string().min(1).default('sck'),
 });
 
 const sharedSubscription = z
   .string()
-  .regex(/^(\$queue|\$share\/[^/+#]+)$/, 'must be "$queue" or "$share/<group>"');
+  .regex(/^(none|\$queue|\$share\/[^/+#]+)$/, 'must be "$queue", "$share/<group>" or "none"');
 
 export const mqttSchema = z.object({
-  MQTT_HOST: z.string().min(1).optional(),
+  MQTT_HOST: unsetIfEmpty(z.string().min(1)),
   MQTT_PORT: int(1, 65535).default(1883),
   MQTT_USERNAME: z.string().optional(),
   MQTT_PASSWORD: z.string().optional(),
@@ -52,7 +93,15 @@ export const mqttSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, "-" or "_", at most 40 characters')
     .optional(),
-  MQTT_SHARED_SUBSCRIPTION: sharedSubscription.default('$share/sck-ingest'),
+  /** `none` for a broker without shared subscriptions (then one connection: MQTT_CONNECTIONS=1). */
+  MQTT_SHARED_SUBSCRIPTION: sharedSubscription
+    .default('$share/sck-ingest')
+    .transform((v) => (v === 'none' ? null : v)),
+  /** 5, or 4 (MQTT 3.1.1) for brokers that speak nothing newer. */
+  MQTT_PROTOCOL_VERSION: z
+    .enum(['4', '5'])
+    .default('5')
+    .transform((v): 4 | 5 => (v === '4' ? 4 : 5)),
   /** Comma list; an empty entry means "no prefix". Default: just the plain topics. */
   MQTT_TOPIC_PREFIXES: z
     .string()
@@ -64,7 +113,8 @@ export const mqttSchema = z.object({
       ),
     ),
   /** Connections in the pool; each holds at most one unacknowledged message. */
-  MQTT_CONNECTIONS: int(1, 1024).default(256),
+  /** Default 256 with a shared subscription (measured: bench/README.md), 1 without. */
+  MQTT_CONNECTIONS: int(1, 1024).optional(),
   MQTT_KEEPALIVE_SECONDS: int(5, 3600).default(60),
   MQTT_SESSION_EXPIRY_SECONDS: int(0, 7 * 24 * 3600).default(300),
 });

@@ -1,5 +1,5 @@
-export { ConfigError, parseEnv, type Env } from './env.js';
+export { ConfigError, embeddedDatabaseUrl, parseEnv, type Env } from './env.js';
 export { loadIngestorConfig, type IngestorConfig } from './ingestor.config.js';
 export { loadApiConfig, type ApiConfig } from './api.config.js';
 export { logLevelsUpTo } from './log-levels.js';
-export { loadSystemConfig, type SystemConfig } from './system.config.js';
+export { loadSystemConfig, type EmbeddedServices, type SystemConfig } from './system.config.js';

@@ -10,6 +10,7 @@ import {
   nodeEnv,
   parseEnv,
   redisSchema,
+  resolveDatabase,
 } from './env.js';
 
 const schema = z
@@ -22,16 +23,29 @@ const schema = z
   .extend(logSchema.shape)
   .extend({ PORT: httpSchema.shape.PORT.default(3001), HOST: httpSchema.shape.HOST })
   .superRefine((env, ctx) => {
+    // Without a shared subscription every connection would receive a copy of every message.
+    if (
+      env.MQTT_SHARED_SUBSCRIPTION === null &&
+      env.MQTT_CONNECTIONS !== undefined &&
+      env.MQTT_CONNECTIONS > 1
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MQTT_CONNECTIONS'],
+        message: 'must be 1 when MQTT_SHARED_SUBSCRIPTION is none',
+      });
+    }
     if (env.NODE_ENV !== 'production') return;
     for (const key of ['MQTT_HOST', 'MQTT_CLIENT_ID'] as const) {
       if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required in production' });
     }
   })
   .transform((env) => ({
-    ...env,
+    ...resolveDatabase(env),
     // Development and test talk to a local broker; production must say where its broker is.
     MQTT_HOST: env.MQTT_HOST ?? '127.0.0.1',
     MQTT_CLIENT_ID: env.MQTT_CLIENT_ID ?? 'sck-ingest',
+    MQTT_CONNECTIONS: env.MQTT_CONNECTIONS ?? (env.MQTT_SHARED_SUBSCRIPTION === null ? 1 : 256),
   }));
 
 export type IngestorConfig = z.output<typeof schema>;

@@ -1,2 +1,3 @@
 export * from './queues.js';
 export * from './producer.js';
+export * from './queue-backend.js';

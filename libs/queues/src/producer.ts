@@ -1,11 +1,7 @@
-import { Queue } from 'bullmq';
+import { type JobsOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { createQueue, type QueueBackend } from './queue-backend.js';
 import { DEFAULT_JOB_OPTIONS, JOBS, QUEUES, type ReplayParkedJob, replayParkedJobOptions } from './queues.js';
-
-export interface ProducerOptions {
-  redisUrl: string;
-  prefix: string;
-}
 
 export class RedisUnavailableError extends Error {
   override name = 'RedisUnavailableError';
@@ -30,36 +26,70 @@ export function createProducerConnection(url: string): Redis {
 }
 
 /**
- * A queue producer with project defaults; `add` fails fast (never hangs) when Redis is down. The
- * BullMQ Queue is built only once Redis answers and rebuilt after a failure: a Queue created while
- * Redis is unreachable fails its initialisation for good.
+ * Where a producer puts its jobs. Redis: one shared, fail-fast connection (see
+ * createProducerConnection). PostgreSQL: BullMQ's PostgreSQL backend in the app's database; there
+ * is no separate store to be down, so the producer is always ready.
+ */
+export type ProducerTarget =
+  { kind: 'redis'; connection: Redis; prefix: string } | { kind: 'postgres'; backend: QueueBackend };
+
+/** The producer target for a backend; for Redis this opens the shared fail-fast connection. */
+export function producerTarget(backend: QueueBackend): ProducerTarget {
+  return backend.kind === 'redis'
+    ? { kind: 'redis', connection: createProducerConnection(backend.url), prefix: backend.prefix }
+    : { kind: 'postgres', backend };
+}
+
+/** Releases what producerTarget opened. */
+export function closeProducerTarget(target: ProducerTarget): void {
+  if (target.kind === 'redis') target.connection.disconnect();
+}
+
+/** What producers and schedulers use of a BullMQ Queue, on either backend. */
+export interface ProducerQueue<Data> {
+  add(name: string, data: Data, opts?: JobsOptions): Promise<{ id?: string }>;
+  upsertJobScheduler(
+    id: string,
+    repeat: { every: number },
+    template: { name: string; data: Data },
+  ): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * A queue producer with project defaults; `add` fails fast (never hangs) when its store is down.
+ * The BullMQ Queue is built only once Redis answers and rebuilt after a failure: a Queue created
+ * while Redis is unreachable fails its initialisation for good.
  */
 export class QueueProducer<Data> {
-  private queue: Queue<Data> | undefined;
+  private queue: ProducerQueue<Data> | undefined;
 
   constructor(
     readonly name: string,
-    private readonly connection: Redis,
-    private readonly prefix: string,
+    private readonly target: ProducerTarget,
     private readonly timeoutMs = 2000,
   ) {}
 
   get ready(): boolean {
-    return this.connection.status === 'ready';
+    return this.target.kind === 'postgres' || this.target.connection.status === 'ready';
   }
 
-  async add(jobName: string, data: Data, opts: Parameters<Queue<Data>['add']>[2] = {}): Promise<string> {
-    if (!this.ready) throw new RedisUnavailableError(`redis is ${this.connection.status}`);
+  private get state(): string {
+    return this.target.kind === 'redis' ? `redis is ${this.target.connection.status}` : 'ready';
+  }
+
+  async add(jobName: string, data: Data, opts: JobsOptions = {}): Promise<string> {
+    if (!this.ready) throw new RedisUnavailableError(this.state);
     const queue = (this.queue ??= this.createQueue());
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new RedisUnavailableError(`redis did not answer within ${this.timeoutMs} ms`)),
+        () => reject(new RedisUnavailableError(`the job store did not answer within ${this.timeoutMs} ms`)),
         this.timeoutMs,
       );
     });
     try {
-      const job = await Promise.race([queue.add(jobName as never, data as never, opts), timeout]);
+      const job = await Promise.race([queue.add(jobName, data, opts), timeout]);
       return job.id ?? '';
     } catch (error) {
       this.queue = undefined;
@@ -71,8 +101,8 @@ export class QueueProducer<Data> {
   }
 
   /** The BullMQ Queue itself (for job schedulers); throws RedisUnavailableError while Redis is down. */
-  bullQueue(): Queue<Data> {
-    if (!this.ready) throw new RedisUnavailableError(`redis is ${this.connection.status}`);
+  bullQueue(): ProducerQueue<Data> {
+    if (!this.ready) throw new RedisUnavailableError(this.state);
     return (this.queue ??= this.createQueue());
   }
 
@@ -81,27 +111,32 @@ export class QueueProducer<Data> {
     this.queue = undefined;
   }
 
-  private createQueue(): Queue<Data> {
-    const queue = new Queue<Data>(this.name, {
-      connection: this.connection,
-      prefix: this.prefix,
-      defaultJobOptions: DEFAULT_JOB_OPTIONS,
-      skipWaitingForReady: true,
-    });
+  private createQueue(): ProducerQueue<Data> {
+    const options = { defaultJobOptions: DEFAULT_JOB_OPTIONS, skipWaitingForReady: true };
+    const queue =
+      this.target.kind === 'redis'
+        ? new Queue<Data>(this.name, {
+            ...options,
+            connection: this.target.connection,
+            prefix: this.target.prefix,
+          })
+        : createQueue<Data>(this.name, this.target.backend, options);
     queue.on('error', () => undefined);
-    return queue;
+    return queue as unknown as ProducerQueue<Data>;
   }
 }
 
 /**
- * Enqueues the replay of a token's parked messages, for one-shot callers such as scripts and the
- * API. Waits up to `timeoutMs` for Redis; throws RedisUnavailableError if it does not answer.
+ * Enqueues the replay of a token's parked messages, for one-shot callers such as scripts. Waits up
+ * to `timeoutMs` for the job store; throws RedisUnavailableError if it does not answer.
  */
-export async function enqueueReplayParked(
-  options: ProducerOptions & { token: string; timeoutMs?: number },
-): Promise<string> {
-  const connection = createProducerConnection(options.redisUrl);
-  const producer = new QueueProducer<ReplayParkedJob>(QUEUES.deviceLifecycle, connection, options.prefix);
+export async function enqueueReplayParked(options: {
+  backend: QueueBackend;
+  token: string;
+  timeoutMs?: number;
+}): Promise<string> {
+  const target = producerTarget(options.backend);
+  const producer = new QueueProducer<ReplayParkedJob>(QUEUES.deviceLifecycle, target);
   try {
     const deadline = Date.now() + (options.timeoutMs ?? 5000);
     while (!producer.ready && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -112,6 +147,6 @@ export async function enqueueReplayParked(
     );
   } finally {
     await producer.close().catch(() => undefined);
-    connection.disconnect();
+    closeProducerTarget(target);
   }
 }

@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { ApiConfig } from '../../../../libs/config/src/index.js';
 import {
-  createProducerConnection,
+  closeProducerTarget,
   JOBS,
+  producerTarget,
+  type ProducerTarget,
   QUEUES,
   QueueProducer,
+  queueBackend,
   type ReplayParkedJob,
   replayParkedJobOptions,
 } from '../../../../libs/queues/src/index.js';
@@ -13,23 +15,19 @@ import { API_CONFIG } from '../api.tokens.js';
 
 /**
  * Tells the ingestor to replay what was parked for a token once a device holds it. Best effort:
- * the request that registered or re-activated the device never waits for or fails on Redis; a
- * failed enqueue is logged and left to the ingestor's periodic parked-messages sweep.
+ * the request that registered or re-activated the device never waits for or fails on the job
+ * store; a failed enqueue is logged and left to the ingestor's periodic parked-messages sweep.
  */
 @Injectable()
 export class ReplayParkedNotifier implements OnModuleDestroy {
   private readonly logger = new Logger('ReplayParked');
-  private readonly connection: Redis;
+  private readonly target: ProducerTarget;
   private readonly producer: QueueProducer<ReplayParkedJob>;
   private readonly pending = new Set<Promise<void>>();
 
   constructor(@Inject(API_CONFIG) config: ApiConfig) {
-    this.connection = createProducerConnection(config.REDIS_URL);
-    this.producer = new QueueProducer<ReplayParkedJob>(
-      QUEUES.deviceLifecycle,
-      this.connection,
-      config.QUEUE_PREFIX,
-    );
+    this.target = producerTarget(queueBackend(config));
+    this.producer = new QueueProducer<ReplayParkedJob>(QUEUES.deviceLifecycle, this.target);
   }
 
   request(token: string): void {
@@ -49,6 +47,6 @@ export class ReplayParkedNotifier implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     await Promise.all(this.pending);
     await this.producer.close().catch(() => undefined);
-    this.connection.disconnect();
+    closeProducerTarget(this.target);
   }
 }

@@ -5,10 +5,13 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { type Queue, Worker } from 'bullmq';
 import {
+  type AppWorker,
+  createWorker,
   type EmptyJob,
   JOBS,
+  type ProducerQueue,
+  queueBackend,
   type ReplayParkedJob,
   SPILL_BACKOFF_CAP_MS,
 } from '../../../../libs/queues/src/index.js';
@@ -32,7 +35,7 @@ const SHUTDOWN_GRACE_MS = 5000;
 @Injectable()
 export class JobWorkersService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Jobs');
-  private readonly workers: Worker[] = [];
+  private readonly workers: AppWorker<unknown>[] = [];
   private readonly processors: JobProcessor[];
   private scheduleTimer: NodeJS.Timeout | undefined;
   private redisDown = false;
@@ -76,10 +79,8 @@ export class JobWorkersService implements OnApplicationBootstrap, OnModuleDestro
     );
   }
 
-  private startWorker(processor: JobProcessor): Worker {
-    const worker = new Worker(processor.queue, (job) => processor.process(job), {
-      connection: { url: this.config.REDIS_URL, maxRetriesPerRequest: null },
-      prefix: this.config.QUEUE_PREFIX,
+  private startWorker(processor: JobProcessor): AppWorker<unknown> {
+    const worker = createWorker(processor.queue, (job) => processor.process(job), queueBackend(this.config), {
       concurrency: processor.concurrency,
       maxStalledCount: processor.maxStalledCount ?? 5,
       settings: {
@@ -127,11 +128,11 @@ export class JobWorkersService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async upsert(
-    queue: Queue<EmptyJob> | Queue<ReplayParkedJob | EmptyJob>,
+    queue: ProducerQueue<EmptyJob> | ProducerQueue<ReplayParkedJob | EmptyJob>,
     name: string,
     every: number,
   ) {
-    await (queue as Queue<EmptyJob>).upsertJobScheduler(name, { every }, { name, data: {} });
+    await (queue as ProducerQueue<EmptyJob>).upsertJobScheduler(name, { every }, { name, data: {} });
   }
 }
 

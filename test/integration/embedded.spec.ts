@@ -1,0 +1,230 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { embeddedDatabaseUrl } from '../../libs/config/src/index.js';
+import { QUEUES, type ReplayParkedJob, createQueue } from '../../libs/queues/src/index.js';
+import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/poll.js';
+import { connectPublisher } from '../helpers/publisher.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const run = promisify(execFile);
+const TS = ['--import', '@swc-node/register/esm-register'];
+
+/**
+ * `npm start` with nothing external: no DATABASE_URL, MQTT_HOST or REDIS_URL. The process runs
+ * its own PostgreSQL, MQTT broker and BullMQ-on-PostgreSQL, in a temporary data directory and on
+ * free ports; libpq's defaults point at an unused port, so an accidental connection to the
+ * machine's PostgreSQL (or Redis, or Mosquitto, which nothing names) fails the test.
+ */
+describe('single-node mode (npm start on embedded defaults)', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let ports: { api: number; ingestor: number; mqtt: number; postgres: number };
+  let system: StartedSystem | undefined;
+  let databaseUrl: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sck-embedded-'));
+    // When the tests run as root, PostgreSQL runs as an unprivileged user that must reach its data.
+    chmodSync(dir, 0o755);
+    ports = {
+      api: await freePort(),
+      ingestor: await freePort(),
+      mqtt: await freePort(),
+      postgres: await freePort(),
+    };
+    const unused = await freePort();
+    env = { ...process.env };
+    for (const key of ['DATABASE_URL', 'REDIS_URL', 'MQTT_HOST', 'MQTT_PORT', 'NODE_ENV']) delete env[key];
+    Object.assign(env, {
+      PGHOST: '127.0.0.1',
+      PGPORT: String(unused),
+      EMBEDDED_DATA_DIR: join(dir, 'data'),
+      EMBEDDED_POSTGRES_PORT: String(ports.postgres),
+      EMBEDDED_MQTT_PORT: String(ports.mqtt),
+      PORT: String(ports.api),
+      INGESTOR_PORT: String(ports.ingestor),
+      HOST: '127.0.0.1',
+    });
+    databaseUrl = embeddedDatabaseUrl(ports.postgres);
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+    // A PostgreSQL left behind by a failed assertion: stop it by the pid in its lock file.
+    const pidFile = join(dir, 'data', 'postgres', 'postmaster.pid');
+    if (existsSync(pidFile)) {
+      const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+      try {
+        process.kill(pid, 'SIGINT');
+      } catch {
+        // not running
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores a reading published to the embedded broker, runs jobs on PostgreSQL, and keeps it all across a restart', async () => {
+    system = await startSystem(env, ports.api);
+    expect(system.output()).toContain('sck-ingest (single node: nothing external)');
+    expect(system.output()).toContain(`data in ${join(dir, 'data', 'postgres')}`);
+    expect(existsSync(join(dir, 'data', 'postgres', 'PG_VERSION'))).toBe(true);
+
+    const device = JSON.parse(
+      (
+        await run(
+          process.execPath,
+          [
+            ...TS,
+            'scripts/device-create.ts',
+            '--token',
+            'emb001',
+            '--name',
+            'School kit',
+            '--database-url',
+            databaseUrl,
+          ],
+          {
+            cwd: ROOT,
+            env,
+          },
+        )
+      ).stdout,
+    ) as { id: number; token: string };
+    expect(device.token).toBe('emb001');
+
+    const recordedAt = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000);
+    const at = recordedAt.toISOString().replace('.000Z', 'Z');
+    const publisher = await connectPublisher(ports.mqtt);
+    await publisher.publishAsync('device/sck/emb001/readings/raw', `{t:${at},55:21.75,56:40.5}`, { qos: 1 });
+    await publisher.endAsync();
+
+    const path = `/v0/devices/${device.id}/readings?sensor_id=55&rollup=1m`;
+    const stored = await waitFor(
+      async () =>
+        (await fetch(`http://127.0.0.1:${ports.api}${path}`)).json() as Promise<{
+          readings: [string, number][];
+        }>,
+      (body) => body.readings?.length === 1,
+      { what: 'the reading to be readable through the API', timeoutMs: 15_000, intervalMs: 200 },
+    );
+    expect(stored.readings).toEqual([[at, 21.75]]);
+
+    // A kit nobody registered yet: its reading is parked. Registering it through the API enqueues
+    // the replay on BullMQ's PostgreSQL backend (no Redis anywhere), and the ingestor's own
+    // worker on that backend replays the parked reading into the device's data.
+    const early = await connectPublisher(ports.mqtt);
+    await early.publishAsync('device/sck/emb002/readings/raw', `{t:${at},55:19.25}`, { qos: 1 });
+    await early.endAsync();
+    const admin = JSON.parse(
+      (
+        await run(
+          process.execPath,
+          [
+            ...TS,
+            'scripts/user-create.ts',
+            '--username',
+            'ana',
+            '--role',
+            'admin',
+            '--database-url',
+            databaseUrl,
+          ],
+          { cwd: ROOT, env },
+        )
+      ).stdout,
+    ) as { token: string };
+    const created = await fetch(`http://127.0.0.1:${ports.api}/v0/devices`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Second kit', device_token: 'emb002' }),
+    });
+    expect(created.status).toBe(201);
+    const second = (await created.json()) as { id: number };
+    const replayed = await waitFor(
+      async () =>
+        (
+          await fetch(`http://127.0.0.1:${ports.api}/v0/devices/${second.id}/readings?sensor_id=55&rollup=1m`)
+        ).json() as Promise<{
+          readings: [string, number][];
+        }>,
+      (body) => body.readings?.length === 1,
+      { what: 'the parked reading to be replayed', timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(replayed.readings).toEqual([[at, 19.25]]);
+    const queue = createQueue<ReplayParkedJob>(QUEUES.deviceLifecycle, {
+      kind: 'postgres',
+      url: databaseUrl,
+    });
+    try {
+      expect(await queue.getJobCounts('failed', 'waiting', 'active')).toMatchObject({
+        failed: 0,
+        waiting: 0,
+        active: 0,
+      });
+    } finally {
+      await queue.close();
+    }
+
+    expect(await system.stop()).toBe(0);
+    expect(system.output()).toContain('stopped cleanly');
+    expect(existsSync(join(dir, 'data', 'postgres', 'postmaster.pid'))).toBe(false);
+
+    system = await startSystem(env, ports.api);
+    const devices = (await (await fetch(`http://127.0.0.1:${ports.api}/v0/devices?per_page=10`)).json()) as {
+      name: string;
+    }[];
+    expect(devices.map((d) => d.name).sort()).toEqual(['School kit', 'Second kit']);
+    const again = (await (await fetch(`http://127.0.0.1:${ports.api}${path}`)).json()) as {
+      readings: [string, number][];
+    };
+    expect(again.readings).toEqual([[at, 21.75]]);
+  });
+});
+
+interface StartedSystem {
+  child: ChildProcess;
+  output(): string;
+  /** SIGTERM, resolving with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** The `npm start` entry point as a child process; resolves once the REST API answers /ready. */
+async function startSystem(env: NodeJS.ProcessEnv, apiPort: number): Promise<StartedSystem> {
+  let log = '';
+  const child = spawn(process.execPath, [...TS, 'scripts/start.ts'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const died = exited.then((code) => {
+    throw new Error(`npm start exited early (${code})`);
+  });
+  const ready = waitFor(
+    async () =>
+      (await fetch(`http://127.0.0.1:${apiPort}/ready`)).ok && log.includes('Ctrl-C stops everything'),
+    Boolean,
+    { what: 'npm start to be ready', timeoutMs: 45_000, intervalMs: 200 },
+  );
+  await Promise.race([ready, died]).catch(async (error: Error) => {
+    child.kill('SIGTERM');
+    await exited;
+    throw new Error(`${error.message}\n--- output ---\n${log}`);
+  });
+  died.catch(() => undefined);
+  return {
+    child,
+    output: () => log,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
