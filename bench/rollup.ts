@@ -36,6 +36,13 @@ export async function seedRollupSeries(sql: pg.Pool): Promise<RollupSeries> {
        FROM generate_series($3::timestamptz, $4::timestamptz - interval '1 minute', interval '1 minute') AS at`,
     [deviceId, SENSOR, from.toISOString(), to.toISOString()],
   );
+  // The latest value, as the ingestor keeps it: the API answers only for sensors a device reported.
+  await sql.query(
+    `INSERT INTO device_sensors (device_id, sensor_id, value, recorded_at)
+     SELECT device_id, sensor_id, value, recorded_at FROM readings
+      WHERE device_id = $1 AND sensor_id = $2 ORDER BY recorded_at DESC LIMIT 1`,
+    [deviceId, SENSOR],
+  );
   await sql.query('ANALYZE readings');
   return {
     deviceId,
