@@ -574,7 +574,9 @@ try {
   const apiRollup = await measureApiRollup(dbUrl, series, 50);
   if (apiRollup && apiRollup.buckets !== sqlRollup.buckets) {
     // A timing of a different answer means nothing: fail loudly instead of printing it.
-    throw new Error(`the API returned ${apiRollup.buckets} buckets where the SQL returned ${sqlRollup.buckets}`);
+    throw new Error(
+      `the API returned ${apiRollup.buckets} buckets where the SQL returned ${sqlRollup.buckets}`,
+    );
   }
   log(
     `rollup: SQL p50 ${sqlRollup.p50.toFixed(1)} ms p95 ${sqlRollup.p95.toFixed(1)} ms; API ${apiRollup ? `p95 ${apiRollup.p95.toFixed(1)} ms` : 'n/a'}`,
