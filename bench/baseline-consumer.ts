@@ -1,5 +1,6 @@
 import mqtt from 'mqtt';
 import pg from 'pg';
+import { type BaselineColumns, insertBaselineBatch } from './baseline-insert.js';
 
 /**
  * The benchmark's reference point: the least a pipeline can do and still store the traffic.
@@ -34,23 +35,6 @@ const add = (device: number, sensor: number, at: string, value: number) => {
   values.push(value);
 };
 
-/** Retried should two batches still deadlock (rows within a batch are sorted, so they should not). */
-const insert = async (params: unknown[]): Promise<{ rowCount: number | null }> => {
-  for (;;) {
-    try {
-      return await pool.query(
-        `INSERT INTO readings (device_id, sensor_id, recorded_at, value)
-         SELECT * FROM unnest($1::int[], $2::int[], $3::timestamptz[], $4::float8[])
-         ON CONFLICT DO NOTHING`,
-        params,
-      );
-    } catch (error) {
-      if ((error as { code?: string }).code !== '40P01') throw error;
-      deadlocks++;
-    }
-  }
-};
-
 const flush = () => {
   clearTimeout(timer);
   timer = undefined;
@@ -63,7 +47,7 @@ const flush = () => {
       sensorIds[a] - sensorIds[b] ||
       (times[a] < times[b] ? -1 : times[a] > times[b] ? 1 : 0),
   );
-  const params = [
+  const params: BaselineColumns = [
     order.map((i) => deviceIds[i]),
     order.map((i) => sensorIds[i]),
     order.map((i) => times[i]),
@@ -74,10 +58,10 @@ const flush = () => {
   times = [];
   values = [];
   flushing++;
-  insert(params)
+  insertBaselineBatch(pool, params, () => deadlocks++)
     .then(
-      (result) => {
-        committed += result.rowCount ?? 0;
+      (inserted) => {
+        committed += inserted;
       },
       (error: Error) => console.error(`batch failed: ${error.message}`),
     )

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { IngestRepository, PrismaService, type StoredReading } from '../libs/db/src/index.js';
 import { decodeJsonReadings, decodeRawReadings, parseTimestamp } from '../libs/domain/src/index.js';
 import type { FleetMessage } from './fleet.js';
+import { type BaselineColumns, insertBaselineBatch } from './baseline-insert.js';
 import { perSecond } from './stats.js';
 
 export interface WriteCeiling {
@@ -85,25 +86,13 @@ export async function measureWriteCeiling(
   await reset();
   const baselineStatementPerSecond = await timeBatches(batches, concurrency, async (unsorted) => {
     const batch = [...unsorted].sort(byKey);
-    const params = [
+    const columns: BaselineColumns = [
       batch.map((r) => r.deviceId),
       batch.map((r) => r.sensorId),
       batch.map((r) => new Date(r.recordedAt).toISOString()),
       batch.map((r) => r.value),
     ];
-    for (;;) {
-      try {
-        return await sql.query(
-          `INSERT INTO readings (device_id, sensor_id, recorded_at, value)
-           SELECT * FROM unnest($1::int[], $2::int[], $3::timestamptz[], $4::float8[])
-           ON CONFLICT DO NOTHING`,
-          params,
-        );
-      } catch (error) {
-        // As in the baseline consumer: should two batches still deadlock, retry.
-        if ((error as { code?: string }).code !== '40P01') throw error;
-      }
-    }
+    return insertBaselineBatch(sql, columns);
   });
   await reset();
   const prisma = new PrismaService({ url: databaseUrl, poolSize: concurrency });

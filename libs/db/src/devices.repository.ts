@@ -15,10 +15,6 @@ export class DevicesRepository {
   createDevice(device: NewDevice): Promise<Device> {
     return createDevice(this.db.client, device);
   }
-
-  findActiveDeviceByToken(token: string): Promise<Device | null> {
-    return this.db.client.device.findFirst({ where: { token, archivedAt: null } });
-  }
 }
 
 /** Also used outside Nest, by `npm run device:create`. */

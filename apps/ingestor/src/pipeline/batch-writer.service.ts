@@ -58,7 +58,7 @@ export class BatchWriterService {
     const window = options.retryWindowMs ?? this.config.DB_RETRY_WINDOW_MS;
     try {
       const inserted = await this.withRetry(() => this.writeOnce(entries), window);
-      this.metrics.batchWritten(entries.length, inserted, performance.now() - started);
+      this.metrics.batchWritten(inserted, performance.now() - started);
     } catch (error) {
       if (isTransientDbError(error) || error instanceof StoreUnavailableError) {
         throw new StoreUnavailableError(`database unavailable: ${(error as Error).message}`);

@@ -79,12 +79,4 @@ describe('Batcher', () => {
     await Promise.all(done);
     expect(batches).toEqual([[1, 2], [3]]);
   });
-
-  it('drain writes everything pending', async () => {
-    const { batcher, batches } = setup({ flushAtEntries: 100, maxWaitMs: 10_000 });
-    const done = batcher.submit({ id: 1, rows: 1 });
-    await batcher.drain();
-    await done;
-    expect(batches).toEqual([[1]]);
-  });
 });

@@ -36,7 +36,6 @@ export class Batcher<E extends { rows: number }> {
   private flushing = 0;
   /** Entries in batches being written. */
   private writing = 0;
-  private readonly idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly options: BatcherOptions,
@@ -55,14 +54,6 @@ export class Batcher<E extends { rows: number }> {
   /** Entries waiting, batches being written and the entries in them, for metrics. */
   get depth(): { pending: number; flushing: number; writing: number } {
     return { pending: this.pending.length, flushing: this.flushing, writing: this.writing };
-  }
-
-  /** Writes everything pending and resolves when nothing is left in flight. */
-  async drain(): Promise<void> {
-    while (this.pending.length > 0 || this.flushing > 0) {
-      if (this.pending.length > 0 && this.flushing < this.options.maxConcurrentFlushes) this.flush();
-      else await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    }
   }
 
   private schedule(): void {
@@ -108,7 +99,6 @@ export class Batcher<E extends { rows: number }> {
       .finally(() => {
         this.flushing--;
         this.writing -= batch.length;
-        this.idleWaiters.splice(0).forEach((wake) => wake());
         this.schedule();
       });
   }

@@ -70,7 +70,7 @@ export class IngestMetrics {
     this.messages.inc({ kind });
   }
 
-  batchWritten(_messages: number, inserted: number, ms: number): void {
+  batchWritten(inserted: number, ms: number): void {
     this.batches.inc();
     this.stored.inc(inserted);
     this.batchSeconds.observe(ms / 1000);

@@ -36,11 +36,6 @@ export class ReadingsService {
     return this.batcher.depth;
   }
 
-  /** Writes whatever is pending; used on shutdown. */
-  drain(): Promise<void> {
-    return this.batcher.drain();
-  }
-
   ingest(message: MqttMessage, kind: EntryKind): Promise<void> {
     const entry = this.decoder.decode(kind, {
       topic: message.topic,
