@@ -11,6 +11,7 @@ const { env, values } = flagsToEnv(process.argv.slice(2), {
   shared: 'MQTT_SHARED_SUBSCRIPTION',
   prefixes: 'MQTT_TOPIC_PREFIXES',
   connections: 'MQTT_CONNECTIONS',
+  'receive-maximum': 'MQTT_RECEIVE_MAXIMUM',
   'database-url': 'DATABASE_URL',
   'http-port': 'PORT',
   'log-level': 'LOG_LEVEL',
@@ -18,7 +19,8 @@ const { env, values } = flagsToEnv(process.argv.slice(2), {
 if (values.help) {
   usage(`
 npm run ingest:sub -- [--host 127.0.0.1] [--port 1883] [--client-id sck-ingest] [--shared '$share/sck-ingest']
-                      [--prefixes 'bridge/,'] [--connections 16] [--database-url …] [--http-port 3001] [--log-level debug]
+                      [--prefixes 'bridge/,'] [--connections 16] [--receive-maximum 256]
+                      [--database-url …] [--http-port 3001] [--log-level debug]
 Starts the ingestor in the foreground; every flag can also be given as its environment variable
 (MQTT_HOST, MQTT_PORT, …). Logs at debug level: what it subscribed to and a line per batch.`);
 }

@@ -49,6 +49,7 @@ describe('ack after commit', () => {
     const holding = ingestorEnv(db.url, broker.port, {
       MQTT_CLIENT_ID: clientId,
       MQTT_CONNECTIONS: '16',
+      MQTT_RECEIVE_MAXIMUM: '1',
       BATCH_MAX_WAIT_MS: '60000',
       BATCH_MAX_ROWS: '100000',
     });
@@ -82,5 +83,73 @@ describe('ack after commit', () => {
     expect(await countReadings()).toEqual({ rows: expected + 8, distinct: expected + 8 });
     await publisher.endAsync();
     await second.kill('SIGTERM');
+  });
+
+  it('holds several unacknowledged messages on one connection and acknowledges none before they are stored', async () => {
+    const tokens = ['win01', 'win02'];
+    for (const t of tokens) await newDevice(db, t);
+    const window = 10;
+    const holding = ingestorEnv(db.url, broker.port, {
+      MQTT_CLIENT_ID: 'ackwindow',
+      MQTT_CONNECTIONS: '1',
+      MQTT_RECEIVE_MAXIMUM: String(window),
+      BATCH_MAX_WAIT_MS: '60000',
+      BATCH_MAX_ROWS: '100000',
+    });
+    const first = await spawnIngestor(holding);
+    children.push(first);
+    // Fewer than half the window: the batcher would flush a full (or, with a free write slot, a
+    // half-full) window at once.
+    const messages = traffic(tokens, 2, Date.UTC(2024, 6, 1));
+    const publisher = await connectPublisher(broker.port);
+    await publishAll(publisher, messages);
+    // The one connection takes them all (with one message per connection it would hold one).
+    await waitFor(
+      () => first.metric('sck_ingest_mqtt_received_total'),
+      (n) => n >= messages.length,
+      { what: `the ingestor to receive ${messages.length} messages on one connection` },
+    );
+    expect(await first.metric('sck_ingest_batches_total')).toBe(0);
+    await first.kill('SIGKILL');
+
+    // Nothing was stored, so nothing was acked: every message comes back to the session.
+    const before = (await countReadings()).rows;
+    const second = await spawnIngestor({ ...holding, BATCH_MAX_WAIT_MS: '20' });
+    children.push(second);
+    const expected = before + messages.length * 8;
+    const stored = await waitFor(countReadings, (c) => c.rows >= expected, { what: `${expected} readings` });
+    expect(stored).toEqual({ rows: expected, distinct: expected });
+    await publisher.endAsync();
+    await second.kill('SIGTERM');
+  });
+
+  it('stops reading while the messages it holds exceed MQTT_INFLIGHT_MAX_BYTES', async () => {
+    await newDevice(db, 'big001');
+    const ingestor = await spawnIngestor(
+      ingestorEnv(db.url, broker.port, {
+        MQTT_CLIENT_ID: 'bytebudget',
+        MQTT_CONNECTIONS: '1',
+        MQTT_INFLIGHT_MAX_BYTES: '65536',
+        BATCH_MAX_WAIT_MS: '60000',
+        BATCH_MAX_ROWS: '100000',
+      }),
+    );
+    children.push(ingestor);
+    const publisher = await connectPublisher(broker.port);
+    // 40 kB each: the second takes the pool over its 64 KiB budget, so the third must wait.
+    const big = Array.from({ length: 3 }, () => ({
+      topic: 'device/sck/big001/readings/raw',
+      payload: Buffer.alloc(40_000, 'x'),
+    }));
+    await publishAll(publisher, big);
+    await waitFor(
+      () => ingestor.metric('sck_ingest_mqtt_received_total'),
+      (n) => n >= 2,
+      { what: 'the first two large messages' },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await ingestor.metric('sck_ingest_mqtt_received_total')).toBe(2);
+    await publisher.endAsync();
+    await ingestor.kill('SIGKILL');
   });
 });

@@ -231,6 +231,10 @@ describe('GET /v0/devices/:id/readings', () => {
     expect(sensor.status).toBe(404);
     expect((await sensor.json()).message).toMatch(/Sensor 999999 not found/);
     expect((await readings('sensor_key=no_such_thing&rollup=1h')).status).toBe(404);
+    // Both unknown: the device is named, as when the lookups ran one after the other.
+    const both = await api.request('/v0/devices/999999/readings?sensor_id=999999&rollup=1h');
+    expect(both.status).toBe(404);
+    expect((await both.json()).message).toMatch(/Device 999999 not found/);
   });
 
   it('answers parameter_missing without sensor_id/sensor_key or rollup', async () => {

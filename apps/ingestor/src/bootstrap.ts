@@ -31,6 +31,8 @@ export async function startIngestor(config: IngestorConfig): Promise<RunningInge
     password: config.MQTT_PASSWORD,
     clientId: config.MQTT_CLIENT_ID,
     connections: config.MQTT_CONNECTIONS,
+    receiveMaximum: config.MQTT_RECEIVE_MAXIMUM,
+    maxInFlightBytes: config.MQTT_INFLIGHT_MAX_BYTES,
     keepaliveSeconds: config.MQTT_KEEPALIVE_SECONDS,
     sessionExpirySeconds: config.MQTT_SESSION_EXPIRY_SECONDS,
     sharedSubscription: config.MQTT_SHARED_SUBSCRIPTION,

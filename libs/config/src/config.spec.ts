@@ -7,7 +7,8 @@ describe('ingestor config', () => {
     expect(config.MQTT_HOST).toBe('127.0.0.1');
     expect(config.MQTT_SHARED_SUBSCRIPTION).toBe('$share/sck-ingest');
     expect(config.MQTT_TOPIC_PREFIXES).toEqual(['']);
-    expect(config.MQTT_CONNECTIONS).toBe(256);
+    expect(config.MQTT_CONNECTIONS).toBe(16);
+    expect(config.MQTT_RECEIVE_MAXIMUM).toBe(256);
   });
 
   it('requires MQTT_HOST and MQTT_CLIENT_ID in production, naming both', () => {

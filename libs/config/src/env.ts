@@ -112,9 +112,15 @@ export const mqttSchema = z.object({
         z.string().regex(/^([^+#]*\/)?$/, 'each prefix must be empty or end with "/" and hold no wildcard'),
       ),
     ),
-  /** Connections in the pool; each holds at most one unacknowledged message. */
-  /** Default 256 with a shared subscription (measured: bench/README.md), 1 without. */
+  /** Connections in the pool. Default 16 with a shared subscription (measured: bench/README.md), 1 without. */
   MQTT_CONNECTIONS: int(1, 1024).optional(),
+  /**
+   * Unacknowledged messages each connection may hold: the Receive Maximum it announces (MQTT 5),
+   * also enforced by the ingestor itself (MQTT 3.1.1 brokers use their own in-flight limit).
+   */
+  MQTT_RECEIVE_MAXIMUM: int(1, 65_535).default(256),
+  /** Payload bytes of messages not yet stored above which the pool stops reading (bounds memory). */
+  MQTT_INFLIGHT_MAX_BYTES: int(65_536, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
   MQTT_KEEPALIVE_SECONDS: int(5, 3600).default(60),
   MQTT_SESSION_EXPIRY_SECONDS: int(0, 7 * 24 * 3600).default(300),
 });

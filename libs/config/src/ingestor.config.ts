@@ -45,7 +45,7 @@ const schema = z
     // Development and test talk to a local broker; production must say where its broker is.
     MQTT_HOST: env.MQTT_HOST ?? '127.0.0.1',
     MQTT_CLIENT_ID: env.MQTT_CLIENT_ID ?? 'sck-ingest',
-    MQTT_CONNECTIONS: env.MQTT_CONNECTIONS ?? (env.MQTT_SHARED_SUBSCRIPTION === null ? 1 : 256),
+    MQTT_CONNECTIONS: env.MQTT_CONNECTIONS ?? (env.MQTT_SHARED_SUBSCRIPTION === null ? 1 : 16),
   }));
 
 export type IngestorConfig = z.output<typeof schema>;

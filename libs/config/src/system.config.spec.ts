@@ -46,7 +46,8 @@ describe('single-node defaults', () => {
       MQTT_HOST: 'emqx',
       MQTT_PROTOCOL_VERSION: 5,
       MQTT_SHARED_SUBSCRIPTION: '$share/sck-ingest',
-      MQTT_CONNECTIONS: 256,
+      MQTT_CONNECTIONS: 16,
+      MQTT_RECEIVE_MAXIMUM: 256,
     });
     expect(external.api.REDIS_URL).toBe('redis://cache:6379');
   });

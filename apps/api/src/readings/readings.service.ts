@@ -24,8 +24,15 @@ export class ReadingsService {
   ) {}
 
   async readings(deviceId: number, query: ReadingsQuery, viewer: ApiUser | null) {
-    const device = await this.devices.findReadableDevice(deviceId, viewer);
-    const sensor = await this.resolveSensor(query);
+    // Both lookups at once (one round trip less); a device error wins over a sensor error.
+    const [deviceLookup, sensorLookup] = await Promise.allSettled([
+      this.devices.findReadableDevice(deviceId, viewer),
+      this.resolveSensor(query),
+    ]);
+    if (deviceLookup.status === 'rejected') throw deviceLookup.reason;
+    if (sensorLookup.status === 'rejected') throw sensorLookup.reason;
+    const device = deviceLookup.value;
+    const sensor = sensorLookup.value;
     const to = query.to ?? new Date();
     const from = query.from ?? new Date(to.getTime() - DEFAULT_SPAN_MS);
     if (from.getTime() >= to.getTime()) {

@@ -3,6 +3,7 @@ import { type CustomTransportStrategy, type MessageHandler, Server } from '@nest
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { literalQueueFilters, routeTopic, subscriptionFilters } from '../../../../libs/domain/src/index.js';
+import { ACK_DEFERRED, AckWindow } from './ack-window.js';
 import { MqttContext, type MqttMessage, UNROUTABLE } from './mqtt-message.js';
 
 export interface MqttPoolOptions {
@@ -14,6 +15,16 @@ export interface MqttPoolOptions {
   /** Member i connects as `${clientId}-${i}`; stable ids let a restarted ingestor resume its sessions. */
   clientId: string;
   connections: number;
+  /**
+   * Unacknowledged QoS 1 messages each connection may hold (its MQTT 5 Receive Maximum, and
+   * enforced locally for MQTT 3.1.1 brokers). Default 1.
+   */
+  receiveMaximum?: number;
+  /**
+   * Payload bytes the pool may hold in messages not yet stored: above it, no member reads its next
+   * message until some are. Bounds memory when large messages fill the windows. Default 8 MiB.
+   */
+  maxInFlightBytes?: number;
   keepaliveSeconds: number;
   sessionExpirySeconds: number;
   /** `$queue`, `$share/<group>`, or null to subscribe without a share (a broker with no shares). */
@@ -36,20 +47,23 @@ const FIRST_RECONNECT_MS = 500;
 const MAX_RECONNECT_MS = 30_000;
 /** During shutdown, how long no message may arrive before the pool disconnects. */
 const QUIET_MS = 200;
+const DEFAULT_MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A custom Nest transport that owns a pool of MQTT.js connections, all members of one shared
  * subscription. Unlike Nest's built-in MQTT transport it hands the raw payload to the handler and
  * sends PUBACK only once the handler's promise has settled, i.e. after the batch holding the message
- * committed (ARCHITECTURE.md "Ack after commit"). MQTT.js hands a connection its next packet only
- * after that, so each member holds at most one unacknowledged message.
+ * committed (ARCHITECTURE.md "Ack after commit"). Each member holds up to `receiveMaximum`
+ * unacknowledged messages; its AckWindow sends their PUBACKs in order once they are stored.
  */
 export class MqttPoolServer extends Server implements CustomTransportStrategy {
   protected override readonly logger = new Logger('MqttPool');
   private readonly clients: MqttClient[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
   private qos0InFlight = 0;
+  private inFlightBytes = 0;
+  private readonly byteWaiters: (() => void)[] = [];
   private readonly qos0Waiters: (() => void)[] = [];
   private closing = false;
   private received = 0;
@@ -161,18 +175,21 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
   private connectMember(member: number, onFirstSubscribe: () => void): MqttClient {
     const { options } = this;
     const clientId = `${options.clientId}-${member}`;
-    const v5 = (options.protocolVersion ?? 5) === 5;
+    const protocolVersion = options.protocolVersion ?? 5;
+    const v5 = protocolVersion === 5;
+    const receiveMaximum = options.receiveMaximum ?? 1;
+    const acks = new AckWindow(receiveMaximum, protocolVersion);
     const client = mqtt.connect(this.url(), {
       clientId,
       username: options.username,
       password: options.password,
-      protocolVersion: options.protocolVersion ?? 5,
+      protocolVersion,
       clean: false,
       keepalive: options.keepaliveSeconds,
       reconnectPeriod: FIRST_RECONNECT_MS,
       connectTimeout: 10_000,
       resubscribe: false,
-      ...(v5 ? { properties: { sessionExpiryInterval: options.sessionExpirySeconds } } : {}),
+      ...(v5 ? { properties: { sessionExpiryInterval: options.sessionExpirySeconds, receiveMaximum } } : {}),
     });
     let firstSubscribe = true;
     let failures = 0;
@@ -181,23 +198,27 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
       this.received++;
       const work = this.dispatch(member, packet);
       this.track(work);
+      this.holdBytes(work, packet.payload.length);
       if (packet.qos === 0) {
         // Nothing to acknowledge; take the next one at once, but bound the work in progress.
-        this.acquireQos0Slot(work).then(
-          () => done(),
-          () => done(),
-        );
+        const next = () => this.whenBytesAllow(() => done());
+        this.acquireQos0Slot(work).then(next, next);
         return;
       }
+      const stream = client.stream;
+      const slot = acks.take(stream, packet.messageId!);
       work.then(
-        () => done(),
+        () => acks.stored(slot),
         (error: unknown) => {
           // Not stored and not safely recorded: leave it unacknowledged and drop the connection, so
-          // the broker redelivers it once the member has reconnected to its session.
+          // the broker redelivers it (and whatever else the window held) to the resumed session.
           this.logger.warn(`member ${member}: message on ${packet.topic} not acknowledged: ${String(error)}`);
-          client.stream?.destroy();
+          stream.destroy();
         },
       );
+      // Take the next packet without MQTT.js's own PUBACK, as long as the window and the pool's
+      // byte budget have room.
+      acks.whenRoom(() => this.whenBytesAllow(() => done(ACK_DEFERRED)));
     };
 
     client.on('connect', (connack) => {
@@ -269,6 +290,23 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
     this.inFlight.add(work);
     const forget = () => this.inFlight.delete(work);
     work.then(forget, forget);
+  }
+
+  /** Counts a message's payload against the byte budget until its work settles. */
+  private holdBytes(work: Promise<unknown>, bytes: number): void {
+    this.inFlightBytes += bytes;
+    const release = () => {
+      this.inFlightBytes -= bytes;
+      const max = this.options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
+      while (this.byteWaiters.length > 0 && this.inFlightBytes < max) this.byteWaiters.shift()!();
+    };
+    work.then(release, release);
+  }
+
+  /** Runs `next` (a member reading its next message) while the pool is under its byte budget. */
+  private whenBytesAllow(next: () => void): void {
+    if (this.inFlightBytes < (this.options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES)) next();
+    else this.byteWaiters.push(next);
   }
 
   private async acquireQos0Slot(work: Promise<unknown>): Promise<void> {

@@ -4,8 +4,8 @@ export interface BatcherOptions {
   /** Flush at the latest this long after the oldest pending entry arrived. */
   maxWaitMs: number;
   /**
-   * The number of producers, each with at most one entry in the batcher (one unacknowledged
-   * message per MQTT connection). Once every producer's entry is pending or being written,
+   * The most entries that can be in the batcher at once (the MQTT pool's unacknowledged
+   * messages: connections × receive maximum). Once that many are pending or being written,
    * nothing more can arrive until a batch commits: flush at once.
    */
   flushAtEntries: number;

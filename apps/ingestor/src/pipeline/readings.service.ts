@@ -25,7 +25,8 @@ export class ReadingsService {
       {
         maxRows: this.config.BATCH_MAX_ROWS,
         maxWaitMs: this.config.BATCH_MAX_WAIT_MS,
-        flushAtEntries: this.config.MQTT_CONNECTIONS,
+        // Every message the pool can hold unacknowledged at once.
+        flushAtEntries: this.config.MQTT_CONNECTIONS * this.config.MQTT_RECEIVE_MAXIMUM,
         maxConcurrentFlushes: this.config.BATCH_CONCURRENCY,
       },
       (entries) => this.store.writeOrSpill(entries),

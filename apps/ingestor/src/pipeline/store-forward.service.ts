@@ -19,8 +19,8 @@ const DEGRADED_RETRY_WINDOW_MS = 250;
  *
  * Pace while Postgres is down: the first batch waits the full DB_RETRY_WINDOW_MS; after a spill
  * the following batches get DEGRADED_RETRY_WINDOW_MS each (the broker must not fill up behind a
- * known outage), until a write succeeds again. Each MQTT member holds one unacknowledged message,
- * so at most MQTT_CONNECTIONS messages are spilled per window and batch.
+ * known outage), until a write succeeds again. The MQTT pool holds at most MQTT_CONNECTIONS ×
+ * MQTT_RECEIVE_MAXIMUM unacknowledged messages, so no more are spilled per window and batch.
  */
 @Injectable()
 export class StoreForwardService {
