@@ -43,6 +43,8 @@ export async function startMosquitto(options: BrokerOptions = {}): Promise<TestB
       'max_queued_bytes 0',
       `max_inflight_messages ${options.maxInflightMessages ?? 20}`,
       'persistent_client_expiration 1h',
+      // PUBACKs wait for the commit, so without it Nagle holds small PUBLISHes behind delayed TCP ACKs.
+      'set_tcp_nodelay true',
       options.messageSizeLimit ? `message_size_limit ${options.messageSizeLimit}` : '',
       options.persistence
         ? `persistence true\npersistence_location ${dir}/\nautosave_interval 1`
