@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { loadApiConfig } from '../libs/config/src/index.js';
+import { rollupStatement } from '../libs/db/src/index.js';
 import { percentile } from './stats.js';
 
 export interface RollupSeries {
@@ -36,12 +37,11 @@ export async function seedRollupSeries(sql: pg.Pool): Promise<RollupSeries> {
        FROM generate_series($3::timestamptz, $4::timestamptz - interval '1 minute', interval '1 minute') AS at`,
     [deviceId, SENSOR, from.toISOString(), to.toISOString()],
   );
-  // The latest value, as the ingestor keeps it: the API answers only for sensors a device reported.
+  // The pair, as the ingestor records it: the API answers only for sensors a device reported.
+  await sql.query('INSERT INTO device_sensors (device_id, sensor_id) VALUES ($1, $2)', [deviceId, SENSOR]);
   await sql.query(
-    `INSERT INTO device_sensors (device_id, sensor_id, value, recorded_at)
-     SELECT device_id, sensor_id, value, recorded_at FROM readings
-      WHERE device_id = $1 AND sensor_id = $2 ORDER BY recorded_at DESC LIMIT 1`,
-    [deviceId, SENSOR],
+    `UPDATE devices SET first_reading_at = $2, last_reading_at = $3::timestamptz - interval '1 minute' WHERE id = $1`,
+    [deviceId, from.toISOString(), to.toISOString()],
   );
   await sql.query('ANALYZE readings');
   return {
@@ -65,16 +65,21 @@ async function timeRuns(runs: number, once: () => Promise<number>): Promise<Roll
   return { runs, p50: percentile(times, 50), p95: percentile(times, 95), buckets };
 }
 
-/** The rollup as the readings API should run it: date_bin + avg over the primary key range. */
+/**
+ * The API's own rollup statement (`rollupStatement`, 1 h buckets, avg), run directly with pg: the
+ * same SQL, without HTTP, Nest or the lookups around it.
+ */
 export function measureSqlRollup(sql: pg.Pool, series: RollupSeries, runs: number): Promise<RollupTiming> {
+  const statement = rollupStatement({
+    deviceId: series.deviceId,
+    sensorId: series.sensorId,
+    from: new Date(series.from),
+    to: new Date(series.to),
+    every: { count: 1, unit: 'h' },
+    fn: 'avg',
+  });
   return timeRuns(runs, async () => {
-    const { rowCount } = await sql.query(
-      `SELECT date_bin('1 hour', recorded_at, $3::timestamptz) AS bucket, avg(value) AS value
-         FROM readings
-        WHERE device_id = $1 AND sensor_id = $2 AND recorded_at >= $3 AND recorded_at < $4
-        GROUP BY 1 ORDER BY 1`,
-      [series.deviceId, series.sensorId, series.from, series.to],
-    );
+    const { rowCount } = await sql.query(statement.text, statement.values);
     return rowCount ?? 0;
   });
 }

@@ -11,9 +11,9 @@ export interface WriteCeiling {
   concurrency: number;
   /** The baseline's statement: one unnest INSERT … ON CONFLICT DO NOTHING, pg directly. */
   baselineStatementPerSecond: number;
-  /** The ingestor's IngestRepository.storeBatch (readings, latest values, device times), through Prisma. */
+  /** The ingestor's IngestRepository.storeBatch (readings, new sensor pairs, device times), through Prisma. */
   ingestorStatementPerSecond: number;
-  /** Only storeBatch's readings INSERT, through Prisma: what the latest values and device times cost. */
+  /** Only storeBatch's readings INSERT, through Prisma: what the sensor pairs and device times cost. */
   readingsOnlyPrismaPerSecond: number;
 }
 

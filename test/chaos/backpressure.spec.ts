@@ -49,10 +49,10 @@ it('offered far more than it can store, memory stays bounded (the broker holds t
   const storedWhenOffered = await ingestor.metric('sck_ingest_readings_stored_total');
   await Promise.all(publishers.map((p) => p.endAsync()));
   const verdict = await waitFor(
-    () => verifyStored(ctx.db.sql, sent),
+    () => verifyStored(ctx.db, sent),
     (v) => v.lost === 0,
     { what: 'the backlog to drain', timeoutMs: 120_000, intervalMs: 1000 },
-  ).catch(() => verifyStored(ctx.db.sql, sent));
+  ).catch(() => verifyStored(ctx.db, sent));
   clearInterval(sampler);
   peak = Math.max(peak, peakRssMb(ingestor.child.pid!));
   const drainedSeconds = (Date.now() - started) / 1000;

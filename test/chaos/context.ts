@@ -49,10 +49,10 @@ export async function chaosContext(options: {
     fleet: (intervalMs, options = {}) => new Fleet(broker.port, tokens, { intervalMs, seed: 42, ...options }),
     async settle(fleet, timeoutMs = 60_000) {
       const verdict = await waitFor(
-        () => verifyStored(db.sql, fleet.acked),
+        () => verifyStored(db, fleet.acked),
         (v) => v.lost === 0,
         { timeoutMs, intervalMs: 500, what: 'every acknowledged reading to be stored' },
-      ).catch(() => verifyStored(db.sql, fleet.acked));
+      ).catch(() => verifyStored(db, fleet.acked));
       return verdict;
     },
     record(scenario, faults, fleet, verdict, extra = {}) {

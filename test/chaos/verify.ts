@@ -1,4 +1,5 @@
-import type pg from 'pg';
+import { DeviceCatalogRepository, PrismaService } from '../../libs/db/src/index.js';
+import type { TestDatabase } from '../helpers/database.js';
 import type { SentReading } from './fleet.js';
 
 export interface Verdict {
@@ -9,12 +10,16 @@ export interface Verdict {
   lost: number;
   /** Rows beyond one per (device, sensor, instant). */
   duplicated: number;
-  /** device × sensor pairs whose latest value is not the newest stored reading. */
+  /**
+   * device × sensor pairs whose latest value, as the API reads it, is not the newest stored
+   * reading (or that the API does not show, or shows without a stored reading).
+   */
   wrongLatest: number;
 }
 
 /** Row-level check: every acknowledged reading stored exactly once, latest values correct. */
-export async function verifyStored(sql: pg.Pool, acked: SentReading[]): Promise<Verdict> {
+export async function verifyStored(db: TestDatabase, acked: SentReading[]): Promise<Verdict> {
+  const { sql } = db;
   const devices = new Map<string, number>(
     (await sql.query<{ id: number; token: string }>('SELECT id, token FROM devices')).rows.map((r) => [
       r.token,
@@ -45,13 +50,32 @@ export async function verifyStored(sql: pg.Pool, acked: SentReading[]): Promise<
     const dup = await client.query<{ duplicated: number }>(
       `SELECT (count(*) - count(DISTINCT (device_id, sensor_id, recorded_at)))::int AS duplicated FROM readings`,
     );
-    const latest = await client.query<{ wrong: number }>(
-      `SELECT count(*)::int AS wrong
-         FROM (SELECT DISTINCT ON (device_id, sensor_id) device_id, sensor_id, recorded_at, value
-                 FROM readings ORDER BY device_id, sensor_id, recorded_at DESC) newest
-         FULL JOIN device_sensors ds USING (device_id, sensor_id)
-        WHERE ds.value IS DISTINCT FROM newest.value OR ds.recorded_at IS DISTINCT FROM newest.recorded_at`,
+    // Latest values as the API reads them, against the newest stored row of every pair.
+    const { rows: newest } = await client.query<{
+      device_id: number;
+      sensor_id: number;
+      t: string;
+      value: number;
+    }>(
+      `SELECT DISTINCT ON (device_id, sensor_id) device_id, sensor_id,
+              (extract(epoch FROM recorded_at) * 1000)::bigint AS t, value
+         FROM readings ORDER BY device_id, sensor_id, recorded_at DESC`,
     );
+    const shown = new Map<string, { t: number; value: number }>();
+    const prisma = new PrismaService({ url: db.url, poolSize: 1 });
+    try {
+      const all = (await client.query<{ id: number }>('SELECT id FROM devices')).rows.map((r) => r.id);
+      for (const v of await new DeviceCatalogRepository(prisma).findLatestSensorValues(all)) {
+        shown.set(`${v.deviceId}:${v.sensorId}`, { t: v.recordedAt.getTime(), value: v.value });
+      }
+    } finally {
+      await prisma.onModuleDestroy();
+    }
+    let wrongLatest = Math.abs(shown.size - newest.length);
+    for (const n of newest) {
+      const s = shown.get(`${n.device_id}:${n.sensor_id}`);
+      if (!s || s.t !== Number(n.t) || s.value !== n.value) wrongLatest++;
+    }
     const expected = deviceIds.length;
     const stored = rows[0].stored;
     return {
@@ -59,7 +83,7 @@ export async function verifyStored(sql: pg.Pool, acked: SentReading[]): Promise<
       stored,
       lost: expected - stored,
       duplicated: dup.rows[0].duplicated,
-      wrongLatest: latest.rows[0].wrong,
+      wrongLatest,
     };
   } finally {
     client.release();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { ADMIN_DATABASE_URL, TEMPLATE_DATABASE, TEST_DATABASE_PREFIX, databaseUrl } from './env.js';
+import { DeviceCatalogRepository, PrismaService } from '../../libs/db/src/index.js';
 
 export interface TestDatabase {
   name: string;
@@ -48,4 +49,23 @@ export async function newDevice(db: TestDatabase, token: string, name = `kit ${t
     [token, name],
   );
   return rows[0].id;
+}
+
+/**
+ * A device's latest value per sensor as the API reads it (DeviceCatalogRepository), as
+ * `[sensor id, value, ISO instant]` rows ordered by sensor id.
+ */
+export async function latestSensorValues(
+  db: TestDatabase,
+  deviceId: number,
+): Promise<[number, number, string][]> {
+  const prisma = new PrismaService({ url: db.url, poolSize: 1 });
+  try {
+    const values = await new DeviceCatalogRepository(prisma).findLatestSensorValues([deviceId]);
+    return values
+      .map((v): [number, number, string] => [v.sensorId, v.value, v.recordedAt.toISOString()])
+      .sort((a, b) => a[0] - b[0]);
+  } finally {
+    await prisma.onModuleDestroy();
+  }
 }

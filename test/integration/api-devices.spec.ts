@@ -303,6 +303,41 @@ describe('GET /v0/devices/:id', () => {
     ]);
   });
 
+  it("shows each sensor's newest reading, also for a sensor silent for weeks, never an older one", async () => {
+    const balcony = await createDevice(ana.token, { name: 'Balcony' });
+    const ago = (ms: number) => Date.now() - ms;
+    const day = 86_400_000;
+    await layer.storeReadings([
+      { deviceId: balcony.id, sensorId: 55, recordedAt: ago(40 * day), value: 10 },
+      { deviceId: balcony.id, sensorId: 56, recordedAt: ago(40 * day), value: 60 },
+    ]);
+    // Only the temperature goes on reporting: the humidity's newest row is outside the window
+    // searched first (7 days before the device's last reading).
+    await layer.storeReadings([
+      { deviceId: balcony.id, sensorId: 55, recordedAt: ago(3_600_000), value: 20 },
+    ]);
+    // Backlog, older than what is stored: must not become the latest value.
+    await layer.storeReadings([
+      { deviceId: balcony.id, sensorId: 55, recordedAt: ago(7_200_000), value: 5 },
+      { deviceId: balcony.id, sensorId: 56, recordedAt: ago(45 * day), value: 99 },
+    ]);
+    const body = deviceResponse.parse(await (await api.request(`/v0/devices/${balcony.id}`)).json());
+    const sensors = body.data.sensors as { id: number; value: number; last_reading_at: string }[];
+    expect(sensors.map((s) => [s.id, s.value]).sort((a, b) => a[0] - b[0])).toEqual([
+      [55, 20],
+      [56, 60],
+    ]);
+    const listed = await (await api.request(`/v0/devices?q[id_in][]=${balcony.id}`)).json();
+    expect(
+      (listed[0].data.sensors as { id: number; value: number }[])
+        .map((s) => [s.id, s.value])
+        .sort((a, b) => a[0] - b[0]),
+    ).toEqual([
+      [55, 20],
+      [56, 60],
+    ]);
+  });
+
   it('answers 404 for unknown and malformed ids', async () => {
     await expectError(
       await api.request('/v0/devices/999999'),

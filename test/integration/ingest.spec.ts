@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, latestSensorValues, newDevice, type TestDatabase } from '../helpers/database.js';
 import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
 import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
 import { sendAndSettle } from '../helpers/metrics.js';
@@ -183,11 +183,7 @@ describe('readings over MQTT into Postgres', () => {
     );
     expect(dev[0].last_reading_at.toISOString()).toBe('2022-02-02T12:00:00.000Z');
     expect(dev[0].first_reading_at.toISOString()).toBe('2022-02-01T12:00:00.000Z');
-    const { rows: latest } = await db.sql.query(
-      'SELECT sensor_id, value, recorded_at FROM device_sensors WHERE device_id = $1 ORDER BY sensor_id',
-      [id],
-    );
-    expect(latest.map((r) => [r.sensor_id, r.value, r.recorded_at.toISOString()])).toEqual([
+    expect(await latestSensorValues(db, id)).toEqual([
       [55, 30, '2022-02-02T12:00:00.000Z'],
       [56, 40, '2022-02-01T12:00:00.000Z'],
     ]);

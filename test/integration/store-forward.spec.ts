@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, latestSensorValues, newDevice, type TestDatabase } from '../helpers/database.js';
 import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
 import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
 import { readMetric } from '../helpers/metrics.js';
@@ -92,11 +92,7 @@ describe('store-and-forward while Postgres is unreachable', () => {
       { what: 'the spilled batches to be written', timeoutMs: 45_000 },
     );
     expect(await stored(id)).toEqual({ n: 70, distinct_n: 70 });
-    const { rows: latest } = await db.sql.query(
-      'SELECT sensor_id, value, recorded_at FROM device_sensors WHERE device_id = $1 ORDER BY sensor_id',
-      [id],
-    );
-    expect(latest.map((r) => [r.sensor_id, r.value, r.recorded_at.toISOString()])).toEqual([
+    expect(await latestSensorValues(db, id)).toEqual([
       [55, 34, '2025-01-01T00:34:00.000Z'],
       [56, 34.5, '2025-01-01T00:34:00.000Z'],
     ]);

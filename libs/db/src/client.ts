@@ -9,7 +9,7 @@ export interface DbOptions {
   poolSize: number;
 }
 
-/** One pg.Pool shared by Prisma (through the driver adapter) and by nothing else. */
+/** One pg.Pool shared by Prisma (through the driver adapter) and the readings rollup (ReadingsQueryRepository). */
 export function createPrismaClient(options: DbOptions): { prisma: PrismaClient; pool: pg.Pool } {
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize });
   // An idle client that loses its server must not crash the process; the next query reconnects.

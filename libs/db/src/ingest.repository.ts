@@ -3,6 +3,7 @@ import type { RejectReason } from '../../domain/src/index.js';
 import { Prisma } from './generated/prisma/client.js';
 import { PrismaService } from './prisma.service.js';
 import { type LifecycleWrite, lifecycleStatements } from './device-lifecycle.statements.js';
+import { KnownPairs } from './known-pairs.js';
 
 export interface StoredReading {
   deviceId: number;
@@ -45,6 +46,8 @@ const compareReadings = (a: StoredReading, b: StoredReading) =>
  */
 @Injectable()
 export class IngestRepository {
+  private readonly knownPairs = new KnownPairs();
+
   constructor(private readonly db: PrismaService) {}
 
   /** Active (not archived) devices for these tokens. */
@@ -67,24 +70,34 @@ export class IngestRepository {
       else if (others.length > 1) await this.db.client.$transaction(others);
       return { inserted: 0 };
     }
-    const write = this.writeReadings([...batch.readings].sort(compareReadings));
+    const sorted = [...batch.readings].sort(compareReadings);
+    const pairs = this.knownPairs.unknownIn(sorted);
+    const write = this.writeReadings(sorted, pairs);
+    let inserted: number;
     if (others.length === 0) {
       // One statement is one transaction: no BEGIN/COMMIT round trips on the hot path.
-      const [{ inserted }] = await write;
-      return { inserted };
+      [{ inserted }] = await write;
+    } else {
+      const [rows] = (await this.db.client.$transaction([write, ...others])) as [{ inserted: number }[]];
+      inserted = rows[0].inserted;
     }
-    const [rows] = (await this.db.client.$transaction([write, ...others])) as [{ inserted: number }[]];
-    return { inserted: rows[0].inserted };
+    this.knownPairs.remember(pairs);
+    return { inserted };
   }
 
   /**
-   * Readings, latest values and device reading times in one statement (data-modifying CTEs run
-   * to completion whether referenced or not, in one snapshot, atomically). Each column travels as
-   * one comma-joined text parameter split in SQL, timestamps as epoch seconds: far cheaper to
-   * build than pg's per-element array literals of numbers and ISO strings.
+   * Readings, new device × sensor pairs and device reading times in one statement (data-modifying
+   * CTEs run to completion whether referenced or not, in one snapshot, atomically). Each column
+   * travels as one comma-joined text parameter split in SQL, timestamps as epoch seconds: far
+   * cheaper to build than pg's per-element array literals of numbers and ISO strings.
+   *
+   * Latest values are not written here: the API reads them from `readings` (the newest row by its
+   * primary key), so a batch writes no row version per reading beyond the reading itself.
    */
-  private writeReadings(readings: StoredReading[]): Prisma.PrismaPromise<{ inserted: number }[]> {
-    const latest = latestPerSensor(readings);
+  private writeReadings(
+    readings: StoredReading[],
+    pairs: StoredReading[],
+  ): Prisma.PrismaPromise<{ inserted: number }[]> {
     const span = spanPerDevice(readings);
     const column = <T>(rows: T[], pick: (row: T) => number) => rows.map(pick).join(',');
     return this.db.client.$queryRaw<{ inserted: number }[]>`
@@ -98,17 +111,11 @@ export class IngestRepository {
             AS r(device_id, sensor_id, at, value)
         ON CONFLICT DO NOTHING
         RETURNING 1
-      ), latest AS (
-        INSERT INTO device_sensors AS ds (device_id, sensor_id, recorded_at, value)
-        SELECT l.device_id, l.sensor_id, to_timestamp(l.at), l.value
-          FROM unnest(string_to_array(${column(latest, (r) => r.deviceId)}::text, ',')::int[],
-                      string_to_array(${column(latest, (r) => r.sensorId)}::text, ',')::int[],
-                      string_to_array(${column(latest, (r) => r.recordedAt / 1000)}::text, ',')::float8[],
-                      string_to_array(${column(latest, (r) => r.value)}::text, ',')::float8[])
-            AS l(device_id, sensor_id, at, value)
-        ON CONFLICT (device_id, sensor_id) DO UPDATE
-          SET recorded_at = EXCLUDED.recorded_at, value = EXCLUDED.value
-          WHERE ds.recorded_at < EXCLUDED.recorded_at
+      ), pairs AS (
+        INSERT INTO device_sensors (device_id, sensor_id)
+        SELECT * FROM unnest(string_to_array(${column(pairs, (r) => r.deviceId)}::text, ',')::int[],
+                             string_to_array(${column(pairs, (r) => r.sensorId)}::text, ',')::int[])
+        ON CONFLICT DO NOTHING
       ), seen AS (
         UPDATE devices AS d
            SET last_reading_at = GREATEST(d.last_reading_at, to_timestamp(s.last_at)),
@@ -146,20 +153,6 @@ export class IngestRepository {
         FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
           AS e(reason text, message text, device_id int, token text, topic text, item jsonb, payload text)`;
   }
-}
-
-/**
- * Newest reading per (device, sensor). On equal instants the first in the batch wins, as it does
- * in `readings` (ON CONFLICT DO NOTHING), so the latest value always equals a stored row.
- */
-function latestPerSensor(sorted: StoredReading[]): StoredReading[] {
-  const latest: StoredReading[] = [];
-  for (const r of sorted) {
-    const last = latest[latest.length - 1];
-    if (!last || last.deviceId !== r.deviceId || last.sensorId !== r.sensorId) latest.push(r);
-    else if (r.recordedAt > last.recordedAt) latest[latest.length - 1] = r;
-  }
-  return latest;
 }
 
 function spanPerDevice(sorted: StoredReading[]): { deviceId: number; first: number; last: number }[] {

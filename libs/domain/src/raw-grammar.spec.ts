@@ -19,6 +19,7 @@ describe('raw grammar: accepted', () => {
         { id: '56', value: '51.20' },
         { id: '53', value: '48.91' },
       ],
+      text: '{t:2017-03-24T13:35:14Z,10:87,55:24.37,56:51.20,53:48.91}',
     });
   });
 
@@ -49,7 +50,7 @@ describe('raw grammar: accepted', () => {
 
   it('accepts a message without t (the rules reject it as timestamp_missing)', () => {
     expect(ok('{10:87}').timestamp).toBeNull();
-    expect(ok('{}')).toEqual({ ok: true, timestamp: null, pairs: [] });
+    expect(ok(' {}\n')).toEqual({ ok: true, timestamp: null, pairs: [], text: '{}' });
   });
 
   it('passes grammar-valid but non-numeric ids and values through for per-item rejection', () => {

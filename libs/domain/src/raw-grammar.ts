@@ -18,7 +18,14 @@ export interface RawPair {
 }
 
 export type RawParseResult =
-  { ok: true; timestamp: string | null; pairs: RawPair[] } | { ok: false; error: string };
+  | {
+      ok: true;
+      timestamp: string | null;
+      pairs: RawPair[];
+      /** The body as parsed (latin1, surrounding whitespace trimmed). */
+      text: string;
+    }
+  | { ok: false; error: string };
 
 const TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/;
 
@@ -103,5 +110,5 @@ export function parseRaw(payload: Buffer | string): RawParseResult {
   }
   if (text[i] !== '}') return fail(i, 'missing closing "}"');
   if (i !== text.length - 1) return fail(i + 1, 'unexpected text after "}"');
-  return { ok: true, timestamp, pairs };
+  return { ok: true, timestamp, pairs, text };
 }

@@ -74,8 +74,8 @@ export function decodeRawReadings(payload: Buffer): DecodeResult {
     readings: [
       {
         recordedAt: parsed.timestamp,
-        items: parsed.pairs.map((p) => ({ id: p.id, value: p.value })),
-        source: payload.toString('latin1'),
+        items: parsed.pairs,
+        source: parsed.text,
       },
     ],
   };
@@ -126,7 +126,10 @@ export function applyReadingRules(
   rules: ReadingRules,
 ): { rows: ReadingRow[]; rejections: Rejection[] } {
   const rejections: Rejection[] = [];
-  const byKey = new Map<string, ReadingRow>();
+  // Keyed by sensor alone when the message holds one reading (the raw form always does): no
+  // key string per item on the hot path.
+  const single = readings.length === 1;
+  const byKey = new Map<string | number, ReadingRow>();
   for (const reading of readings) {
     if (reading.shapeError) {
       rejections.push(reading.shapeError);
@@ -185,7 +188,7 @@ export function applyReadingRules(
         });
         continue;
       }
-      byKey.set(`${sensorId}@${recordedAt}`, { sensorId, recordedAt, value });
+      byKey.set(single ? sensorId : `${sensorId}@${recordedAt}`, { sensorId, recordedAt, value });
     }
   }
   return { rows: [...byKey.values()], rejections };

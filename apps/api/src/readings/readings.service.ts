@@ -24,34 +24,39 @@ export class ReadingsService {
   ) {}
 
   async readings(deviceId: number, query: ReadingsQuery, viewer: ApiUser | null) {
-    // Both lookups at once (one round trip less); a device error wins over a sensor error.
-    const [deviceLookup, sensorLookup] = await Promise.allSettled([
-      this.devices.findReadableDevice(deviceId, viewer),
-      this.resolveSensor(query),
-    ]);
-    if (deviceLookup.status === 'rejected') throw deviceLookup.reason;
-    if (sensorLookup.status === 'rejected') throw sensorLookup.reason;
-    const device = deviceLookup.value;
-    const sensor = sensorLookup.value;
     const to = query.to ?? new Date();
     const from = query.from ?? new Date(to.getTime() - DEFAULT_SPAN_MS);
     if (from.getTime() >= to.getTime()) {
       throw ApiError.badRequest(`from (${isoSeconds(from)}) must be before to (${isoSeconds(to)})`);
     }
     const fn = query.function ?? 'avg';
-    // Both at once: one round trip less; the buckets of a sensor the device never reported are
-    // empty anyway, and are dropped below.
-    const [componentId, rolledUp] = await Promise.all([
-      this.readingsQuery.findComponentId(device.id, sensor.id),
-      this.readingsQuery.rollupReadings({
-        deviceId: device.id,
-        sensorId: sensor.id,
-        from,
-        to,
-        every: { count: query.rollup.count, unit: query.rollup.unit },
-        fn,
-      }),
+    const rollup = (sensorId: number) =>
+      Promise.all([
+        this.readingsQuery.findComponentId(deviceId, sensorId),
+        this.readingsQuery.rollupReadings({
+          deviceId,
+          sensorId,
+          from,
+          to,
+          every: { count: query.rollup.count, unit: query.rollup.unit },
+          fn,
+        }),
+      ]);
+    // With a sensor_id every query is known up front: the lookups and the rollup run at once (one
+    // round trip instead of two), and the rollup is dropped unless both lookups succeed. The
+    // buckets of a sensor the device never reported are empty anyway, and are dropped below.
+    const early = query.sensor_id === undefined ? null : rollup(query.sensor_id);
+    early?.catch(() => undefined);
+    const [deviceLookup, sensorLookup] = await Promise.allSettled([
+      this.devices.findReadableDevice(deviceId, viewer),
+      this.resolveSensor(query),
     ]);
+    // A device error wins over a sensor error.
+    if (deviceLookup.status === 'rejected') throw deviceLookup.reason;
+    if (sensorLookup.status === 'rejected') throw sensorLookup.reason;
+    const device = deviceLookup.value;
+    const sensor = sensorLookup.value;
+    const [componentId, rolledUp] = await (early ?? rollup(sensor.id));
     const buckets = componentId === null ? [] : rolledUp;
     return {
       device_id: device.id,

@@ -63,6 +63,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
   private readonly inFlight = new Set<Promise<unknown>>();
   private qos0InFlight = 0;
   private inFlightBytes = 0;
+  private readonly maxInFlightBytes: number;
   private readonly byteWaiters: (() => void)[] = [];
   private readonly qos0Waiters: (() => void)[] = [];
   private closing = false;
@@ -75,6 +76,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
 
   constructor(private readonly options: MqttPoolOptions) {
     super();
+    this.maxInFlightBytes = options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
     // Without a shared subscription the broker gives every member its own copy of every message,
     // so each reading would be processed K times. Such brokers (aedes in single-node mode, any
     // broker with MQTT_SHARED_SUBSCRIPTION=none) get one connection: the config defaults and
@@ -297,15 +299,16 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
     this.inFlightBytes += bytes;
     const release = () => {
       this.inFlightBytes -= bytes;
-      const max = this.options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
-      while (this.byteWaiters.length > 0 && this.inFlightBytes < max) this.byteWaiters.shift()!();
+      while (this.byteWaiters.length > 0 && this.inFlightBytes < this.maxInFlightBytes) {
+        this.byteWaiters.shift()!();
+      }
     };
     work.then(release, release);
   }
 
   /** Runs `next` (a member reading its next message) while the pool is under its byte budget. */
   private whenBytesAllow(next: () => void): void {
-    if (this.inFlightBytes < (this.options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES)) next();
+    if (this.inFlightBytes < this.maxInFlightBytes) next();
     else this.byteWaiters.push(next);
   }
 

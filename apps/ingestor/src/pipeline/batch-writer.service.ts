@@ -110,7 +110,9 @@ export class BatchWriterService {
         errors.push({ ...base, ...rejection, ...(entry.kind === 'info' ? { payload: entry.payload } : {}) });
       }
       if (deviceId === null) continue;
-      for (const row of entry.readings) readings.push({ deviceId, ...row });
+      for (const row of entry.readings) {
+        readings.push({ deviceId, sensorId: row.sensorId, recordedAt: row.recordedAt, value: row.value });
+      }
       if (entry.kind === 'hello') lifecycle.hellos.push({ deviceId, at: entry.receivedAt });
       if (entry.kind === 'info' && entry.info) {
         lifecycle.infos.push({ deviceId, info: entry.info, at: entry.receivedAt });
