@@ -1,5 +1,5 @@
 import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, type IngestorProcess, spawnIngestor } from '../helpers/ingestor.js';
+import { ingestorEnv, type IngestorProcess, type SpawnOptions, spawnIngestor } from '../helpers/ingestor.js';
 import { type BrokerOptions, startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/poll.js';
 import { Fleet } from './fleet.js';
@@ -11,7 +11,7 @@ export interface ChaosContext {
   broker: TestBroker;
   tokens: string[];
   ingestors: IngestorProcess[];
-  spawn(overrides?: Record<string, string>): Promise<IngestorProcess>;
+  spawn(overrides?: Record<string, string>, options?: SpawnOptions): Promise<IngestorProcess>;
   fleet(intervalMs: number, options?: { seed?: number; reconnectMs?: number }): Fleet;
   /** Waits until every acknowledged reading is stored (or the deadline passes), then checks rows. */
   settle(fleet: Fleet, timeoutMs?: number): Promise<Verdict>;
@@ -39,9 +39,10 @@ export async function chaosContext(options: {
     broker,
     tokens,
     ingestors,
-    async spawn(overrides = {}) {
+    async spawn(overrides = {}, spawnOptions = {}) {
       const child = await spawnIngestor(
         ingestorEnv(db.url, broker.port, { MQTT_CONNECTIONS: '8', ...overrides }),
+        spawnOptions,
       );
       ingestors.push(child);
       return child;
