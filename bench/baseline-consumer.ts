@@ -10,8 +10,9 @@ import { type BaselineColumns, insertBaselineBatch } from './baseline-insert.js'
  *   baseline-consumer.ts <mqtt url> <database url>
  * prints `ready` once subscribed and `committed <rows>` as batches commit.
  */
-const [url, databaseUrl] = process.argv.slice(2);
-const MAX_ROWS = 5000;
+const [url, databaseUrl, rowsPerBatch] = process.argv.slice(2);
+/** The ingestor's BATCH_MAX_ROWS, so that both pipelines cut the same traffic into the same batches. */
+const MAX_ROWS = Number(rowsPerBatch);
 const MAX_WAIT_MS = 20;
 const MAX_FLUSHES = 2;
 
