@@ -13,6 +13,11 @@ import { type BaselineColumns, insertBaselineBatch } from './baseline-insert.js'
 const [url, databaseUrl, rowsPerBatch] = process.argv.slice(2);
 /** The ingestor's BATCH_MAX_ROWS, so that both pipelines cut the same traffic into the same batches. */
 const MAX_ROWS = Number(rowsPerBatch);
+if (!Number.isInteger(MAX_ROWS) || MAX_ROWS < 1) {
+  throw new Error(
+    `usage: baseline-consumer.ts <mqtt url> <database url> <rows per batch>; got "${rowsPerBatch}"`,
+  );
+}
 const MAX_WAIT_MS = 20;
 const MAX_FLUSHES = 2;
 
