@@ -38,7 +38,8 @@ if (flags.help) {
                 [--latency-seconds 30] [--overload-seconds 60] [--ingestor-env KEY=VALUE ...] [--out latest]
                 [--ingestor-build src|dist] [--ingestor-node-arg=--cpu-prof ...]
 Starts a private Mosquitto and a fresh database, then measures a minimal baseline pipeline and the
-ingestor on the same traffic. Writes bench/results/<out>.json and <out>.md.`);
+ingestor on the same traffic. --ingestor-build also picks the API's build for the rollup phase.
+Writes bench/results/<out>.json and <out>.md.`);
   process.exit(0);
 }
 const quick = flags.quick === true;
