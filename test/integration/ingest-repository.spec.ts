@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IngestRepository, PrismaService } from '../../libs/db/src/index.js';
+import {
+  type BatchWrite,
+  IngestRepository,
+  type LifecycleWrite,
+  PrismaService,
+} from '../../libs/db/src/index.js';
 import { createTestDatabase, latestSensorValues, newDevice, type TestDatabase } from '../helpers/database.js';
 
 let db: TestDatabase;
@@ -46,90 +51,84 @@ describe('IngestRepository: device × sensor pairs', () => {
 });
 
 describe('IngestRepository: concurrent batches', () => {
+  /** 40 new devices, tokens `<prefix>00`…`<prefix>39`. */
+  async function devices(prefix: string): Promise<number[]> {
+    const ids: number[] = [];
+    for (let i = 0; i < 40; i++) ids.push(await newDevice(db, `${prefix}${String(i).padStart(2, '0')}`));
+    return ids;
+  }
+
+  const lifecycle = (parts: Partial<LifecycleWrite>): LifecycleWrite => ({
+    replayedParkedIds: [],
+    hellos: [],
+    infos: [],
+    inventory: [],
+    parked: [],
+    parkLimits: { perToken: 10, total: 100 },
+    ...parts,
+  });
+
+  /** 20 rounds of batches 0 and 1 written at the same time; the errors of those that failed. */
+  async function race(batch: (k: 0 | 1, round: number) => BatchWrite): Promise<string[]> {
+    const failures: string[] = [];
+    for (let round = 0; round < 20; round++) {
+      const results = await Promise.allSettled([
+        repository.storeBatch(batch(0, round)),
+        repository.storeBatch(batch(1, round)),
+      ]);
+      for (const r of results) if (r.status === 'rejected') failures.push(String(r.reason));
+    }
+    return failures;
+  }
+
+  const countDevices = async (ids: number[], where: string) =>
+    (
+      await db.sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM devices WHERE id = ANY($1::int[]) AND ${where}`,
+        [ids],
+      )
+    ).rows[0].n;
+
   it('two batches whose hellos touch each other’s devices do not deadlock', async () => {
     // Each batch updates the reading times of its own devices and the hello time of the other
-    // batch's device. Without one lock order over all the devices a batch changes, batch A could
+    // batch's devices. Without one lock order over all the devices a batch changes, batch A could
     // hold a device B's hello waits for while waiting for a device B holds: Postgres aborts one
     // of them as a deadlock after deadlock_timeout (1 s), and the batch has to be retried.
-    const ids: number[] = [];
-    for (let i = 0; i < 40; i++) ids.push(await newDevice(db, `race${String(i).padStart(2, '0')}`));
-    const half = ids.length / 2;
-    const mine = (k: 0 | 1) => ids.filter((_, i) => i < half === (k === 0));
-    const batch = (k: 0 | 1, round: number) => ({
-      readings: mine(k).map((deviceId) => ({
-        deviceId,
-        sensorId: 55,
-        recordedAt: Date.UTC(2025, 3, 1) + round * 60_000,
-        value: round,
-      })),
+    const ids = await devices('race');
+    const mine = (k: 0 | 1) => (k === 0 ? ids.slice(0, 20) : ids.slice(20));
+    const at = (round: number) => Date.UTC(2025, 3, 1) + round * 60_000;
+    const failures = await race((k, round) => ({
+      readings: mine(k).map((deviceId) => ({ deviceId, sensorId: 55, recordedAt: at(round), value: round })),
       errors: [],
-      lifecycle: {
-        replayedParkedIds: [],
-        // Reversed, so each batch's hellos run against the other's lock order.
+      // Reversed, so each batch's hellos run against the other's lock order.
+      lifecycle: lifecycle({
         hellos: mine(k === 0 ? 1 : 0)
           .reverse()
-          .map((deviceId) => ({ deviceId, at: new Date(Date.UTC(2025, 3, 1) + round * 60_000) })),
-        infos: [],
-        inventory: [],
-        parked: [],
-        parkLimits: { perToken: 10, total: 100 },
-      },
-    });
-    const results: PromiseSettledResult<unknown>[] = [];
-    for (let round = 0; round < 20; round++) {
-      results.push(
-        ...(await Promise.allSettled([
-          repository.storeBatch(batch(0, round)),
-          repository.storeBatch(batch(1, round)),
-        ])),
-      );
-    }
-    const failures = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
+          .map((deviceId) => ({ deviceId, at: new Date(at(round)) })),
+      }),
+    }));
     expect(failures).toEqual([]);
-    const { rows } = await db.sql.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM devices WHERE id = ANY($1::int[]) AND hello_at IS NOT NULL',
-      [ids],
-    );
-    expect(rows[0].n).toBe(ids.length);
+    expect(await countDevices(ids, 'hello_at IS NOT NULL')).toBe(ids.length);
   }, 60_000);
 
   it('batches of hellos and infos alone, crossing each other, do not deadlock', async () => {
-    const ids: number[] = [];
-    for (let i = 0; i < 40; i++) ids.push(await newDevice(db, `solo${String(i).padStart(2, '0')}`));
-    const at = (round: number) => new Date(Date.UTC(2025, 4, 1) + round * 60_000);
     // Batch 0 says hello for the lower half and carries infos of the upper half; batch 1 the other
     // way round. Each batch's hello statement runs before its info statement.
-    const lifecycleOnly = (k: 0 | 1, round: number) => {
+    const ids = await devices('solo');
+    const at = (round: number) => new Date(Date.UTC(2025, 4, 1) + round * 60_000);
+    const failures = await race((k, round) => {
       const [hello, info] = k === 0 ? [ids.slice(0, 20), ids.slice(20)] : [ids.slice(20), ids.slice(0, 20)];
       return {
         readings: [],
         errors: [],
-        lifecycle: {
-          replayedParkedIds: [],
+        lifecycle: lifecycle({
           hellos: hello.map((deviceId) => ({ deviceId, at: at(round) })),
           infos: info.map((deviceId) => ({ deviceId, info: { round }, at: at(round) })),
-          inventory: [],
-          parked: [],
-          parkLimits: { perToken: 10, total: 100 },
-        },
+        }),
       };
-    };
-    const results: PromiseSettledResult<unknown>[] = [];
-    for (let round = 0; round < 20; round++) {
-      results.push(
-        ...(await Promise.allSettled([
-          repository.storeBatch(lifecycleOnly(0, round)),
-          repository.storeBatch(lifecycleOnly(1, round)),
-        ])),
-      );
-    }
-    expect(results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []))).toEqual([]);
-    const { rows } = await db.sql.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM devices
-        WHERE id = ANY($1::int[]) AND hello_at IS NOT NULL AND hardware_info IS NOT NULL`,
-      [ids],
-    );
+    });
+    expect(failures).toEqual([]);
     // Every device got a hello and an info (the last round's, from one batch or the other).
-    expect(rows[0].n).toBe(ids.length);
+    expect(await countDevices(ids, 'hello_at IS NOT NULL AND hardware_info IS NOT NULL')).toBe(ids.length);
   }, 60_000);
 });
