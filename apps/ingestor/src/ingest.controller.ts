@@ -2,11 +2,13 @@ import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { type MqttMessage, UNROUTABLE } from './mqtt/mqtt-message.js';
 import { IngestMetrics } from './pipeline/ingest.metrics.js';
+import type { EntryKind } from './pipeline/ingest-entry.js';
 import { ReadingsService } from './pipeline/readings.service.js';
 
 /**
- * The message kinds of PROTOCOL.md, one handler each. A handler's promise settles when the message
- * is safely stored, recorded, parked or spilled; the MQTT transport acknowledges it only then.
+ * The message kinds of PROTOCOL.md, one handler each. A handler takes the messages of its kind that
+ * arrived together and returns one promise per message, which settles when that message is safely
+ * stored, recorded, parked or spilled; the MQTT transport acknowledges each message only then.
  */
 @Controller()
 export class IngestController {
@@ -16,41 +18,40 @@ export class IngestController {
   ) {}
 
   @EventPattern('readings')
-  onReadings(@Payload() message: MqttMessage): Promise<void> {
-    this.metrics.messageTaken('readings');
-    return this.readings.ingest(message, 'readings');
+  onReadings(@Payload() messages: MqttMessage[]): Promise<void>[] {
+    return this.ingest(messages, 'readings');
   }
 
   @EventPattern('raw')
-  onRawReadings(@Payload() message: MqttMessage): Promise<void> {
-    this.metrics.messageTaken('raw');
-    return this.readings.ingest(message, 'raw');
+  onRawReadings(@Payload() messages: MqttMessage[]): Promise<void>[] {
+    return this.ingest(messages, 'raw');
   }
 
   /** Sets the device's hello time. */
   @EventPattern('hello')
-  onHello(@Payload() message: MqttMessage): Promise<void> {
-    this.metrics.messageTaken('hello');
-    return this.readings.ingest(message, 'hello');
+  onHello(@Payload() messages: MqttMessage[]): Promise<void>[] {
+    return this.ingest(messages, 'hello');
   }
 
   /** Replaces the device's hardware info. */
   @EventPattern('info')
-  onInfo(@Payload() message: MqttMessage): Promise<void> {
-    this.metrics.messageTaken('info');
-    return this.readings.ingest(message, 'info');
+  onInfo(@Payload() messages: MqttMessage[]): Promise<void>[] {
+    return this.ingest(messages, 'info');
   }
 
   /** Stores a factory-test report in device_inventory. */
   @EventPattern('inventory')
-  onInventory(@Payload() message: MqttMessage): Promise<void> {
-    this.metrics.messageTaken('inventory');
-    return this.readings.ingest(message, 'inventory');
+  onInventory(@Payload() messages: MqttMessage[]): Promise<void>[] {
+    return this.ingest(messages, 'inventory');
   }
 
   @EventPattern(UNROUTABLE)
-  onUnroutable(@Payload() message: MqttMessage): Promise<void> {
-    this.metrics.messageTaken(UNROUTABLE);
-    return this.readings.ingest(message, 'unroutable');
+  onUnroutable(@Payload() messages: MqttMessage[]): Promise<void>[] {
+    return this.ingest(messages, 'unroutable');
+  }
+
+  private ingest(messages: MqttMessage[], kind: EntryKind): Promise<void>[] {
+    this.metrics.messagesTaken(kind, messages.length);
+    return messages.map((message) => this.readings.ingest(message, kind));
   }
 }

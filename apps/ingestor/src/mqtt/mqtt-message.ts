@@ -1,7 +1,13 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 import type { RoutedTopic } from '../../../../libs/domain/src/index.js';
 
-/** What an @EventPattern handler of the ingestor receives: the payload untouched, plus its origin. */
+/**
+ * One message as the ingestor's @EventPattern handlers receive it: the payload untouched, plus its
+ * origin. A handler receives the messages of one pattern that arrived in the same turn of the event
+ * loop, as an array, and returns one outcome per message, in order (a promise that settles once the
+ * message is stored, recorded, parked or spilled); the transport acknowledges each message on its
+ * own outcome.
+ */
 export interface MqttMessage {
   /** The topic as the broker delivered it. */
   topic: string;
@@ -12,13 +18,15 @@ export interface MqttMessage {
   /** Set when the broker redelivers a message it sent before. */
   dup: boolean;
   receivedAt: Date;
+  /** The pool member (connection) it arrived on. */
+  member: number;
 }
 
 /** Patterns the transport dispatches to: one per message kind, plus `unroutable`. */
 export const UNROUTABLE = 'unroutable';
 
-export class MqttContext extends BaseRpcContext<[member: number, topic: string]> {
-  get member(): number {
+export class MqttContext extends BaseRpcContext<[pattern: string, messages: number]> {
+  get pattern(): string {
     return this.args[0];
   }
 }

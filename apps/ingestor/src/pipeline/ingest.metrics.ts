@@ -66,8 +66,8 @@ export class IngestMetrics {
     registers: [this.registry],
   });
 
-  messageTaken(kind: string): void {
-    this.messages.inc({ kind });
+  messagesTaken(kind: string, count: number): void {
+    this.messages.inc({ kind }, count);
   }
 
   batchWritten(inserted: number, ms: number): void {
