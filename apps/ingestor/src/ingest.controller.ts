@@ -52,6 +52,13 @@ export class IngestController {
 
   private ingest(messages: MqttMessage[], kind: EntryKind): Promise<void>[] {
     this.metrics.messagesTaken(kind, messages.length);
-    return messages.map((message) => this.readings.ingest(message, kind));
+    // One message's failure is its own: a throw fails that message, never the others of the call.
+    return messages.map((message) => {
+      try {
+        return this.readings.ingest(message, kind);
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
   }
 }
