@@ -7,7 +7,7 @@ import { type BaselineColumns, insertBaselineBatch } from './baseline-insert.js'
  * One auto-acking MQTT.js subscriber, a trivial split of the raw form (JSON.parse for the JSON
  * form), no validation, one unnest INSERT … ON CONFLICT DO NOTHING per batch with pg directly,
  * no latest values, no ack-after-commit. Run as its own process by bench/run.ts:
- *   baseline-consumer.ts <mqtt url> <database url>
+ *   baseline-consumer.ts <mqtt url> <database url> <rows per batch>
  * prints `ready` once subscribed and `committed <rows>` as batches commit.
  */
 const [url, databaseUrl, rowsPerBatch] = process.argv.slice(2);

@@ -1,5 +1,4 @@
-import { DeviceCatalogRepository, PrismaService } from '../../libs/db/src/index.js';
-import type { TestDatabase } from '../helpers/database.js';
+import { apiLatestValues, type TestDatabase } from '../helpers/database.js';
 import type { SentReading } from './fleet.js';
 
 export interface Verdict {
@@ -62,14 +61,8 @@ export async function verifyStored(db: TestDatabase, acked: SentReading[]): Prom
          FROM readings ORDER BY device_id, sensor_id, recorded_at DESC`,
     );
     const shown = new Map<string, { t: number; value: number }>();
-    const prisma = new PrismaService({ url: db.url, poolSize: 1 });
-    try {
-      const all = (await client.query<{ id: number }>('SELECT id FROM devices')).rows.map((r) => r.id);
-      for (const v of await new DeviceCatalogRepository(prisma).findLatestSensorValues(all)) {
-        shown.set(`${v.deviceId}:${v.sensorId}`, { t: v.recordedAt.getTime(), value: v.value });
-      }
-    } finally {
-      await prisma.onModuleDestroy();
+    for (const v of await apiLatestValues(db, [...devices.values()])) {
+      shown.set(`${v.deviceId}:${v.sensorId}`, { t: v.recordedAt.getTime(), value: v.value });
     }
     let wrongLatest = Math.abs(shown.size - newest.length);
     for (const n of newest) {

@@ -51,21 +51,22 @@ export async function newDevice(db: TestDatabase, token: string, name = `kit ${t
   return rows[0].id;
 }
 
-/**
- * A device's latest value per sensor as the API reads it (DeviceCatalogRepository), as
- * `[sensor id, value, ISO instant]` rows ordered by sensor id.
- */
+/** The devices' latest value per sensor as the API reads them (DeviceCatalogRepository). */
+export async function apiLatestValues(db: TestDatabase, deviceIds: number[]) {
+  const prisma = new PrismaService({ url: db.url, poolSize: 1 });
+  try {
+    return await new DeviceCatalogRepository(prisma).findLatestSensorValues(deviceIds);
+  } finally {
+    await prisma.onModuleDestroy();
+  }
+}
+
+/** One device's latest values as `[sensor id, value, ISO instant]` rows ordered by sensor id. */
 export async function latestSensorValues(
   db: TestDatabase,
   deviceId: number,
 ): Promise<[number, number, string][]> {
-  const prisma = new PrismaService({ url: db.url, poolSize: 1 });
-  try {
-    const values = await new DeviceCatalogRepository(prisma).findLatestSensorValues([deviceId]);
-    return values
-      .map((v): [number, number, string] => [v.sensorId, v.value, v.recordedAt.toISOString()])
-      .sort((a, b) => a[0] - b[0]);
-  } finally {
-    await prisma.onModuleDestroy();
-  }
+  return (await apiLatestValues(db, [deviceId]))
+    .map((v): [number, number, string] => [v.sensorId, v.value, v.recordedAt.toISOString()])
+    .sort((a, b) => a[0] - b[0]);
 }

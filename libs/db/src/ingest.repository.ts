@@ -114,7 +114,7 @@ export class IngestRepository {
     alsoChanged: number[],
   ): Prisma.PrismaPromise<{ inserted: number }[]> {
     const span = spanPerDevice(readings);
-    const devices = [...new Set([...span.map((s) => s.deviceId), ...alsoChanged])].sort((a, b) => a - b);
+    const changedDevices = idsInOrder([...span.map((s) => s.deviceId), ...alsoChanged]);
     const column = <T>(rows: T[], pick: (row: T) => number) => rows.map(pick).join(',');
     return this.db.client.$queryRaw<{ inserted: number }[]>`
       WITH stored AS (
@@ -138,7 +138,7 @@ export class IngestRepository {
         RETURNING 1
       ), locked AS (
         SELECT id FROM devices
-         WHERE id = ANY(string_to_array(${devices.join(',')}::text, ',')::int[])
+         WHERE id = ANY(string_to_array(${changedDevices}::text, ',')::int[])
            AND (SELECT count(*) FROM pairs) >= 0
          ORDER BY id
            FOR NO KEY UPDATE
@@ -160,10 +160,9 @@ export class IngestRepository {
 
   /** Locks these devices rows, by id, for the rest of the transaction. */
   private lockDevices(ids: number[]): Prisma.PrismaPromise<unknown> {
-    const sorted = [...new Set(ids)].sort((a, b) => a - b);
     return this.db.client.$queryRaw`
       SELECT id FROM devices
-       WHERE id = ANY(string_to_array(${sorted.join(',')}::text, ',')::int[])
+       WHERE id = ANY(string_to_array(${idsInOrder(ids)}::text, ',')::int[])
        ORDER BY id
          FOR NO KEY UPDATE`;
   }
@@ -190,6 +189,11 @@ export class IngestRepository {
         FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
           AS e(reason text, message text, device_id int, token text, topic text, item jsonb, payload text)`;
   }
+}
+
+/** Distinct ids, ascending, comma-joined: the order every batch locks devices rows in. */
+function idsInOrder(ids: number[]): string {
+  return [...new Set(ids)].sort((a, b) => a - b).join(',');
 }
 
 /** Devices rows a batch's hellos and infos update. */

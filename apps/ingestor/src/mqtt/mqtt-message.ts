@@ -25,7 +25,7 @@ export interface MqttMessage {
 /** Patterns the transport dispatches to: one per message kind, plus `unroutable`. */
 export const UNROUTABLE = 'unroutable';
 
-export class MqttContext extends BaseRpcContext<[pattern: string, messages: number]> {
+export class MqttContext extends BaseRpcContext<[pattern: string]> {
   get pattern(): string {
     return this.args[0];
   }

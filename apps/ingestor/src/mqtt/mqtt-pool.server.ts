@@ -325,7 +325,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
       return;
     }
     try {
-      let result: unknown = await handler(messages, new MqttContext([pattern, messages.length]));
+      let result: unknown = await handler(messages, new MqttContext([pattern]));
       if (isObservable(result)) result = await lastValueFrom(result, { defaultValue: undefined });
       if (!Array.isArray(result) || result.length !== messages.length) {
         throw new Error(`the handler of "${pattern}" must return one outcome per message`);
