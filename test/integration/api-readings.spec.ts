@@ -237,6 +237,33 @@ describe('GET /v0/devices/:id/readings', () => {
     expect((await both.json()).message).toMatch(/Device 999999 not found/);
   });
 
+  it('answers 404 for an archived device, and names the device before a sensor or key it does not know', async () => {
+    const archivedId = (
+      (await (
+        await api.request('/v0/devices', { method: 'POST', token: owner.token, body: { name: 'Gone' } })
+      ).json()) as { id: number }
+    ).id;
+    await layer.storeReadings(
+      samples
+        .slice(0, 10)
+        .map((s) => ({ deviceId: archivedId, sensorId: 55, recordedAt: s.at, value: s.value })),
+    );
+    const query = 'sensor_id=55&rollup=1d&from=2023-11-01&to=2023-12-01&function=count';
+    expect((await (await readings(query, owner.token, archivedId)).json()).sample_size).toBe(10);
+    expect(
+      (await api.request(`/v0/devices/${archivedId}`, { method: 'DELETE', token: owner.token })).status,
+    ).toBe(200);
+    for (const q of [query, 'sensor_key=temperature&rollup=1d', 'sensor_key=no_such_thing&rollup=1d']) {
+      const response = await readings(q, owner.token, archivedId);
+      expect(response.status).toBe(404);
+      expect((await response.json()).message).toMatch(`Device ${archivedId} not found`);
+    }
+    // A private device's 403 also comes before an unknown sensor or key.
+    for (const q of ['sensor_id=999999&rollup=1h', 'sensor_key=no_such_thing&rollup=1h']) {
+      expect((await readings(q, other.token, privateId)).status).toBe(403);
+    }
+  });
+
   it('answers parameter_missing without sensor_id/sensor_key or rollup', async () => {
     for (const [query, message] of [
       ['rollup=1h', /sensor_id \(or sensor_key\) is required/],

@@ -29,6 +29,7 @@ export {
 } from './sensor-catalog.repository.js';
 export {
   ReadingsQueryRepository,
+  type ReadingsTarget,
   rollupStatement,
   ROLLUP_FUNCTIONS,
   ROLLUP_UNITS,

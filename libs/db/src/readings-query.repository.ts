@@ -18,6 +18,15 @@ export interface RollupQuery {
   fn: RollupFunction;
 }
 
+/** What `findReadingsTarget` found; null where there is no such row. */
+export interface ReadingsTarget {
+  /** Null for an unknown or archived device. */
+  device: { id: number; ownerId: number | null; isPrivate: boolean } | null;
+  sensor: { id: number; name: string } | null;
+  /** The component (device × sensor) id; null when the device never reported that sensor. */
+  componentId: number | null;
+}
+
 export interface RollupBucket {
   /** Start of the bucket. */
   at: Date;
@@ -81,13 +90,37 @@ function aggregateOf(fn: RollupFunction): Prisma.Sql {
 export class ReadingsQueryRepository {
   constructor(private readonly db: PrismaService) {}
 
-  /** The component (device × sensor) id, or null when the device never reported that sensor. */
-  async findComponentId(deviceId: number, sensorId: number): Promise<number | null> {
-    const row = await this.db.client.deviceSensor.findUnique({
-      where: { deviceId_sensorId: { deviceId, sensorId } },
-      select: { id: true },
-    });
-    return row?.id ?? null;
+  /**
+   * Everything a readings request checks before it answers, in one statement: the device (unless
+   * archived), the sensor, and their component. Three lookups cost three round trips and three
+   * socket writes, and a write to Postgres alone took 0.1 ms of the API's CPU here.
+   */
+  async findReadingsTarget(deviceId: number, sensorId: number): Promise<ReadingsTarget> {
+    const { rows } = await this.db.pool.query<{
+      device_id: number | null;
+      owner_id: number | null;
+      is_private: boolean | null;
+      sensor_id: number | null;
+      sensor_name: string | null;
+      component_id: number | null;
+    }>(
+      `SELECT d.id AS device_id, d.owner_id, d.is_private, s.id AS sensor_id, s.name AS sensor_name,
+              ds.id AS component_id
+         FROM (VALUES (1)) AS one
+         LEFT JOIN devices d ON d.id = $1 AND d.archived_at IS NULL
+         LEFT JOIN sensors s ON s.id = $2
+         LEFT JOIN device_sensors ds ON ds.device_id = $1 AND ds.sensor_id = $2`,
+      [deviceId, sensorId],
+    );
+    const row = rows[0];
+    return {
+      device:
+        row.device_id === null
+          ? null
+          : { id: row.device_id, ownerId: row.owner_id, isPrivate: row.is_private! },
+      sensor: row.sensor_id === null ? null : { id: row.sensor_id, name: row.sensor_name! },
+      componentId: row.component_id,
+    };
   }
 
   /**

@@ -16,6 +16,22 @@ import { ReplayParkedNotifier } from './replay-parked.notifier.js';
 const TOKEN_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const DEFAULT_WITHIN_KM = 1000;
 
+/**
+ * The device, when the viewer may read it: 404 when unknown or archived (null), 403 when private and
+ * not theirs.
+ */
+export function readable<D extends Pick<DeviceRecord, 'ownerId' | 'isPrivate'>>(
+  id: number,
+  device: D | null,
+  viewer: ApiUser | null,
+): D {
+  if (!device) throw ApiError.notFound(`Device ${id} not found`);
+  if (device.isPrivate && !canManage(viewer, device)) {
+    throw ApiError.forbidden(`Device ${id} is private: only its owner and admins may read it`);
+  }
+  return device;
+}
+
 @Injectable()
 export class DevicesService {
   constructor(
@@ -54,12 +70,7 @@ export class DevicesService {
 
   /** A device the viewer may read: 404 when unknown or archived, 403 when private and not theirs. */
   async findReadableDevice(id: number, viewer: ApiUser | null): Promise<DeviceRecord> {
-    const device = await this.devices.findDevice(id);
-    if (!device) throw ApiError.notFound(`Device ${id} not found`);
-    if (device.isPrivate && !canManage(viewer, device)) {
-      throw ApiError.forbidden(`Device ${id} is private: only its owner and admins may read it`);
-    }
-    return device;
+    return readable(id, await this.devices.findDevice(id), viewer);
   }
 
   /** A device the viewer may change or inspect closely: its owner or an admin. */

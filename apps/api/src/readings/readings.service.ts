@@ -8,7 +8,7 @@ import {
 import { ApiError } from '../common/api-error.js';
 import type { PageRequest } from '../common/pagination.js';
 import { isoSeconds } from '../common/time.js';
-import { DevicesService } from '../devices/devices.service.js';
+import { DevicesService, readable } from '../devices/devices.service.js';
 import type { ReadingsQuery } from './readings.dto.js';
 import { sensorKey } from './sensor-key.js';
 
@@ -30,34 +30,24 @@ export class ReadingsService {
       throw ApiError.badRequest(`from (${isoSeconds(from)}) must be before to (${isoSeconds(to)})`);
     }
     const fn = query.function ?? 'avg';
-    const rollup = (sensorId: number) =>
-      Promise.all([
-        this.readingsQuery.findComponentId(deviceId, sensorId),
-        this.readingsQuery.rollupReadings({
-          deviceId,
-          sensorId,
-          from,
-          to,
-          every: { count: query.rollup.count, unit: query.rollup.unit },
-          fn,
-        }),
-      ]);
-    // With a sensor_id every query is known up front: the lookups and the rollup run at once (one
-    // round trip instead of two), and the rollup is dropped unless both lookups succeed. The
-    // buckets of a sensor the device never reported are empty anyway, and are dropped below.
-    const early = query.sensor_id === undefined ? null : rollup(query.sensor_id);
-    early?.catch(() => undefined);
-    const [deviceLookup, sensorLookup] = await Promise.allSettled([
-      this.devices.findReadableDevice(deviceId, viewer),
-      this.resolveSensor(query),
-    ]);
+    const sensorId = query.sensor_id ?? (await this.sensorIdOfKey(deviceId, query.sensor_key!, viewer));
+    // The rollup starts with the lookups (one round trip instead of two) and is dropped unless they
+    // pass: the buckets of a sensor the device never reported are empty anyway.
+    const rolling = this.readingsQuery.rollupReadings({
+      deviceId,
+      sensorId,
+      from,
+      to,
+      every: { count: query.rollup.count, unit: query.rollup.unit },
+      fn,
+    });
+    rolling.catch(() => undefined);
+    const target = await this.readingsQuery.findReadingsTarget(deviceId, sensorId);
     // A device error wins over a sensor error.
-    if (deviceLookup.status === 'rejected') throw deviceLookup.reason;
-    if (sensorLookup.status === 'rejected') throw sensorLookup.reason;
-    const device = deviceLookup.value;
-    const sensor = sensorLookup.value;
-    const [componentId, rolledUp] = await (early ?? rollup(sensor.id));
-    const buckets = componentId === null ? [] : rolledUp;
+    const device = readable(deviceId, target.device, viewer);
+    const { sensor, componentId } = target;
+    if (!sensor) throw ApiError.notFound(`Sensor ${sensorId} not found (see GET /v0/sensors)`);
+    const buckets = componentId === null ? [] : await rolling;
     return {
       device_id: device.id,
       sensor_key: sensorKey(sensor.name),
@@ -92,15 +82,11 @@ export class ReadingsService {
     };
   }
 
-  private async resolveSensor(query: ReadingsQuery): Promise<{ id: number; name: string }> {
-    if (query.sensor_id !== undefined) {
-      const sensor = await this.sensors.findSensor(query.sensor_id);
-      if (!sensor) throw ApiError.notFound(`Sensor ${query.sensor_id} not found (see GET /v0/sensors)`);
-      return sensor;
-    }
-    const key = query.sensor_key!;
+  /** The id of the sensor a `sensor_key` names; an unknown key is a 404, after the device's own check. */
+  private async sensorIdOfKey(deviceId: number, key: string, viewer: ApiUser | null): Promise<number> {
     const sensor = (await this.sensors.listSensorNames()).find((s) => sensorKey(s.name) === key);
-    if (!sensor) throw ApiError.notFound(`No sensor has the key "${key}" (see GET /v0/sensors)`);
-    return sensor;
+    if (sensor) return sensor.id;
+    await this.devices.findReadableDevice(deviceId, viewer);
+    throw ApiError.notFound(`No sensor has the key "${key}" (see GET /v0/sensors)`);
   }
 }
