@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dueByNow, parseDuration, parseMix, percentOf, percentile, perSecond } from './stats.js';
+import { dueByNow, mean, parseDuration, parseMix, percentOf, percentile, perSecond } from './stats.js';
 
 describe('percentile', () => {
   it('interpolates between closest ranks', () => {
@@ -33,6 +33,12 @@ describe('rates', () => {
     expect(perSecond(1000, 500)).toBe(2000);
     expect(perSecond(5, 0)).toBe(0);
     expect(perSecond(0, 1000)).toBe(0);
+  });
+
+  it('averages two baselines, NaN without any', () => {
+    expect(mean([200_000, 300_000])).toBe(250_000);
+    expect(mean([7])).toBe(7);
+    expect(mean([])).toBeNaN();
   });
 
   it('gives a percentage, NaN without a reference', () => {

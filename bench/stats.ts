@@ -20,6 +20,11 @@ export function perSecond(count: number, spanMs: number): number {
   return (count * 1000) / spanMs;
 }
 
+/** The arithmetic mean; NaN for an empty sample. */
+export function mean(values: readonly number[]): number {
+  return values.length === 0 ? Number.NaN : values.reduce((sum, v) => sum + v, 0) / values.length;
+}
+
 /** `part` as a percentage of `whole`; NaN when there is nothing to compare with. */
 export function percentOf(part: number, whole: number): number {
   return whole > 0 ? (part / whole) * 100 : Number.NaN;
