@@ -72,6 +72,40 @@ describe('Batcher', () => {
     await Promise.all([second, third]);
   });
 
+  it('flushes what a batch cut at maxRows left behind by its own age, not the age of the cut', async () => {
+    const { batcher, batches, holdWrites, release } = setup({
+      maxRows: 10,
+      maxWaitMs: 50,
+      flushAtEntries: 100,
+    });
+    holdWrites();
+    const done = [batcher.submit({ id: 1, rows: 6 }), batcher.submit({ id: 2, rows: 6 })];
+    expect(batches).toEqual([[1, 2]]); // due on size; its write is held
+    await vi.advanceTimersByTimeAsync(10);
+    done.push(batcher.submit({ id: 3, rows: 6 }));
+    await vi.advanceTimersByTimeAsync(5);
+    done.push(batcher.submit({ id: 4, rows: 6 })); // due on size, but the one flush slot is busy
+    await vi.advanceTimersByTimeAsync(5);
+    done.push(batcher.submit({ id: 5, rows: 6 })); // submitted at t = 20
+    await vi.advanceTimersByTimeAsync(20);
+    release(); // t = 40: [3, 4] goes (cut at maxRows), 5 stays behind
+    await vi.advanceTimersByTimeAsync(0);
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    release();
+    await vi.advanceTimersByTimeAsync(29); // t = 69: 5 has waited 49 ms
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    await vi.advanceTimersByTimeAsync(1); // t = 70 = its submit + maxWaitMs, not the cut + maxWaitMs (90)
+    expect(batches).toEqual([[1, 2], [3, 4], [5]]);
+    release();
+    await Promise.all(done);
+  });
+
   it('caps a batch at maxRows, leaving the rest for the next one', async () => {
     const { batcher, batches } = setup({ maxRows: 10, flushAtEntries: 100 });
     const done = [1, 2, 3].map((id) => batcher.submit({ id, rows: 6 }));

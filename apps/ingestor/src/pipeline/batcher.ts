@@ -20,6 +20,8 @@ export interface BatcherOptions {
 
 interface Pending<E> {
   entry: E;
+  /** When it was submitted (Date.now()). */
+  at: number;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -31,7 +33,6 @@ interface Pending<E> {
 export class Batcher<E extends { rows: number }> {
   private pending: Pending<E>[] = [];
   private pendingRows = 0;
-  private oldestAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing = 0;
   /** Entries in batches being written. */
@@ -44,8 +45,7 @@ export class Batcher<E extends { rows: number }> {
 
   submit(entry: E): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      if (this.pending.length === 0) this.oldestAt = Date.now();
-      this.pending.push({ entry, resolve, reject });
+      this.pending.push({ entry, at: Date.now(), resolve, reject });
       this.pendingRows += entry.rows;
       this.schedule();
     });
@@ -59,16 +59,18 @@ export class Batcher<E extends { rows: number }> {
   private schedule(): void {
     if (this.pending.length === 0) return;
     const { flushAtEntries, maxConcurrentFlushes } = this.options;
+    // What stayed behind a batch cut at maxRows keeps its own age, not the age of the cut.
+    const oldestAt = this.pending[0].at;
     const due =
       this.pendingRows >= this.options.maxRows ||
       this.pending.length + this.writing >= flushAtEntries ||
       (this.flushing < maxConcurrentFlushes &&
         this.pending.length >= flushAtEntries / maxConcurrentFlushes) ||
-      Date.now() - this.oldestAt >= this.options.maxWaitMs;
+      Date.now() - oldestAt >= this.options.maxWaitMs;
     if (due) {
       this.flush();
     } else if (!this.timer) {
-      const wait = Math.max(0, this.oldestAt + this.options.maxWaitMs - Date.now());
+      const wait = Math.max(0, oldestAt + this.options.maxWaitMs - Date.now());
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.flush();
@@ -88,7 +90,6 @@ export class Batcher<E extends { rows: number }> {
     }
     const batch = this.pending.splice(0, take);
     this.pendingRows -= rows;
-    this.oldestAt = Date.now();
     this.flushing++;
     this.writing += batch.length;
     this.write(batch.map((p) => p.entry))
