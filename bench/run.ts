@@ -37,8 +37,9 @@ if (flags.help) {
   console.log(`npm run bench [-- --quick] [--seed 1] [--devices 2000] [--backlog <messages>]
                 [--latency-seconds 30] [--overload-seconds 60] [--ingestor-env KEY=VALUE ...] [--out latest]
                 [--ingestor-build src|dist] [--ingestor-node-arg=--cpu-prof ...]
-Starts a private Mosquitto and a fresh database, then measures a minimal baseline pipeline and the
-ingestor on the same traffic. --ingestor-build also picks the API's build for the rollup phase.
+Starts a private Mosquitto and a fresh database, then measures a minimal baseline pipeline (before
+and right after the ingestor; the ingestor's share is of their mean) and the ingestor on the same
+traffic. --ingestor-build also picks the API's build for the rollup phase.
 Writes bench/results/<out>.json and <out>.md.`);
   process.exit(0);
 }
