@@ -50,11 +50,13 @@ export class IngestRepository {
 
   constructor(private readonly db: PrismaService) {}
 
-  /** Active (not archived) devices for these tokens. */
+  /** Active (not archived) devices for these tokens. On the pg pool, like the readings statement. */
   async findActiveDevicesByTokens(tokens: string[]): Promise<Map<string, number>> {
     if (tokens.length === 0) return new Map();
-    const rows = await this.db.client.$queryRaw<{ id: number; token: string }[]>`
-      SELECT id, token FROM devices WHERE token = ANY(${tokens}::text[]) AND archived_at IS NULL`;
+    const { rows } = await this.db.pool.query<{ id: number; token: string }>(
+      'SELECT id, token FROM devices WHERE token = ANY($1::text[]) AND archived_at IS NULL',
+      [tokens],
+    );
     return new Map(rows.map((r) => [r.token, r.id]));
   }
 
@@ -67,7 +69,7 @@ export class IngestRepository {
     ];
     if (batch.readings.length === 0) {
       // Hellos and infos update devices rows: lock them in id order first, as a batch with
-      // readings does (writeReadings).
+      // readings does (readingsStatement).
       const devices = lifecycleDevices(batch.lifecycle);
       if (devices.length > 0) others.unshift(this.lockDevices(devices));
       if (others.length === 1) await others[0];
@@ -76,86 +78,21 @@ export class IngestRepository {
     }
     const sorted = [...batch.readings].sort(compareReadings);
     const pairs = this.knownPairs.unknownIn(sorted);
-    const write = this.writeReadings(sorted, pairs, lifecycleDevices(batch.lifecycle));
+    const { text, values } = readingsStatement(sorted, pairs, lifecycleDevices(batch.lifecycle));
     let inserted: number;
     if (others.length === 0) {
-      // One statement is one transaction: no BEGIN/COMMIT round trips on the hot path.
-      [{ inserted }] = await write;
+      // One statement is one transaction: no BEGIN/COMMIT round trips on the hot path. Straight on
+      // the pg pool behind Prisma: `$queryRaw` serializes every parameter to JSON and parses it
+      // back, and this statement's parameters are the batch's columns (bench/README.md, item 22).
+      const { rows } = await this.db.pool.query<{ inserted: number }>(text, values);
+      inserted = rows[0].inserted;
     } else {
+      const write = this.db.client.$queryRawUnsafe<{ inserted: number }[]>(text, ...values);
       const [rows] = (await this.db.client.$transaction([write, ...others])) as [{ inserted: number }[]];
       inserted = rows[0].inserted;
     }
     this.knownPairs.remember(pairs);
     return { inserted };
-  }
-
-  /**
-   * Readings, new device × sensor pairs and device reading times in one statement (data-modifying
-   * CTEs run to completion whether referenced or not, in one snapshot, atomically). Each column
-   * travels as one comma-joined text parameter split in SQL, timestamps as epoch seconds: far
-   * cheaper to build than pg's per-element array literals of numbers and ISO strings.
-   *
-   * Latest values are not written here: the API reads them from `readings` (the newest row by its
-   * primary key), so a batch writes no row version per reading beyond the reading itself.
-   *
-   * Lock order. Concurrent batches (two per ingestor, several ingestors) take their locks in one
-   * order, so that none can wait for another that waits for it: reading keys (sorted), then new
-   * pairs (sorted), then every devices row the transaction will change, by id, before any is
-   * changed (`alsoChanged`: the batch's hellos and infos). The one-time filters on the previous
-   * step's count make each step wait for the one before. Without the `locked` step the
-   * reading-time UPDATE locks rows in whatever order its join produces them, and a hello or info
-   * of the same transaction, run after it, locks still another devices row:
-   * test/integration/ingest-repository.spec.ts saw 10 and 13 deadlocks in 40 such batches, each
-   * costing a second (deadlock_timeout) and a retry.
-   */
-  private writeReadings(
-    readings: StoredReading[],
-    pairs: StoredReading[],
-    alsoChanged: number[],
-  ): Prisma.PrismaPromise<{ inserted: number }[]> {
-    const span = spanPerDevice(readings);
-    const changedDevices = idsInOrder([...span.map((s) => s.deviceId), ...alsoChanged]);
-    const column = <T>(rows: T[], pick: (row: T) => number) => rows.map(pick).join(',');
-    return this.db.client.$queryRaw<{ inserted: number }[]>`
-      WITH stored AS (
-        INSERT INTO readings (device_id, sensor_id, recorded_at, value)
-        SELECT r.device_id, r.sensor_id, to_timestamp(r.at), r.value
-          FROM unnest(string_to_array(${column(readings, (r) => r.deviceId)}::text, ',')::int[],
-                      string_to_array(${column(readings, (r) => r.sensorId)}::text, ',')::int[],
-                      string_to_array(${column(readings, (r) => r.recordedAt / 1000)}::text, ',')::float8[],
-                      string_to_array(${column(readings, (r) => r.value)}::text, ',')::float8[])
-            AS r(device_id, sensor_id, at, value)
-        ON CONFLICT DO NOTHING
-        RETURNING 1
-      ), inserted AS (
-        SELECT count(*)::int AS n FROM stored
-      ), pairs AS (
-        INSERT INTO device_sensors (device_id, sensor_id)
-        SELECT * FROM unnest(string_to_array(${column(pairs, (r) => r.deviceId)}::text, ',')::int[],
-                             string_to_array(${column(pairs, (r) => r.sensorId)}::text, ',')::int[])
-         WHERE (SELECT n FROM inserted) >= 0
-        ON CONFLICT DO NOTHING
-        RETURNING 1
-      ), locked AS (
-        SELECT id FROM devices
-         WHERE id = ANY(string_to_array(${changedDevices}::text, ',')::int[])
-           AND (SELECT count(*) FROM pairs) >= 0
-         ORDER BY id
-           FOR NO KEY UPDATE
-      ), seen AS (
-        UPDATE devices AS d
-           SET last_reading_at = GREATEST(d.last_reading_at, to_timestamp(s.last_at)),
-               first_reading_at = LEAST(d.first_reading_at, to_timestamp(s.first_at))
-          FROM unnest(string_to_array(${column(span, (s) => s.deviceId)}::text, ',')::int[],
-                      string_to_array(${column(span, (s) => s.first / 1000)}::text, ',')::float8[],
-                      string_to_array(${column(span, (s) => s.last / 1000)}::text, ',')::float8[])
-            AS s(device_id, first_at, last_at)
-         WHERE d.id = s.device_id
-           AND (SELECT count(*) FROM locked) >= 0
-           AND (d.last_reading_at IS NULL OR d.last_reading_at < to_timestamp(s.last_at)
-                OR d.first_reading_at IS NULL OR d.first_reading_at > to_timestamp(s.first_at))
-      )
-      SELECT n AS inserted FROM inserted`;
   }
 
   /** Locks these devices rows, by id, for the rest of the transaction. */
@@ -189,6 +126,92 @@ export class IngestRepository {
         FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
           AS e(reason text, message text, device_id int, token text, topic text, item jsonb, payload text)`;
   }
+}
+
+/** The batch statement of readingsStatement; $1–$10 are its comma-joined columns. */
+const READINGS_STATEMENT = `
+  WITH stored AS (
+    INSERT INTO readings (device_id, sensor_id, recorded_at, value)
+    SELECT r.device_id, r.sensor_id, to_timestamp(r.at), r.value
+      FROM unnest(string_to_array($1::text, ',')::int[],
+                  string_to_array($2::text, ',')::int[],
+                  string_to_array($3::text, ',')::float8[],
+                  string_to_array($4::text, ',')::float8[])
+        AS r(device_id, sensor_id, at, value)
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+  ), inserted AS (
+    SELECT count(*)::int AS n FROM stored
+  ), pairs AS (
+    INSERT INTO device_sensors (device_id, sensor_id)
+    SELECT * FROM unnest(string_to_array($5::text, ',')::int[],
+                         string_to_array($6::text, ',')::int[])
+     WHERE (SELECT n FROM inserted) >= 0
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+  ), locked AS (
+    SELECT id FROM devices
+     WHERE id = ANY(string_to_array($7::text, ',')::int[])
+       AND (SELECT count(*) FROM pairs) >= 0
+     ORDER BY id
+       FOR NO KEY UPDATE
+  ), seen AS (
+    UPDATE devices AS d
+       SET last_reading_at = GREATEST(d.last_reading_at, to_timestamp(s.last_at)),
+           first_reading_at = LEAST(d.first_reading_at, to_timestamp(s.first_at))
+      FROM unnest(string_to_array($8::text, ',')::int[],
+                  string_to_array($9::text, ',')::float8[],
+                  string_to_array($10::text, ',')::float8[])
+        AS s(device_id, first_at, last_at)
+     WHERE d.id = s.device_id
+       AND (SELECT count(*) FROM locked) >= 0
+       AND (d.last_reading_at IS NULL OR d.last_reading_at < to_timestamp(s.last_at)
+            OR d.first_reading_at IS NULL OR d.first_reading_at > to_timestamp(s.first_at))
+  )
+  SELECT n AS inserted FROM inserted`;
+
+/**
+ * Readings, new device × sensor pairs and device reading times in one statement (data-modifying
+ * CTEs run to completion whether referenced or not, in one snapshot, atomically). Each column
+ * travels as one comma-joined text parameter split in SQL, timestamps as epoch seconds: far
+ * cheaper to build than pg's per-element array literals of numbers and ISO strings.
+ *
+ * Latest values are not written here: the API reads them from `readings` (the newest row by its
+ * primary key), so a batch writes no row version per reading beyond the reading itself.
+ *
+ * Lock order. Concurrent batches (two per ingestor, several ingestors) take their locks in one
+ * order, so that none can wait for another that waits for it: reading keys (sorted), then new
+ * pairs (sorted), then every devices row the transaction will change, by id, before any is
+ * changed (`alsoChanged`: the batch's hellos and infos). The one-time filters on the previous
+ * step's count make each step wait for the one before. Without the `locked` step the
+ * reading-time UPDATE locks rows in whatever order its join produces them, and a hello or info
+ * of the same transaction, run after it, locks still another devices row:
+ * test/integration/ingest-repository.spec.ts saw 10 and 13 deadlocks in 40 such batches, each
+ * costing a second (deadlock_timeout) and a retry.
+ */
+function readingsStatement(
+  readings: StoredReading[],
+  pairs: StoredReading[],
+  alsoChanged: number[],
+): { text: string; values: string[] } {
+  const span = spanPerDevice(readings);
+  const changedDevices = idsInOrder([...span.map((s) => s.deviceId), ...alsoChanged]);
+  const column = <T>(rows: T[], pick: (row: T) => number) => rows.map(pick).join(',');
+  return {
+    text: READINGS_STATEMENT,
+    values: [
+      column(readings, (r) => r.deviceId),
+      column(readings, (r) => r.sensorId),
+      column(readings, (r) => r.recordedAt / 1000),
+      column(readings, (r) => r.value),
+      column(pairs, (r) => r.deviceId),
+      column(pairs, (r) => r.sensorId),
+      changedDevices,
+      column(span, (s) => s.deviceId),
+      column(span, (s) => s.first / 1000),
+      column(span, (s) => s.last / 1000),
+    ],
+  };
 }
 
 /** Distinct ids, ascending, comma-joined: the order every batch locks devices rows in. */

@@ -68,6 +68,7 @@ export class BatchWriterService {
   }
 
   private async writeOnce(entries: IngestEntry[]): Promise<number> {
+    const started = performance.now();
     const tokens = [...new Set(entries.map((e) => e.token).filter((t): t is string => t !== null))];
     const devices = await this.repository.findActiveDevicesByTokens(tokens);
     const readings: StoredReading[] = [];
@@ -126,7 +127,7 @@ export class BatchWriterService {
     this.metrics.rejected(errors);
     this.metrics.parked(lifecycle.parked.length);
     this.logger.debug(
-      `batch: ${entries.length} messages, ${readings.length} readings (${inserted} new), ${errors.length} rejections, ${lifecycle.parked.length} parked`,
+      `batch: ${entries.length} messages, ${readings.length} readings (${inserted} new), ${errors.length} rejections, ${lifecycle.parked.length} parked, in ${(performance.now() - started).toFixed(1)} ms`,
     );
     return inserted;
   }
