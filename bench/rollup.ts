@@ -57,29 +57,66 @@ export async function seedRollupSeries(sql: pg.Pool): Promise<RollupSeries> {
   };
 }
 
-async function timeRuns(runs: number, once: () => Promise<number>): Promise<RollupTiming> {
-  for (let i = 0; i < 3; i++) await once();
-  const times: number[] = [];
-  let buckets = 0;
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    buckets = await once();
-    times.push(performance.now() - started);
+/**
+ * Times `runs` calls of each of `a` and `b`, alternating (a b, b a, a b, …) after 3 untimed calls
+ * of each, so that both meet the same moments of a shared machine: timed one after the other, a
+ * busy spell that fell on one of them alone moved the ratio of their p95s by 0.5 or more
+ * (bench/README.md, tuning item 23).
+ */
+async function timeInterleaved(
+  runs: number,
+  a: () => Promise<number>,
+  b: (() => Promise<number>) | null,
+): Promise<[RollupTiming, RollupTiming | null]> {
+  for (let i = 0; i < 3; i++) {
+    await a();
+    await b?.();
   }
-  return { runs, p50: percentile(times, 50), p95: percentile(times, 95), buckets };
+  const times: [number[], number[]] = [[], []];
+  const buckets = [0, 0];
+  const timed = async (k: 0 | 1, once: () => Promise<number>) => {
+    const started = performance.now();
+    buckets[k] = await once();
+    times[k].push(performance.now() - started);
+  };
+  for (let i = 0; i < runs; i++) {
+    if (!b) await timed(0, a);
+    else if (i % 2 === 0) {
+      await timed(0, a);
+      await timed(1, b);
+    } else {
+      await timed(1, b);
+      await timed(0, a);
+    }
+  }
+  const timing = (k: 0 | 1): RollupTiming => ({
+    runs,
+    p50: percentile(times[k], 50),
+    p95: percentile(times[k], 95),
+    buckets: buckets[k],
+  });
+  return [timing(0), b ? timing(1) : null];
 }
 
 /**
- * The API's own rollup statement (`rollupStatement`, 1 h buckets, avg), run directly with pg: the
- * same SQL, without HTTP, Nest or the lookups around it. On a connection of its own, as fresh as the
- * API's: a backend that once sorted more than this (the one that seeded the series) ran the same
- * statement 2.2 ms faster (7.4 against 9.6 ms p50), an advantage the API's connections never get.
+ * The rollup two ways, timed alternately (timeInterleaved):
+ *
+ * - SQL: the API's own rollup statement (`rollupStatement`, 1 h buckets, avg), run directly with
+ *   pg: the same SQL, without HTTP, Nest or the lookups around it. On a connection of its own, as
+ *   fresh as the API's: a backend that once sorted more than this (the one that seeded the series)
+ *   ran the same statement 2.2 ms faster (7.4 against 9.6 ms p50), an advantage the API's
+ *   connections never get.
+ * - API: the same rollup through the REST API, served by the API as its own process (`build` as
+ *   for the ingestor), the way it is deployed: inside the benchmark process its requests would
+ *   share an event loop and a heap with the bench's own fleet and bookkeeping. Null when the
+ *   readings endpoint does not exist (404) in this build: no number is better than a made-up one.
  */
-export async function measureSqlRollup(
+export async function measureRollups(
   databaseUrl: string,
   series: RollupSeries,
   runs: number,
-): Promise<RollupTiming> {
+  build: 'src' | 'dist',
+): Promise<{ sql: RollupTiming; api: RollupTiming | null }> {
   const statement = rollupStatement({
     deviceId: series.deviceId,
     sensorId: series.sensorId,
@@ -89,28 +126,45 @@ export async function measureSqlRollup(
     fn: 'avg',
   });
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  const sqlOnce = async () => {
+    const { rowCount } = await pool.query(statement.text, statement.values);
+    return rowCount ?? 0;
+  };
+  const api = await startApi(databaseUrl, build);
   try {
-    return await timeRuns(runs, async () => {
-      const { rowCount } = await pool.query(statement.text, statement.values);
-      return rowCount ?? 0;
+    const query = new URLSearchParams({
+      sensor_id: String(series.sensorId),
+      rollup: '1h',
+      function: 'avg',
+      from: series.from,
+      to: series.to,
     });
+    const url = `${api.url}/v0/devices/${series.deviceId}/readings?${query.toString()}`;
+    const probe = await fetch(url);
+    await probe.arrayBuffer();
+    if (probe.status !== 404 && !probe.ok) throw new Error(`GET ${url} answered ${probe.status}`);
+    const apiOnce =
+      probe.status === 404
+        ? null
+        : async () => {
+            const response = await fetch(url);
+            if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
+            const body = (await response.json()) as { readings?: unknown[] };
+            return Array.isArray(body.readings) ? body.readings.length : 0;
+          };
+    const [sql, apiTiming] = await timeInterleaved(runs, sqlOnce, apiOnce);
+    return { sql, api: apiTiming };
   } finally {
+    await api.stop();
     await pool.end();
   }
 }
 
-/**
- * The same rollup through the REST API, served by the API as its own process (`build` as for the
- * ingestor), the way it is deployed: inside the benchmark process its requests would share an event
- * loop and a heap with the bench's own fleet and bookkeeping. Null when the readings endpoint does
- * not exist (404) in this build: no number is better than a made-up one.
- */
-export async function measureApiRollup(
+/** The API as its own process, once it answers /health. */
+async function startApi(
   databaseUrl: string,
-  series: RollupSeries,
-  runs: number,
   build: 'src' | 'dist',
-): Promise<RollupTiming | null> {
+): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort();
   const entry =
     build === 'dist'
@@ -134,39 +188,24 @@ export async function measureApiRollup(
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    const ready = waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, Boolean, {
-      what: 'the API to answer /health',
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    });
-    const died = exited.then(() => {
-      throw new Error(`the API exited early (${child.exitCode})`);
-    });
-    died.catch(() => undefined);
-    await Promise.race([ready, died]).catch((error: Error) => {
-      throw new Error(`${error.message}\n--- API output ---\n${output}`);
-    });
-    const query = new URLSearchParams({
-      sensor_id: String(series.sensorId),
-      rollup: '1h',
-      function: 'avg',
-      from: series.from,
-      to: series.to,
-    });
-    const url = `http://127.0.0.1:${port}/v0/devices/${series.deviceId}/readings?${query.toString()}`;
-    const probe = await fetch(url);
-    await probe.arrayBuffer();
-    if (probe.status === 404) return null;
-    if (!probe.ok) throw new Error(`GET ${url} answered ${probe.status}`);
-    return await timeRuns(runs, async () => {
-      const response = await fetch(url);
-      if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
-      const body = (await response.json()) as { readings?: unknown[] };
-      return Array.isArray(body.readings) ? body.readings.length : 0;
-    });
-  } finally {
+  const stop = async () => {
     child.kill('SIGTERM');
     await exited;
+  };
+  const ready = waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, Boolean, {
+    what: 'the API to answer /health',
+    timeoutMs: 60_000,
+    intervalMs: 200,
+  });
+  const died = exited.then(() => {
+    throw new Error(`the API exited early (${child.exitCode})`);
+  });
+  died.catch(() => undefined);
+  try {
+    await Promise.race([ready, died]);
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n--- API output ---\n${output}`, { cause: error });
   }
+  return { url: `http://127.0.0.1:${port}`, stop };
 }

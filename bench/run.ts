@@ -12,7 +12,7 @@ import { startMosquitto, type TestBroker } from '../test/helpers/mosquitto.js';
 import { Fleet, type FleetMessage } from './fleet.js';
 import { FleetPublisher } from './publisher.js';
 import { measureWriteCeiling, type WriteCeiling } from './write-ceiling.js';
-import { measureApiRollup, measureSqlRollup, seedRollupSeries, type RollupTiming } from './rollup.js';
+import { measureRollups, seedRollupSeries, type RollupTiming } from './rollup.js';
 import { mean, percentOf, percentile, perSecond } from './stats.js';
 import { publishAll, publishPaced, registerFleet } from './traffic.js';
 
@@ -685,8 +685,7 @@ try {
   // 6. The readings rollup over 30 days of minute data for one sensor.
   phaseLoads.rollup = loads();
   const series = await seedRollupSeries(sql);
-  const sqlRollup = await measureSqlRollup(dbUrl, series, ROLLUP_RUNS);
-  const apiRollup = await measureApiRollup(dbUrl, series, ROLLUP_RUNS, ingestorBuild);
+  const { sql: sqlRollup, api: apiRollup } = await measureRollups(dbUrl, series, ROLLUP_RUNS, ingestorBuild);
   if (apiRollup && apiRollup.buckets !== sqlRollup.buckets) {
     // A timing of a different answer means nothing: fail loudly instead of printing it.
     throw new Error(
