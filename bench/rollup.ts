@@ -125,12 +125,12 @@ export async function measureRollups(
     every: { count: 1, unit: 'h' },
     fn: 'avg',
   });
+  const api = await startApi(databaseUrl, build);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
   const sqlOnce = async () => {
     const { rowCount } = await pool.query(statement.text, statement.values);
     return rowCount ?? 0;
   };
-  const api = await startApi(databaseUrl, build);
   try {
     const query = new URLSearchParams({
       sensor_id: String(series.sensorId),
