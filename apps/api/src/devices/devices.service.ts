@@ -68,7 +68,7 @@ export class DevicesService {
     return json;
   }
 
-  /** A device the viewer may read: 404 when unknown or archived, 403 when private and not theirs. */
+  /** The stored device, through readable(). */
   async findReadableDevice(id: number, viewer: ApiUser | null): Promise<DeviceRecord> {
     return readable(id, await this.devices.findDevice(id), viewer);
   }
