@@ -629,6 +629,8 @@ try {
   secondIngestor = undefined;
   await secondBroker.stop();
   secondBroker = undefined;
+  // Rows, spans, batch stats and RSS are the first drain's (the ingestor the later phases use);
+  // both drains are in `runs`.
   const ingestorResult = {
     ...ingestorFirst,
     readingsPerSecond: mean([ingestorFirst.readingsPerSecond, ingestorSecond.readingsPerSecond]),
