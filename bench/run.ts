@@ -13,7 +13,7 @@ import { Fleet, type FleetMessage } from './fleet.js';
 import { FleetPublisher } from './publisher.js';
 import { measureWriteCeiling, type WriteCeiling } from './write-ceiling.js';
 import { measureRollups, seedRollupSeries, type RollupTiming } from './rollup.js';
-import { mean, percentOf, percentile, perSecond } from './stats.js';
+import { cpuMsFromProcStat, mean, percentOf, percentile, perSecond, perThousand } from './stats.js';
 import { publishAll, publishPaced, registerFleet } from './traffic.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -94,6 +94,11 @@ interface Throughput {
   receivedAtSpanMs: number;
   /** From resuming the consumer to seeing the last row stored (the bench's clock). */
   drainMs: number;
+  /**
+   * The consumer's CPU time (user + system) over drainMs, per 1,000 readings stored: the cost of a
+   * reading, which a busy machine disturbs less than it disturbs the rate.
+   */
+  cpuMsPer1000: number;
   lost: number;
   duplicated: number;
 }
@@ -119,7 +124,7 @@ async function storedSummary(
   sql: pg.Pool,
   expected: number,
   messages: number,
-  progress: Progress & { drainMs: number },
+  progress: Progress & { drainMs: number; cpuMs: number },
 ): Promise<Throughput> {
   const { rows } = await sql.query<{ n: string; span_ms: number | null; dupes: string }>(
     `SELECT count(*) AS n,
@@ -137,6 +142,7 @@ async function storedSummary(
     readingsPerSecond: perSecond(stored, spanMs),
     receivedAtSpanMs: Number(rows[0].span_ms ?? 0),
     drainMs: progress.drainMs,
+    cpuMsPer1000: perThousand(progress.cpuMs, stored),
     lost: Math.max(0, expected - stored),
     duplicated: Math.max(0, stored - expected) + Number(rows[0].dupes),
   };
@@ -242,6 +248,11 @@ function procStatus(pid: number): { rssKb: number; hwmKb: number } {
   return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
 }
 
+/** CPU time the process has used so far, in ms (USER_HZ is 100 on Linux for every architecture it runs on here). */
+function procCpuMs(pid: number): number {
+  return cpuMsFromProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
 /** The ingestor as shipped, on `database` and `at`, with the run's overrides and node flags. */
 function startIngestor(database: string, at: TestBroker): Promise<IngestorProcess> {
   return spawnIngestor(
@@ -288,7 +299,10 @@ async function measureIngestorDrain(
     hwmAfterDrainMb: procStatus(running.child.pid!).hwmKb / 1024,
     ...batchStats(beforeDrain, await batchSnapshot(running)),
   };
-  log(`${label}: ${result.stored} rows, ${result.readingsPerSecond.toFixed(0)} readings/s`);
+  log(
+    `${label}: ${result.stored} rows, ${result.readingsPerSecond.toFixed(0)} readings/s, ` +
+      `${result.cpuMsPer1000.toFixed(2)} ms CPU per 1,000`,
+  );
   return result;
 }
 
@@ -318,7 +332,10 @@ async function measureBaseline(
     deadlocksRetried: baseline.deadlocks(),
   };
   if (baseline.output()) log(`${label} stderr: ${baseline.output().slice(0, 2000)}`);
-  log(`${label}: ${result.stored} rows, ${result.readingsPerSecond.toFixed(0)} readings/s`);
+  log(
+    `${label}: ${result.stored} rows, ${result.readingsPerSecond.toFixed(0)} readings/s, ` +
+      `${result.cpuMsPer1000.toFixed(2)} ms CPU per 1,000`,
+  );
   return result;
 }
 
@@ -343,7 +360,7 @@ async function drainBacklog(
   backlog: readonly FleetMessage[],
   expected: number,
   consumer: { pid: number; progress: () => Promise<number> | number; pollMs?: number },
-): Promise<Progress & { drainMs: number }> {
+): Promise<Progress & { drainMs: number; cpuMs: number }> {
   process.kill(consumer.pid, 'SIGSTOP');
   const publisher = await FleetPublisher.connect({
     url: broker.url,
@@ -357,9 +374,11 @@ async function drainBacklog(
     throw new Error(`${label}: broker acked ${publisher.acked} of ${backlog.length}`);
   log(`${label}: ${backlog.length} messages queued in the broker in ${publishMs} ms; resuming the consumer`);
   const resumed = Date.now();
+  const cpuBefore = procCpuMs(consumer.pid);
   process.kill(consumer.pid, 'SIGCONT');
   const progress = await waitForProgress(consumer.progress, expected, label, consumer.pollMs);
-  return { ...progress, drainMs: progress.lastSeenAt - resumed };
+  const cpuMs = procCpuMs(consumer.pid) - cpuBefore;
+  return { ...progress, drainMs: progress.lastSeenAt - resumed, cpuMs };
 }
 
 interface LatencyResult {
@@ -634,6 +653,7 @@ try {
   const ingestorResult = {
     ...ingestorFirst,
     readingsPerSecond: mean([ingestorFirst.readingsPerSecond, ingestorSecond.readingsPerSecond]),
+    cpuMsPer1000: mean([ingestorFirst.cpuMsPer1000, ingestorSecond.cpuMsPer1000]),
     // Over both drains: each must store every distinct reading exactly once.
     lost: ingestorFirst.lost + ingestorSecond.lost,
     duplicated: ingestorFirst.duplicated + ingestorSecond.duplicated,
@@ -662,6 +682,7 @@ try {
   await admin((client) => client.query(`DROP DATABASE IF EXISTS ${secondDbName} WITH (FORCE)`));
   const baselineResult = {
     readingsPerSecond: mean([baselineBefore.readingsPerSecond, baselineAfter.readingsPerSecond]),
+    cpuMsPer1000: mean([baselineBefore.cpuMsPer1000, baselineAfter.cpuMsPer1000]),
     runs: [baselineBefore, baselineAfter],
   };
   log(`baseline: mean ${baselineResult.readingsPerSecond.toFixed(0)} readings/s`);
@@ -829,7 +850,7 @@ function renderMarkdown(r: {
   batchRows: number;
   ingestorBuild: string;
   ingestorNodeArgs: string[];
-  baseline: { readingsPerSecond: number; runs: BaselineRun[] };
+  baseline: { readingsPerSecond: number; cpuMsPer1000: number; runs: BaselineRun[] };
   ingestor: Throughput & {
     rssIdleMb: number;
     meanBatchMs: number;
@@ -856,14 +877,16 @@ function renderMarkdown(r: {
     [
       'baseline sustained (pg, auto-ack, no validation)',
       `${n(r.baseline.readingsPerSecond)} readings/s, the mean of ` +
-        `${r.baseline.runs.map((b) => n(b.readingsPerSecond)).join(' and ')} (drains 1 and 4 of 4)`,
+        `${r.baseline.runs.map((b) => n(b.readingsPerSecond)).join(' and ')} (drains 1 and 4 of 4); ` +
+        `CPU ${n(r.baseline.cpuMsPer1000, 2)} ms per 1,000 readings`,
       '—',
       '—',
     ],
     [
       'ingestor sustained',
       `${n(r.ingestor.readingsPerSecond)} readings/s, the mean of ` +
-        `${r.ingestor.runs.map((i) => n(i.readingsPerSecond)).join(' and ')} (drains 2 and 3) = ${n(share)} % of baseline`,
+        `${r.ingestor.runs.map((i) => n(i.readingsPerSecond)).join(' and ')} (drains 2 and 3) = ${n(share)} % of baseline; ` +
+        `CPU ${n(r.ingestor.cpuMsPer1000, 2)} ms per 1,000 readings (${r.ingestor.runs.map((i) => n(i.cpuMsPer1000, 2)).join(' and ')})`,
       '≥ 50,000/s and ≥ 60 %',
       mark(r.ingestor.readingsPerSecond >= 50_000 && share >= 60),
     ],

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { dueByNow, mean, parseDuration, parseMix, percentOf, percentile, perSecond } from './stats.js';
+import {
+  cpuMsFromProcStat,
+  dueByNow,
+  mean,
+  parseDuration,
+  parseMix,
+  percentOf,
+  percentile,
+  perSecond,
+  perThousand,
+} from './stats.js';
 
 describe('percentile', () => {
   it('interpolates between closest ranks', () => {
@@ -44,6 +54,20 @@ describe('rates', () => {
   it('gives a percentage, NaN without a reference', () => {
     expect(percentOf(30, 60)).toBe(50);
     expect(percentOf(1, 0)).toBeNaN();
+  });
+
+  it('turns CPU time into milliseconds per 1,000 readings', () => {
+    expect(perThousand(9000, 1_500_000)).toBe(6);
+    expect(perThousand(10, 0)).toBeNaN();
+  });
+
+  it('reads utime + stime from /proc/<pid>/stat, whatever the command name holds', () => {
+    // A real line, from a process named "node (x) y" to put spaces and a ")" in field 2.
+    const line =
+      '4242 (node (x) y) S 1 4242 4242 0 -1 4194560 30533 0 0 0 731 129 0 0 20 0 11 0 5386 1262944256 52330 18446744073709551615 1 1 0 0 0 0 0 16781312 17922 0 0 0 17 1 0 0 0 0 0';
+    expect(cpuMsFromProcStat(line)).toBe(8600);
+    expect(cpuMsFromProcStat(line, 1000)).toBe(860);
+    expect(() => cpuMsFromProcStat('garbage')).toThrow('/proc/<pid>/stat');
   });
 
   it('paces a publisher without drift and caps at the total', () => {

@@ -25,6 +25,24 @@ export function mean(values: readonly number[]): number {
   return values.length === 0 ? Number.NaN : values.reduce((sum, v) => sum + v, 0) / values.length;
 }
 
+/** Milliseconds of CPU per 1,000 events; NaN when nothing was counted. */
+export function perThousand(cpuMs: number, count: number): number {
+  return count > 0 ? (cpuMs * 1000) / count : Number.NaN;
+}
+
+/**
+ * User + system CPU in milliseconds from the text of `/proc/<pid>/stat` (fields 14 and 15, in
+ * clock ticks of `ticksPerSecond`). The command name (field 2) may hold spaces and parentheses,
+ * so the fields are counted from the last `)`.
+ */
+export function cpuMsFromProcStat(text: string, ticksPerSecond = 100): number {
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  if (!Number.isFinite(ticks)) throw new Error('not the text of /proc/<pid>/stat');
+  return (ticks * 1000) / ticksPerSecond;
+}
+
 /** `part` as a percentage of `whole`; NaN when there is nothing to compare with. */
 export function percentOf(part: number, whole: number): number {
   return whole > 0 ? (part / whole) * 100 : Number.NaN;
