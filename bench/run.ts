@@ -248,7 +248,7 @@ function procStatus(pid: number): { rssKb: number; hwmKb: number } {
   return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
 }
 
-/** CPU time the process has used so far, in ms (USER_HZ is 100 on Linux for every architecture it runs on here). */
+/** CPU time the process has used so far, in ms (`/proc/<pid>/stat` counts in USER_HZ, 100 on Linux). */
 function procCpuMs(pid: number): number {
   return cpuMsFromProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
