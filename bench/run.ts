@@ -28,6 +28,7 @@ const { values: flags } = parseArgs({
     'latency-seconds': { type: 'string' },
     'latency-warmup-seconds': { type: 'string' },
     'latency-samples': { type: 'string' },
+    'ingestor-log': { type: 'string' },
     'ingestor-env': { type: 'string', multiple: true },
     'ingestor-node-arg': { type: 'string', multiple: true },
     'ingestor-build': { type: 'string', default: 'src' },
@@ -37,7 +38,7 @@ const { values: flags } = parseArgs({
 });
 if (flags.help) {
   console.log(`npm run bench [-- --quick] [--seed 1] [--devices 2000] [--backlog <messages>]
-                [--latency-seconds 30] [--latency-warmup-seconds 5] [--latency-samples <file>] [--overload-seconds 60] [--ingestor-env KEY=VALUE ...] [--out latest]
+                [--latency-seconds 30] [--latency-warmup-seconds 5] [--latency-samples <file>] [--ingestor-log <file>] [--overload-seconds 60] [--ingestor-env KEY=VALUE ...] [--out latest]
                 [--ingestor-build src|dist] [--ingestor-node-arg=--cpu-prof ...]
 Starts a private Mosquitto and a fresh database, then measures a minimal baseline pipeline and the
 ingestor on the same traffic, each draining it twice, in the order baseline, ingestor, ingestor,
@@ -60,6 +61,13 @@ const latencyWarmupSeconds = Number(flags['latency-warmup-seconds'] ?? 5);
 /** Where to write every probe as `<rate> <published at, epoch ms> <latency ms>`, to look at over time. */
 const latencySamplesFile = flags['latency-samples'];
 if (latencySamplesFile) writeFileSync(latencySamplesFile, '');
+/**
+ * Where to write what each ingestor process printed (stdout and stderr), once it has stopped: with
+ * `--ingestor-env LOG_LEVEL=debug` every batch's size and duration, with
+ * `--ingestor-node-arg=--trace-gc` every collection.
+ */
+const ingestorLogFile = flags['ingestor-log'];
+if (ingestorLogFile) writeFileSync(ingestorLogFile, '');
 const overloadSeconds = Number(flags['overload-seconds'] ?? (quick ? 15 : 60));
 const ingestorOverrides = Object.fromEntries(
   (flags['ingestor-env'] ?? []).map((pair) => {
@@ -236,10 +244,14 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** SIGTERM (lets a --cpu-prof run write its profile), SIGKILL if it has not exited within 10 s. */
-async function stopIngestor(running: IngestorProcess): Promise<void> {
+async function stopIngestor(running: IngestorProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   const killer = setTimeout(() => running.child.kill('SIGKILL'), 10_000);
-  await running.kill('SIGTERM');
+  await running.kill(signal);
   clearTimeout(killer);
+  if (ingestorLogFile) {
+    appendFileSync(ingestorLogFile, `--- ingestor pid ${running.child.pid}, stopped with ${signal} ---\n`);
+    appendFileSync(ingestorLogFile, running.output());
+  }
 }
 
 function procStatus(pid: number): { rssKb: number; hwmKb: number } {
@@ -822,8 +834,8 @@ try {
   log(`written to bench/results/${flags.out}.json and .md`);
 } finally {
   if (baselineChild) await stopChild(baselineChild);
-  if (ingestor) await ingestor.kill('SIGKILL');
-  if (secondIngestor) await secondIngestor.kill('SIGKILL');
+  if (ingestor) await stopIngestor(ingestor, 'SIGKILL');
+  if (secondIngestor) await stopIngestor(secondIngestor, 'SIGKILL');
   await broker?.stop();
   await secondBroker?.stop();
   await sql?.end();
