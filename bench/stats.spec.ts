@@ -62,7 +62,7 @@ describe('rates', () => {
   });
 
   it('reads utime + stime from /proc/<pid>/stat, whatever the command name holds', () => {
-    // A real line, from a process named "node (x) y" to put spaces and a ")" in field 2.
+    // A line in the format of /proc/<pid>/stat, for a process named "node (x) y": spaces and a ")" in field 2.
     const line =
       '4242 (node (x) y) S 1 4242 4242 0 -1 4194560 30533 0 0 0 731 129 0 0 20 0 11 0 5386 1262944256 52330 18446744073709551615 1 1 0 0 0 0 0 16781312 17922 0 0 0 17 1 0 0 0 0 0';
     expect(cpuMsFromProcStat(line)).toBe(8600);
