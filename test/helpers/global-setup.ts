@@ -1,6 +1,9 @@
-import pg from 'pg';
 import { deployDatabase } from '../../libs/db/src/index.js';
-import { ADMIN_DATABASE_URL, TEMPLATE_DATABASE, TEST_DATABASE_PREFIX, databaseUrl } from './env.js';
+import { TEMPLATE_DATABASE, TEST_DATABASE_PREFIX, databaseUrl, withAdmin } from './env.js';
+
+async function dropTemplate(): Promise<void> {
+  await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`));
+}
 
 /**
  * Builds the migrated, seeded template every test file clones its own database from, and drops it
@@ -8,27 +11,15 @@ import { ADMIN_DATABASE_URL, TEMPLATE_DATABASE, TEST_DATABASE_PREFIX, databaseUr
  * a template behind.
  */
 export default async function setup(): Promise<() => Promise<void>> {
-  const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
+  await dropTemplate();
+  await withAdmin(async (admin) => {
     // Leftovers of an interrupted run of this checkout (never another checkout's).
     const { rows } = await admin.query<{ datname: string }>(
       `SELECT datname FROM pg_database WHERE starts_with(datname, $1)`,
       [TEST_DATABASE_PREFIX],
     );
     for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+  });
   await deployDatabase(databaseUrl(TEMPLATE_DATABASE));
-  return async () => {
-    const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
-    await client.connect();
-    try {
-      await client.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
-    } finally {
-      await client.end();
-    }
-  };
+  return dropTemplate;
 }
