@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { loadIngestorConfig } from '../libs/config/src/index.js';
 import { deployDatabase } from '../libs/db/src/index.js';
+import { withAdmin } from '../test/helpers/env.js';
 import { type IngestorProcess, spawnIngestor } from '../test/helpers/ingestor.js';
 import { startMosquitto, type TestBroker } from '../test/helpers/mosquitto.js';
 import { Fleet, type FleetMessage } from './fleet.js';
@@ -115,16 +116,6 @@ function databaseUrl(name: string): string {
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   return url.toString();
-}
-
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** What the backlog phase stored: row count against the distinct readings sent, commit span. */
@@ -691,7 +682,10 @@ try {
   secondBroker = undefined;
   // Nothing after this reads it: dropped now rather than left in the cluster for the ingestor's
   // remaining phases.
-  await admin((client) => client.query(`DROP DATABASE IF EXISTS ${secondDbName} WITH (FORCE)`));
+  await withAdmin(
+    (client) => client.query(`DROP DATABASE IF EXISTS ${secondDbName} WITH (FORCE)`),
+    ADMIN_URL,
+  );
   const baselineResult = {
     readingsPerSecond: mean([baselineBefore.readingsPerSecond, baselineAfter.readingsPerSecond]),
     cpuMsPer1000: mean([baselineBefore.cpuMsPer1000, baselineAfter.cpuMsPer1000]),
@@ -840,10 +834,10 @@ try {
   await secondBroker?.stop();
   await sql?.end();
   await secondSql?.end();
-  await admin(async (client) => {
+  await withAdmin(async (client) => {
     await client.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await client.query(`DROP DATABASE IF EXISTS ${secondDbName} WITH (FORCE)`);
-  });
+  }, ADMIN_URL);
 }
 
 function renderMarkdown(r: {

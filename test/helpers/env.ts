@@ -20,9 +20,15 @@ export function databaseUrl(name: string): string {
   return url.toString();
 }
 
-/** Runs `work` on a connection to the admin database, closed afterwards whatever happens. */
-export async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+/**
+ * Runs `work` on a connection to the admin database (`url`, the tests' by default; the bench passes
+ * its own), closed afterwards whatever happens.
+ */
+export async function withAdmin<T>(
+  work: (client: pg.Client) => Promise<T>,
+  url = ADMIN_DATABASE_URL,
+): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);
