@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canConnect, freePort } from './ports.js';
@@ -22,6 +22,28 @@ export interface BrokerOptions {
   messageSizeLimit?: number;
   /** QoS 1 messages sent to a client awaiting its PUBACK (Mosquitto's default 20). */
   maxInflightMessages?: number;
+  /**
+   * Runs deploy/mosquitto.conf as shipped, with only its listener (a free port on 127.0.0.1) and
+   * its persistence directory changed, plus logging to stderr. The other options are ignored.
+   */
+  shipped?: boolean;
+}
+
+export const SHIPPED_MOSQUITTO_CONF = new URL('../../deploy/mosquitto.conf', import.meta.url);
+
+/**
+ * deploy/mosquitto.conf with its `listener` and `persistence_location` lines replaced: what an
+ * operator runs, on a port and in a directory of the test's own.
+ */
+export function shippedMosquittoConf(port: number, dir: string): string {
+  const lines = readFileSync(SHIPPED_MOSQUITTO_CONF, 'utf8')
+    .split('\n')
+    .map((line) => {
+      if (/^\s*listener\s/.test(line)) return `listener ${port} 127.0.0.1`;
+      if (/^\s*persistence_location\s/.test(line)) return `persistence_location ${dir}/`;
+      return line;
+    });
+  return [...lines, 'log_dest stderr', 'log_type error', 'log_type warning', ''].join('\n');
 }
 
 /**
@@ -36,24 +58,26 @@ export async function startMosquitto(options: BrokerOptions = {}): Promise<TestB
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(
     conf,
-    [
-      `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
-      'max_queued_messages 0',
-      'max_queued_bytes 0',
-      `max_inflight_messages ${options.maxInflightMessages ?? 20}`,
-      'persistent_client_expiration 1h',
-      // PUBACKs wait for the commit, so without it Nagle holds small PUBLISHes behind delayed TCP ACKs.
-      'set_tcp_nodelay true',
-      options.messageSizeLimit ? `message_size_limit ${options.messageSizeLimit}` : '',
-      options.persistence
-        ? `persistence true\npersistence_location ${dir}/\nautosave_interval 1`
-        : 'persistence false',
-      'log_dest stderr',
-      'log_type error',
-      'log_type warning',
-      '',
-    ].join('\n'),
+    options.shipped
+      ? shippedMosquittoConf(port, dir)
+      : [
+          `listener ${port} 127.0.0.1`,
+          'allow_anonymous true',
+          'max_queued_messages 0',
+          'max_queued_bytes 0',
+          `max_inflight_messages ${options.maxInflightMessages ?? 20}`,
+          'persistent_client_expiration 1h',
+          // PUBACKs wait for the commit, so without it Nagle holds small PUBLISHes behind delayed TCP ACKs.
+          'set_tcp_nodelay true',
+          options.messageSizeLimit ? `message_size_limit ${options.messageSizeLimit}` : '',
+          options.persistence
+            ? `persistence true\npersistence_location ${dir}/\nautosave_interval 1`
+            : 'persistence false',
+          'log_dest stderr',
+          'log_type error',
+          'log_type warning',
+          '',
+        ].join('\n'),
   );
   let child: ChildProcess | undefined;
   const launch = async () => {
