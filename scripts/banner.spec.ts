@@ -12,7 +12,7 @@ describe('start-up banner', () => {
     expect(banner).toContain('single node: nothing external');
     expect(banner).toMatch(/PostgreSQL +embedded, data in \/srv\/sck\/postgres, .*<- set DATABASE_URL/);
     expect(banner).toMatch(
-      /MQTT broker +embedded \(MQTT 3\.1\.1\), devices connect to 0\.0\.0\.0:1883.*<- set MQTT_HOST/,
+      /MQTT broker +embedded \(MQTT 3\.1\.1\), devices connect to 127\.0\.0\.1:1883 \(this machine only: EMBEDDED_MQTT_HOST=0\.0\.0\.0 opens it\).*<- set MQTT_HOST/,
     );
     expect(banner).toMatch(/Job queues +BullMQ on PostgreSQL.*<- set REDIS_URL/);
   });

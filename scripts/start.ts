@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { startApi } from '../apps/api/src/bootstrap.js';
 import { startIngestor } from '../apps/ingestor/src/bootstrap.js';
@@ -86,11 +87,26 @@ let broker: EmbeddedBroker | undefined;
 if (embedded.mqtt) {
   const brokerLog = new Logger('MQTT broker');
   const { host, port, portChosen } = embedded.mqtt;
+  // The ingestor's identity on the broker: without MQTT_PASSWORD a fresh one each start, handed to
+  // the in-process ingestor below, so nobody else can read device traffic or take its session.
+  const ingestorIdentity = {
+    username: ingestorConfig.MQTT_USERNAME ?? 'sck-ingest',
+    password: ingestorConfig.MQTT_PASSWORD ?? randomBytes(24).toString('base64url'),
+    clientIdPrefix: ingestorConfig.MQTT_CLIENT_ID,
+  };
+  ingestorConfig = {
+    ...ingestorConfig,
+    MQTT_USERNAME: ingestorIdentity.username,
+    MQTT_PASSWORD: ingestorIdentity.password,
+  };
   const startBroker = (on: number) =>
     EmbeddedBroker.start({
       host,
       port: on,
       firstClientIdPrefix: `${ingestorConfig.MQTT_CLIENT_ID}-`,
+      policy: { ingestor: ingestorIdentity },
+      // At most what the ingestor accepts: a packet's remaining length bounds its payload.
+      maxPacketBytes: ingestorConfig.MAX_PAYLOAD_BYTES,
       log: (line) => brokerLog.warn(line),
     });
   const running = await step('could not start the embedded MQTT broker', async () => {

@@ -39,8 +39,10 @@ export const embeddedSchema = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a POSIX user name')
     .default('sck-postgres'),
-  /** Where devices connect to the embedded MQTT broker (listening on HOST). */
+  /** Where devices connect to the embedded MQTT broker. */
   EMBEDDED_MQTT_PORT: int(1, 65535).default(1883),
+  /** The embedded broker's address: 127.0.0.1 keeps it to this machine; 0.0.0.0 opens it to kits on the network. */
+  EMBEDDED_MQTT_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 /** The database of the embedded PostgreSQL (superuser `postgres`, trust auth on 127.0.0.1). */

@@ -7,7 +7,7 @@ describe('single-node defaults', () => {
     const { api, ingestor, embedded } = loadSystemConfig({});
     expect(embedded).toEqual({
       postgres: { dataDir: resolve('data', 'postgres'), port: 5433, osUser: 'sck-postgres' },
-      mqtt: { host: '0.0.0.0', port: 1883, portChosen: false },
+      mqtt: { host: '127.0.0.1', port: 1883, portChosen: false },
       queuesInPostgres: true,
     });
     expect(api.DATABASE_URL).toBe('postgresql://postgres@127.0.0.1:5433/sck_ingest');
@@ -20,6 +20,7 @@ describe('single-node defaults', () => {
       MQTT_PROTOCOL_VERSION: 4,
       MQTT_SHARED_SUBSCRIPTION: null,
       MQTT_CONNECTIONS: 1,
+      MQTT_USERNAME: 'sck-ingest',
       PORT: 3001,
     });
   });
@@ -28,6 +29,7 @@ describe('single-node defaults', () => {
     const { api, ingestor, embedded } = loadSystemConfig({
       DATABASE_URL: 'postgresql://db.example/sck',
       EMBEDDED_MQTT_PORT: '2883',
+      EMBEDDED_MQTT_HOST: '0.0.0.0',
       EMBEDDED_DATA_DIR: '/srv/sck',
     });
     expect(embedded.postgres).toBeNull();

@@ -7,7 +7,7 @@ import { type IngestorConfig, loadIngestorConfig } from './ingestor.config.js';
 export interface EmbeddedServices {
   /** Set when DATABASE_URL is unset. */
   postgres: { dataDir: string; port: number; osUser: string } | null;
-  /** Set when MQTT_HOST is unset: an MQTT 3.1.1 broker for devices, on HOST. */
+  /** Set when MQTT_HOST is unset: an MQTT 3.1.1 broker for devices, on EMBEDDED_MQTT_HOST. */
   /** `portChosen`: EMBEDDED_MQTT_PORT was set (otherwise a taken default port falls back to a free one). */
   mqtt: { host: string; port: number; portChosen: boolean } | null;
   /** REDIS_URL unset: BullMQ keeps its queues in the (embedded or external) PostgreSQL. */
@@ -53,6 +53,8 @@ export function loadSystemConfig(env: Env = process.env): SystemConfig {
       MQTT_SHARED_SUBSCRIPTION: 'none',
       MQTT_CONNECTIONS: '1',
       MQTT_CLIENT_ID: env.MQTT_CLIENT_ID || 'sck-ingest',
+      // The ingestor's identity on the embedded broker; start.ts generates a password if unset.
+      MQTT_USERNAME: env.MQTT_USERNAME || 'sck-ingest',
     });
   }
   const api = attempt(() => loadApiConfig(env));
@@ -71,7 +73,7 @@ export function loadSystemConfig(env: Env = process.env): SystemConfig {
         : null,
       mqtt: mqttEmbedded
         ? {
-            host: api.HOST,
+            host: embedded.EMBEDDED_MQTT_HOST,
             port: embedded.EMBEDDED_MQTT_PORT,
             portChosen: env.EMBEDDED_MQTT_PORT !== undefined,
           }

@@ -73,6 +73,8 @@ describe('mayPublish', () => {
     'device/sck/abc12/readings/raw',
     'device/sck/abc123',
     'device/sck/abc123/',
+    'device/sck/abc123/status',
+    'device/sck/abc123/readings/raw/x',
     'device/sck/+/readings',
     'device/inventory/x',
     'sck/v1/devices/1/readings',
@@ -87,6 +89,11 @@ describe('mayPublish', () => {
   it.each(['a/b', 'a+', '#', ''])('a client id %j that is no token level publishes nowhere under device/sck', (id) => {
     expect(mayPublish('device', id, `device/sck/${id}/readings`)).toBe(false);
     expect(mayPublish('device', id, 'device/inventory')).toBe(true);
+  });
+
+  it('a client id holding a "/" cannot publish under the token before it', () => {
+    expect(mayPublish('device', 'abc123/readings', 'device/sck/abc123/readings/raw')).toBe(false);
+    expect(mayPublish('device', 'abc123/readings', 'device/sck/abc123/readings/readings')).toBe(false);
   });
 
   it('the ingestor publishes anywhere, the public tree included', () => {

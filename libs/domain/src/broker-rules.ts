@@ -38,6 +38,8 @@ export interface ConnectAttempt {
 /** A token as a topic level: non-empty and free of separators and wildcards. */
 const TOKEN_LEVEL = /^[^/+#]+$/;
 const QUEUE = '$queue/';
+/** What the firmware publishes under `device/sck/<token>/` (PROTOCOL.md "Topics"). */
+const DEVICE_SUFFIXES = new Set(['readings', 'readings/raw', 'hello', 'info']);
 
 function samePassword(given: string | Buffer | null | undefined, expected: string): boolean {
   if (given === undefined || given === null) return false;
@@ -66,8 +68,9 @@ export function authenticateClient(policy: BrokerPolicy, attempt: ConnectAttempt
 }
 
 /**
- * PUBLISH: a device writes `device/sck/<its client id>/…` and `device/inventory`, also under a
- * literal `$queue/` (the Mosquitto developer workflow publishes there).
+ * PUBLISH: a device writes the firmware's topics under `device/sck/<its client id>/` and
+ * `device/inventory`, also under a literal `$queue/` (the Mosquitto developer workflow publishes
+ * there). The topics are exact, as in deploy/mosquitto.acl.
  */
 export function mayPublish(role: BrokerRole, clientId: string, topic: string): boolean {
   if (role === 'ingestor') return true;
@@ -75,7 +78,7 @@ export function mayPublish(role: BrokerRole, clientId: string, topic: string): b
   if (plain === 'device/inventory') return true;
   if (!TOKEN_LEVEL.test(clientId)) return false;
   const own = `device/sck/${clientId}/`;
-  return plain.startsWith(own) && plain.length > own.length;
+  return plain.startsWith(own) && DEVICE_SUFFIXES.has(plain.slice(own.length));
 }
 
 /** SUBSCRIBE: a device (or any anonymous client) reads only the public tree, never a share. */

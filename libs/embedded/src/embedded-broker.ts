@@ -1,16 +1,23 @@
 import { type Server, createServer } from 'node:net';
 import { Aedes } from 'aedes';
+import type { BrokerPolicy } from '../../domain/src/index.js';
+import { type BrokerRefusal, RefusalCounter, securityHooks } from './broker-security.js';
+import { capPacketSize } from './packet-size-guard.js';
 
 export interface EmbeddedBrokerOptions {
   host: string;
   port: number;
   /**
-   * Until acceptDevices() is called only clients whose id starts with this (the ingestor's pool)
-   * may connect: a message published before the ingestor has subscribed would reach nobody, and
+   * Until acceptDevices() is called only the ingestor (its credentials, a client id starting with
+   * this) may connect: a message published before the ingestor has subscribed would reach nobody, and
    * this broker keeps no session across restarts. Others get CONNACK "server unavailable" and
    * retry, as kits do.
    */
   firstClientIdPrefix: string;
+  /** Who may connect, publish and subscribe (docs/security.md). */
+  policy: BrokerPolicy;
+  /** Largest MQTT packet (remaining length, bytes) accepted; larger ones close the connection. */
+  maxPacketBytes: number;
   log: (line: string) => void;
 }
 
@@ -19,11 +26,13 @@ export interface EmbeddedBrokerOptions {
  * it as they would to Mosquitto or EMQX. Sessions and queued messages live in memory (aedes'
  * default persistence), so persistent sessions work while the process runs; the ingestor drains
  * what it was delivered before the broker closes. It has no shared subscriptions, so the ingestor
- * subscribes with one plain connection.
+ * subscribes with one plain connection. Kits connect anonymously and may only publish as
+ * themselves; only the ingestor reads device topics (securityHooks, docs/security.md).
  */
 export class EmbeddedBroker {
   private constructor(
     private readonly gate: { open: boolean },
+    private readonly refusalCounter: RefusalCounter,
     private readonly broker: Aedes,
     private readonly server: Server,
     readonly port: number,
@@ -31,20 +40,23 @@ export class EmbeddedBroker {
 
   static async start(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
     const gate = { open: false };
+    const refusals = new RefusalCounter(options.log);
     const broker = await Aedes.createBroker({
-      authenticate: (client, _username, _password, done) => {
-        if (gate.open || client.id.startsWith(options.firstClientIdPrefix)) {
-          done(null, true);
-          return;
-        }
-        done(
-          Object.assign(new Error('the ingestor is not subscribed yet'), { returnCode: 3 as const }),
-          false,
-        );
-      },
+      ...securityHooks(
+        options.policy,
+        refusals,
+        (client, role) => gate.open || (role === 'ingestor' && client.id.startsWith(options.firstClientIdPrefix)),
+      ),
     });
     broker.on('clientError', (client, error) => options.log(`client ${client.id}: ${error.message}`));
-    const server = createServer((socket) => broker.handle(socket));
+    const server = createServer((socket) => {
+      const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+      broker.handle(
+        capPacketSize(socket, options.maxPacketBytes, () =>
+          refusals.add('packet_too_large', `a packet over ${options.maxPacketBytes} bytes from ${peer}`),
+        ),
+      );
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
         broker.close();
@@ -62,12 +74,17 @@ export class EmbeddedBroker {
       server.listen(options.port, options.host, () => resolve());
     });
     const { port } = server.address() as { port: number };
-    return new EmbeddedBroker(gate, broker, server, port);
+    return new EmbeddedBroker(gate, refusals, broker, server, port);
   }
 
   /** From now on every client may connect (call once the ingestor has subscribed). */
   acceptDevices(): void {
     this.gate.open = true;
+  }
+
+  /** Refusals so far, by reason (spoofed publishes, forbidden subscriptions, …). */
+  refusals(): Record<BrokerRefusal, number> {
+    return this.refusalCounter.snapshot();
   }
 
   /** Disconnects every client and stops listening. */
