@@ -3,9 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedBroker } from '../../libs/embedded/src/index.js';
 import { freePort } from '../helpers/ports.js';
 
+const INGESTOR = { username: 'ingest', password: 'ingest-password', clientIdPrefix: 'ingest-' };
+const AS_INGESTOR = { username: INGESTOR.username, password: INGESTOR.password };
+
 /** Connects once, without retrying; resolves with the CONNACK return code (0 = accepted). */
-async function connackCode(port: number, clientId: string): Promise<number> {
+async function connackCode(port: number, clientId: string, credentials = {}): Promise<number> {
   const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+    ...credentials,
     clientId,
     reconnectPeriod: 0,
     protocolVersion: 4,
@@ -36,10 +40,12 @@ describe('embedded MQTT broker', () => {
       host: '127.0.0.1',
       port: await freePort(),
       firstClientIdPrefix: 'ingest-',
+      policy: { ingestor: INGESTOR },
+      maxPacketBytes: 65_536,
       log: () => undefined,
     });
     expect(await connackCode(broker.port, 'kit-1')).toBe(3);
-    expect(await connackCode(broker.port, 'ingest-0')).toBe(0);
+    expect(await connackCode(broker.port, 'ingest-0', AS_INGESTOR)).toBe(0);
     broker.acceptDevices();
     expect(await connackCode(broker.port, 'kit-1')).toBe(0);
   });
@@ -49,15 +55,23 @@ describe('embedded MQTT broker', () => {
       host: '127.0.0.1',
       port: await freePort(),
       firstClientIdPrefix: 'ingest-',
+      policy: { ingestor: INGESTOR },
+      maxPacketBytes: 65_536,
       log: () => undefined,
     });
     broker.acceptDevices();
     const url = `mqtt://127.0.0.1:${broker.port}`;
-    const options = { clientId: 'ingest-0', clean: false, protocolVersion: 4 as const, reconnectPeriod: 0 };
+    const options = {
+      ...AS_INGESTOR,
+      clientId: 'ingest-0',
+      clean: false,
+      protocolVersion: 4 as const,
+      reconnectPeriod: 0,
+    };
     const subscriber = await mqtt.connectAsync(url, options);
     await subscriber.subscribeAsync('device/sck/+/readings/raw', { qos: 1 });
     await subscriber.endAsync();
-    const device = await mqtt.connectAsync(url, { clientId: 'kit-1', reconnectPeriod: 0 });
+    const device = await mqtt.connectAsync(url, { clientId: 'abc', reconnectPeriod: 0 });
     await device.publishAsync('device/sck/abc/readings/raw', '{t:2024-01-01T00:00:00Z,55:1}', { qos: 1 });
     await device.endAsync();
     const back = mqtt.connect(url, { ...options, manualConnect: true });

@@ -6,6 +6,8 @@ import { DbModule } from '../../../libs/db/src/index.js';
 import { API_CONFIG } from './api.tokens.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { AuthService } from './auth/auth.service.js';
+import { BrokerAuthController } from './broker/broker-auth.controller.js';
+import { BrokerAuthService } from './broker/broker-auth.service.js';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import { ApiValidationPipe } from './common/api-validation.pipe.js';
 import { DevicesController } from './devices/devices.controller.js';
@@ -33,7 +35,13 @@ export class ApiModule {
           generateKey: (_context, tracker, throttler) => `${throttler}:${tracker}`,
         }),
       ],
-      controllers: [HealthController, DevicesController, SensorsController, ReadingsController],
+      controllers: [
+        HealthController,
+        DevicesController,
+        SensorsController,
+        ReadingsController,
+        BrokerAuthController,
+      ],
       providers: [
         { provide: API_CONFIG, useValue: config },
         // Guards run in this order: count the request first, then authenticate it.
@@ -42,6 +50,7 @@ export class ApiModule {
         { provide: APP_PIPE, useClass: ApiValidationPipe },
         { provide: APP_FILTER, useValue: new ApiExceptionFilter(config.RATE_LIMIT_PER_MINUTE) },
         AuthService,
+        BrokerAuthService,
         DevicesService,
         SensorsService,
         ReadingsService,

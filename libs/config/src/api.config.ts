@@ -20,6 +20,17 @@ const schema = z
     /** Requests per minute one client (IP) may make to /v0; the Smart Citizen API allows 150. */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(150),
   })
+  .extend({
+    /**
+     * Shared secret EMQX sends (X-Broker-Secret) to POST /v0/broker/auth and /v0/broker/acl; unset,
+     * those endpoints do not exist. They admit the ingestor by MQTT_USERNAME / MQTT_PASSWORD.
+     */
+    BROKER_AUTH_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional()),
+    MQTT_USERNAME: z.string().min(1).default('sck-ingest'),
+    MQTT_PASSWORD: z.string().optional(),
+    /** Client ids starting with this are the ingestors'; anonymous clients may not use them. */
+    BROKER_INGESTOR_CLIENT_ID_PREFIX: z.string().min(1).default('sck-ingest'),
+  })
   .transform(resolveDatabase);
 
 export type ApiConfig = z.output<typeof schema>;

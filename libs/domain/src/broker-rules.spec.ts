@@ -38,6 +38,11 @@ describe('authenticateClient', () => {
     expect(authenticateClient(policy, attempt)).toEqual({ allowed: false, reason: 'bad_credentials' });
   });
 
+  it('admits nobody under the ingestor’s name while its password is unset', () => {
+    const unset = { ingestor: { ...policy.ingestor, password: '' } };
+    expect(authenticateClient(unset, { clientId: 'x', username: 'sck-ingest', password: '' }).allowed).toBe(false);
+  });
+
   it.each(['sck-ingest', 'sck-ingest-0', 'sck-ingest-15', 'sck-ingest-1-3'])(
     'keeps anonymous clients off the ingestor’s client id %s',
     (clientId) => {

@@ -42,7 +42,8 @@ const QUEUE = '$queue/';
 const DEVICE_SUFFIXES = new Set(['readings', 'readings/raw', 'hello', 'info']);
 
 function samePassword(given: string | Buffer | null | undefined, expected: string): boolean {
-  if (given === undefined || given === null) return false;
+  // An unset password never matches, not even an empty one.
+  if (given === undefined || given === null || expected === '') return false;
   const a = Buffer.isBuffer(given) ? given : Buffer.from(given, 'utf8');
   const b = Buffer.from(expected, 'utf8');
   return a.length === b.length && timingSafeEqual(a, b);
