@@ -25,7 +25,9 @@ export function startupBanner(config: SystemConfig, listening: Listening): strin
       'MQTT broker',
       embedded.mqtt
         ? `embedded (MQTT 3.1.1), devices connect to ${embedded.mqtt.host}:${listening.broker ?? embedded.mqtt.port}${
-            embedded.mqtt.host === '127.0.0.1' ? ' (this machine only: EMBEDDED_MQTT_HOST=0.0.0.0 opens it)' : ''
+            embedded.mqtt.host === '127.0.0.1'
+              ? ' (this machine only: EMBEDDED_MQTT_HOST=0.0.0.0 opens it)'
+              : ''
           }, sessions in memory`
         : `external, ${ingestor.MQTT_TLS ? 'mqtts' : 'mqtt'}://${ingestor.MQTT_HOST}:${ingestor.MQTT_PORT}`,
       embedded.mqtt ? 'set MQTT_HOST to use an external broker' : 'unset MQTT_HOST to embed one',

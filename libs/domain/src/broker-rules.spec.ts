@@ -40,7 +40,9 @@ describe('authenticateClient', () => {
 
   it('admits nobody under the ingestor’s name while its password is unset', () => {
     const unset = { ingestor: { ...policy.ingestor, password: '' } };
-    expect(authenticateClient(unset, { clientId: 'x', username: 'sck-ingest', password: '' }).allowed).toBe(false);
+    expect(authenticateClient(unset, { clientId: 'x', username: 'sck-ingest', password: '' }).allowed).toBe(
+      false,
+    );
   });
 
   it.each(['sck-ingest', 'sck-ingest-0', 'sck-ingest-15', 'sck-ingest-1-3'])(
@@ -91,10 +93,13 @@ describe('mayPublish', () => {
     expect(mayPublish('device', 'abc123', topic)).toBe(false);
   });
 
-  it.each(['a/b', 'a+', '#', ''])('a client id %j that is no token level publishes nowhere under device/sck', (id) => {
-    expect(mayPublish('device', id, `device/sck/${id}/readings`)).toBe(false);
-    expect(mayPublish('device', id, 'device/inventory')).toBe(true);
-  });
+  it.each(['a/b', 'a+', '#', ''])(
+    'a client id %j that is no token level publishes nowhere under device/sck',
+    (id) => {
+      expect(mayPublish('device', id, `device/sck/${id}/readings`)).toBe(false);
+      expect(mayPublish('device', id, 'device/inventory')).toBe(true);
+    },
+  );
 
   it('a client id holding a "/" cannot publish under the token before it', () => {
     expect(mayPublish('device', 'abc123/readings', 'device/sck/abc123/readings/raw')).toBe(false);

@@ -10,11 +10,7 @@ import {
 
 /** Why the embedded broker refused something; each counted (EmbeddedBroker.refusals()). */
 export type BrokerRefusal =
-  | 'bad_credentials'
-  | 'reserved_client_id'
-  | 'publish_denied'
-  | 'subscribe_denied'
-  | 'packet_too_large';
+  'bad_credentials' | 'reserved_client_id' | 'publish_denied' | 'subscribe_denied' | 'packet_too_large';
 
 export class RefusalCounter {
   private readonly counts = new Map<BrokerRefusal, number>();
@@ -63,7 +59,10 @@ export function securityHooks(
         return;
       }
       if (!admit(client, verdict.role)) {
-        done(Object.assign(new Error('the ingestor is not subscribed yet'), { returnCode: 3 as const }), false);
+        done(
+          Object.assign(new Error('the ingestor is not subscribed yet'), { returnCode: 3 as const }),
+          false,
+        );
         return;
       }
       roles.set(client, verdict.role);

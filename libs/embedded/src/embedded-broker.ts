@@ -45,7 +45,8 @@ export class EmbeddedBroker {
       ...securityHooks(
         options.policy,
         refusals,
-        (client, role) => gate.open || (role === 'ingestor' && client.id.startsWith(options.firstClientIdPrefix)),
+        (client, role) =>
+          gate.open || (role === 'ingestor' && client.id.startsWith(options.firstClientIdPrefix)),
       ),
     });
     broker.on('clientError', (client, error) => options.log(`client ${client.id}: ${error.message}`));

@@ -38,7 +38,9 @@ export class BrokerAuthService {
   accepts(secret: string | undefined): 'ok' | 'disabled' | 'wrong_secret' {
     if (!this.secret || !this.policy) return 'disabled';
     const digest = (text: string) => createHash('sha256').update(text).digest();
-    return secret !== undefined && timingSafeEqual(digest(secret), digest(this.secret)) ? 'ok' : 'wrong_secret';
+    return secret !== undefined && timingSafeEqual(digest(secret), digest(this.secret))
+      ? 'ok'
+      : 'wrong_secret';
   }
 
   authenticate(body: BrokerAuthBody): BrokerVerdictResponse {
@@ -57,7 +59,9 @@ export class BrokerAuthService {
     // EMQX asks only about clients its authenticator admitted: a username there is the ingestor's.
     const role = body.username && body.username === policy.ingestor.username ? 'ingestor' : 'device';
     const allowed =
-      body.action === 'publish' ? mayPublish(role, body.clientid, body.topic) : maySubscribe(role, body.topic);
+      body.action === 'publish'
+        ? mayPublish(role, body.clientid, body.topic)
+        : maySubscribe(role, body.topic);
     if (!allowed) this.logger.warn(`refused ${body.action} of ${body.clientid} to ${body.topic}`);
     return { result: allowed ? 'allow' : 'deny' };
   }
