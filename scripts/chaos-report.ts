@@ -2,7 +2,8 @@ import { readChaosRows } from '../test/chaos/report.js';
 
 /**
  * Prints the table of `npm run test:chaos` and exits 1 when any scenario lost or duplicated a
- * reading, left a wrong latest value, or let a bad input go unrecorded.
+ * reading, left a wrong latest value, let a bad input go unrecorded, or let an intruder read
+ * device traffic or store a reading under another token.
  */
 const rows = readChaosRows();
 const columns = [
@@ -16,6 +17,8 @@ const columns = [
   ['wrongLatest', 'wrong latest'],
   ['badTried', 'bad inputs'],
   ['badRecorded', 'bad recorded'],
+  ['stolen', 'stolen'],
+  ['spoofed', 'spoofed'],
   ['peakRssMb', 'peak RSS MB'],
 ] as const;
 const cells = rows.map((r) => columns.map(([key]) => String(r[key] ?? '-')));
@@ -36,7 +39,12 @@ console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repea
 for (const row of table.slice(1)) console.log(line(row));
 const bad = rows.filter(
   (r) =>
-    r.lost !== 0 || r.duplicated !== 0 || r.wrongLatest !== 0 || (r.badTried ?? 0) !== (r.badRecorded ?? 0),
+    r.lost !== 0 ||
+    r.duplicated !== 0 ||
+    r.wrongLatest !== 0 ||
+    (r.badTried ?? 0) !== (r.badRecorded ?? 0) ||
+    (r.stolen ?? 0) !== 0 ||
+    (r.spoofed ?? 0) !== 0,
 );
 if (rows.length === 0) {
   console.log('no chaos results were recorded');

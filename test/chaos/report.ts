@@ -15,6 +15,10 @@ export interface ChaosRow {
   badTried?: number;
   badRecorded?: number;
   peakRssMb?: number;
+  /** Broker attacks: device messages an intruder received. */
+  stolen?: number;
+  /** Broker attacks: readings stored under a token they were not published by. */
+  spoofed?: number;
 }
 
 /** Each chaos test appends its row; `npm run test:chaos` prints them as one table at the end. */

@@ -54,7 +54,16 @@ describe.skipIf(blocked !== null)('single-node mode (npm start on embedded defau
     };
     const unused = await freePort();
     env = { ...process.env };
-    for (const key of ['DATABASE_URL', 'REDIS_URL', 'MQTT_HOST', 'MQTT_PORT', 'NODE_ENV']) delete env[key];
+    for (const key of [
+      'DATABASE_URL',
+      'REDIS_URL',
+      'MQTT_HOST',
+      'MQTT_PORT',
+      'MQTT_USERNAME',
+      'MQTT_PASSWORD',
+      'NODE_ENV',
+    ])
+      delete env[key];
     Object.assign(env, {
       PGHOST: '127.0.0.1',
       PGPORT: String(unused),
@@ -114,7 +123,7 @@ describe.skipIf(blocked !== null)('single-node mode (npm start on embedded defau
 
     const recordedAt = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000);
     const at = recordedAt.toISOString().replace('.000Z', 'Z');
-    const publisher = await connectPublisher(ports.mqtt);
+    const publisher = await connectPublisher(ports.mqtt, 'emb001'); // as a kit: client id = token
     await publisher.publishAsync('device/sck/emb001/readings/raw', `{t:${at},55:21.75,56:40.5}`, { qos: 1 });
     await publisher.endAsync();
 
@@ -132,7 +141,7 @@ describe.skipIf(blocked !== null)('single-node mode (npm start on embedded defau
     // A kit nobody registered yet: its reading is parked. Registering it through the API enqueues
     // the replay on BullMQ's PostgreSQL backend (no Redis anywhere), and the ingestor's own
     // worker on that backend replays the parked reading into the device's data.
-    const early = await connectPublisher(ports.mqtt);
+    const early = await connectPublisher(ports.mqtt, 'emb002');
     await early.publishAsync('device/sck/emb002/readings/raw', `{t:${at},55:19.25}`, { qos: 1 });
     await early.endAsync();
     const admin = JSON.parse(
