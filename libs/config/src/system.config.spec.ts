@@ -21,7 +21,7 @@ describe('single-node defaults', () => {
       MQTT_SHARED_SUBSCRIPTION: null,
       MQTT_CONNECTIONS: 1,
       MQTT_USERNAME: 'sck-ingest',
-      PORT: 3001,
+      INGESTOR_PORT: 3001,
     });
   });
 
