@@ -49,6 +49,8 @@ const payload = (values.payload as string | undefined) ?? sample.payload;
 const url = `mqtt://${env.MQTT_HOST ?? '127.0.0.1'}:${env.MQTT_PORT ?? '1883'}`;
 const client = await mqtt
   .connectAsync(url, {
+    // As a kit connects: client id = its token (the broker lets a kit publish only as itself).
+    clientId: token,
     username: env.MQTT_USERNAME,
     password: env.MQTT_PASSWORD,
     reconnectPeriod: 0,

@@ -55,7 +55,7 @@ export function securityHooks(
         refusals.add(verdict.reason, `client ${client.id}`);
         // 4 = bad user name or password, 5 = not authorised (MQTT 3.1.1 CONNACK codes).
         const returnCode = verdict.reason === 'bad_credentials' ? 4 : 5;
-        done(Object.assign(new Error(verdict.reason), { returnCode: returnCode as 4 | 5 }), false);
+        done(Object.assign(new Error(verdict.reason), { returnCode }), false);
         return;
       }
       if (!admit(client, verdict.role)) {
