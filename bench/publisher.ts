@@ -8,6 +8,12 @@ export interface PublisherOptions {
   /** Publishes awaiting their PUBACK per connection before `publish` waits. */
   window?: number;
   clientIdPrefix?: string;
+  /**
+   * A broker that lets kits publish only as themselves (docs/security.md) takes publishes for many
+   * tokens over one connection only from the ingestor's identity.
+   */
+  username?: string;
+  password?: string;
 }
 
 /**
@@ -35,6 +41,8 @@ export class FleetPublisher {
       Array.from({ length: options.connections }, (_, i) =>
         mqtt.connectAsync(options.url, {
           clientId: `${prefix}-${i}`,
+          username: options.username,
+          password: options.password,
           protocolVersion: 4,
           clean: true,
           reconnectPeriod: 0,

@@ -61,9 +61,14 @@ if (values.register) {
 }
 
 const url = `mqtt://${env.MQTT_HOST ?? '127.0.0.1'}:${env.MQTT_PORT ?? '1883'}`;
-const publisher = await FleetPublisher.connect({ url, connections, qos: qos as 0 | 1 }).catch(
-  (error: Error) => fail(`cannot reach the broker at ${url}: ${error.message}`),
-);
+// On a locked broker (docs/security.md) only the ingestor's identity publishes for many tokens.
+const publisher = await FleetPublisher.connect({
+  url,
+  connections,
+  qos: qos as 0 | 1,
+  username: env.MQTT_USERNAME || undefined,
+  password: env.MQTT_PASSWORD || undefined,
+}).catch((error: Error) => fail(`cannot reach the broker at ${url}: ${error.message}`));
 
 const tty = process.stdout.isTTY;
 const status = (elapsedMs: number) => {
