@@ -10,6 +10,24 @@ import {
   resolveDatabase,
 } from './env.js';
 
+const corsOrigins = z
+  .string()
+  .default('*')
+  .transform((text) =>
+    text
+      .split(',')
+      .map((o) => o.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
+  )
+  .pipe(
+    z.union([
+      z.tuple([z.literal('*')]).transform((): '*' => '*'),
+      z
+        .array(z.string().regex(/^https?:\/\/[^/\s*]+$/, 'each origin is scheme://host[:port], no path'))
+        .min(1, 'name at least one origin, or * for any'),
+    ]),
+  );
+
 const schema = z
   .object({ NODE_ENV: nodeEnv })
   .extend(databaseSchema.shape)
@@ -19,6 +37,12 @@ const schema = z
   .extend({
     /** Requests per minute one client (IP) may make to /v0; the Smart Citizen API allows 150. */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(150),
+    /**
+     * Browser origins allowed to call the API with credentials, a comma list
+     * (`https://smartcitizen.me,https://staging.smartcitizen.me`); each allowed origin is echoed with
+     * `Access-Control-Allow-Credentials: true`. `*` (the default, for development) echoes any origin.
+     */
+    CORS_ORIGINS: corsOrigins,
   })
   .transform(resolveDatabase);
 
