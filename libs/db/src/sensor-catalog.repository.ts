@@ -49,15 +49,16 @@ export class SensorCatalogRepository {
     return this.db.client.sensor.findMany({ select: { id: true, name: true }, orderBy: { id: 'asc' } });
   }
 
+  /** Admin writes set `edited_at`, so that deploying the catalogue leaves the row alone. */
   createSensor(fields: SensorFields & { name: string }): Promise<Sensor> {
-    return this.db.client.sensor.create({ data: fields });
+    return this.db.client.sensor.create({ data: { ...fields, editedAt: new Date() } });
   }
 
   /** Null when there is no such sensor. */
   async updateSensor(id: number, fields: SensorFields): Promise<Sensor | null> {
     const { count } = await this.db.client.sensor.updateMany({
       where: { id },
-      data: { ...fields, updatedAt: new Date() },
+      data: { ...fields, updatedAt: new Date(), editedAt: new Date() },
     });
     return count === 0 ? null : this.findSensor(id);
   }
