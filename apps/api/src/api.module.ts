@@ -16,6 +16,8 @@ import { ReadingsController } from './readings/readings.controller.js';
 import { ReadingsService } from './readings/readings.service.js';
 import { SensorsController } from './sensors/sensors.controller.js';
 import { SensorsService } from './sensors/sensors.service.js';
+import { WorldMapController } from './world-map/world-map.controller.js';
+import { WorldMapService } from './world-map/world-map.service.js';
 
 export { API_CONFIG };
 
@@ -33,7 +35,13 @@ export class ApiModule {
           generateKey: (_context, tracker, throttler) => `${throttler}:${tracker}`,
         }),
       ],
-      controllers: [HealthController, DevicesController, SensorsController, ReadingsController],
+      controllers: [
+        HealthController,
+        WorldMapController,
+        DevicesController,
+        SensorsController,
+        ReadingsController,
+      ],
       providers: [
         { provide: API_CONFIG, useValue: config },
         // Guards run in this order: count the request first, then authenticate it.
@@ -45,6 +53,7 @@ export class ApiModule {
         DevicesService,
         SensorsService,
         ReadingsService,
+        WorldMapService,
         ReplayParkedNotifier,
       ],
     };

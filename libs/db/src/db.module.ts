@@ -11,6 +11,7 @@ import { SensorCatalogRepository } from './sensor-catalog.repository.js';
 import { UsersRepository } from './users.repository.js';
 import { ParkedMessagesRepository } from './parked-messages.repository.js';
 import { PartitionsRepository } from './partitions.repository.js';
+import { WorldMapRepository } from './world-map.repository.js';
 
 const repositories = [
   IngestRepository,
@@ -22,6 +23,7 @@ const repositories = [
   ReadingsQueryRepository,
   IngestErrorsRepository,
   UsersRepository,
+  WorldMapRepository,
   ParkedMessagesRepository,
   PartitionsRepository,
 ];

@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from './generated/prisma/client.js';
+import {
+  type DeviceRecord,
+  type DeviceSensorValue,
+  MEASUREMENT_JSON,
+  SELECT_DEVICE,
+} from './device-record.js';
 import { PrismaService } from './prisma.service.js';
+
+export type { DeviceRecord, DeviceSensorValue, SensorMeasurement } from './device-record.js';
 
 /** Who is asking: private devices are visible to their owner and to admins only. */
 export interface Viewer {
@@ -10,42 +18,6 @@ export interface Viewer {
 
 export const DEVICE_STATES = ['has_published', 'never_published', 'not_configured'] as const;
 export type DeviceState = (typeof DEVICE_STATES)[number];
-
-export interface DeviceRecord {
-  id: number;
-  uuid: string;
-  token: string | null;
-  ownerId: number | null;
-  ownerUuid: string | null;
-  ownerUsername: string | null;
-  name: string;
-  description: string | null;
-  isPrivate: boolean;
-  preciseLocation: boolean;
-  enableForwarding: boolean;
-  latitude: number | null;
-  longitude: number | null;
-  elevation: number | null;
-  exposure: string | null;
-  userTags: string[];
-  meta: unknown;
-  hardwareInfo: unknown;
-  lastReadingAt: Date | null;
-  archivedAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export interface DeviceSensorValue {
-  deviceId: number;
-  sensorId: number;
-  componentId: number;
-  name: string;
-  description: string;
-  unit: string;
-  value: number;
-  recordedAt: Date;
-}
 
 export interface DeviceListQuery {
   viewer: Viewer | null;
@@ -75,6 +47,10 @@ export interface DeviceFields {
   userTags?: string[];
   isPrivate?: boolean;
   preciseLocation?: boolean;
+  notifyStoppedPublishing?: boolean;
+  notifyLowBattery?: boolean;
+  city?: string | null;
+  countryCode?: string | null;
   meta?: Record<string, unknown> | null;
 }
 
@@ -84,15 +60,6 @@ export class DeviceTokenTakenError extends Error {
     super(`device token "${token}" is taken`);
   }
 }
-
-const SELECT_DEVICE = Prisma.sql`
-  SELECT d.id, d.uuid::text AS "uuid", d.token, d.owner_id AS "ownerId", u.uuid::text AS "ownerUuid",
-         u.username AS "ownerUsername", d.name, d.description, d.is_private AS "isPrivate",
-         d.precise_location AS "preciseLocation", d.enable_forwarding AS "enableForwarding",
-         d.latitude, d.longitude, d.elevation, d.exposure, d.user_tags AS "userTags", d.meta,
-         d.hardware_info AS "hardwareInfo", d.last_reading_at AS "lastReadingAt",
-         d.archived_at AS "archivedAt", d.created_at AS "createdAt", d.updated_at AS "updatedAt"
-    FROM devices d LEFT JOIN users u ON u.id = d.owner_id`;
 
 /** Great-circle distance in km from a point to a device (haversine, mean Earth radius). */
 function distanceKm(latitude: number, longitude: number): Prisma.Sql {
@@ -142,35 +109,54 @@ export class DeviceCatalogRepository {
   }
 
   /**
-   * The latest value of every sensor the devices have reported: the newest `readings` row of each
-   * pair. `readings` is partitioned by month, so an unbounded "newest row" probes every partition.
-   * A sensor's newest reading is almost always within days of its device's last reading
-   * (`devices.last_reading_at`, moved in the same statement as the readings), so the 7 days before
-   * it are searched first, which prunes all but the latest partitions; only pairs silent for longer
-   * fall back to the full search. Measured on 69 M rows in 25 partitions, 100 devices × 12 sensors
-   * with 30 pairs silent for months: 14–16 ms warm (63–75 ms cold), against 190 ms warm unbounded.
+   * The latest value of every sensor the devices have reported, and the one before it: the newest
+   * `readings` rows of each pair. `readings` is partitioned by month, so an unbounded "newest rows"
+   * probes every partition. A sensor's newest reading is almost always within days of its device's
+   * last reading (`devices.last_reading_at`, moved in the same statement as the readings), so the 7
+   * days before it are searched first, which prunes all but the latest partitions; only pairs
+   * silent for longer fall back to the full search.
    */
   async findLatestSensorValues(deviceIds: number[]): Promise<DeviceSensorValue[]> {
     if (deviceIds.length === 0) return [];
     return this.db.client.$queryRaw<DeviceSensorValue[]>`
-      SELECT ds.device_id AS "deviceId", ds.sensor_id AS "sensorId", ds.id AS "componentId", s.name,
-             s.description, s.unit, coalesce(recent.value, older.value) AS value,
+      SELECT ds.device_id AS "deviceId", ds.sensor_id AS "sensorId", ds.id AS "componentId",
+             s.uuid::text AS uuid, s.parent_id AS "parentId", s.name, s.description, s.unit, s.datasheet,
+             s.unit_definition AS "unitDefinition", s.tags, ${MEASUREMENT_JSON} AS measurement,
+             s.created_at AS "sensorCreatedAt", s.updated_at AS "sensorUpdatedAt",
+             (coalesce(recent.values, older.values))[1] AS value,
+             (coalesce(recent.values, older.values))[2] AS "prevValue",
              coalesce(recent.recorded_at, older.recorded_at) AS "recordedAt"
         FROM device_sensors ds
         JOIN sensors s ON s.id = ds.sensor_id
+        LEFT JOIN measurements m ON m.id = s.measurement_id
         JOIN devices d ON d.id = ds.device_id
         LEFT JOIN LATERAL (
-          SELECT r.value, r.recorded_at FROM readings r
-           WHERE r.device_id = ds.device_id AND r.sensor_id = ds.sensor_id
-             AND r.recorded_at >= d.last_reading_at - interval '7 days'
-           ORDER BY r.recorded_at DESC LIMIT 1) recent ON true
+          SELECT array_agg(latest.value ORDER BY latest.recorded_at DESC) AS values,
+                 max(latest.recorded_at) AS recorded_at
+            FROM (SELECT r.value, r.recorded_at FROM readings r
+                   WHERE r.device_id = ds.device_id AND r.sensor_id = ds.sensor_id
+                     AND r.recorded_at >= d.last_reading_at - interval '7 days'
+                   ORDER BY r.recorded_at DESC LIMIT 2) latest) recent ON true
         LEFT JOIN LATERAL (
-          SELECT r.value, r.recorded_at FROM readings r
-           WHERE recent.recorded_at IS NULL AND r.device_id = ds.device_id AND r.sensor_id = ds.sensor_id
-           ORDER BY r.recorded_at DESC LIMIT 1) older ON true
+          SELECT array_agg(latest.value ORDER BY latest.recorded_at DESC) AS values,
+                 max(latest.recorded_at) AS recorded_at
+            FROM (SELECT r.value, r.recorded_at FROM readings r
+                   WHERE recent.recorded_at IS NULL AND r.device_id = ds.device_id
+                     AND r.sensor_id = ds.sensor_id
+                   ORDER BY r.recorded_at DESC LIMIT 2) latest) older ON true
        WHERE ds.device_id = ANY(${deviceIds}::int[])
          AND coalesce(recent.recorded_at, older.recorded_at) IS NOT NULL
        ORDER BY ds.device_id, s.name, s.id`;
+  }
+
+  /** The ids of the owners' devices the viewer may see (not archived), per owner. */
+  async findOwnerDeviceIds(ownerIds: number[], viewer: Viewer | null): Promise<Map<number, number[]>> {
+    if (ownerIds.length === 0) return new Map();
+    const rows = await this.db.client.$queryRaw<{ ownerId: number; ids: number[] }[]>`
+      SELECT d.owner_id AS "ownerId", array_agg(d.id ORDER BY d.id) AS ids FROM devices d
+       WHERE d.owner_id = ANY(${ownerIds}::int[]) AND d.archived_at IS NULL AND ${visibleTo(viewer)}
+       GROUP BY d.owner_id`;
+    return new Map(rows.map((r) => [r.ownerId, r.ids]));
   }
 
   /** @throws DeviceTokenTakenError */
@@ -247,6 +233,10 @@ function toColumns(fields: DeviceFields) {
     userTags: fields.userTags,
     isPrivate: fields.isPrivate,
     preciseLocation: fields.preciseLocation,
+    notifyStoppedPublishing: fields.notifyStoppedPublishing,
+    notifyLowBattery: fields.notifyLowBattery,
+    city: fields.city,
+    countryCode: fields.countryCode,
     meta: fields.meta === null ? Prisma.DbNull : (fields.meta as Prisma.InputJsonValue | undefined),
   };
 }

@@ -20,6 +20,7 @@ export {
   type DeviceRecord,
   type DeviceSensorValue,
   type DeviceState,
+  type SensorMeasurement,
   type Viewer,
 } from './device-catalog.repository.js';
 export {
@@ -63,3 +64,4 @@ export {
   type ParkedCursor,
 } from './parked-messages.repository.js';
 export { PartitionsRepository } from './partitions.repository.js';
+export { WorldMapRepository, type WorldMapDevice } from './world-map.repository.js';

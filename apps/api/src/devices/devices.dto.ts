@@ -9,7 +9,6 @@ import {
   numberParam,
   paginationShape,
 } from '../common/params.js';
-import { isoTime } from '../common/responses.js';
 
 const near = z
   .string()
@@ -74,6 +73,20 @@ const deviceFields = {
   user_tags: userTags.optional(),
   is_private: booleanField.optional(),
   precise_location: booleanField.optional(),
+  notify_stopped_publishing: booleanField
+    .describe('Email the owner when the kit stops publishing: true or false.')
+    .optional(),
+  notify_low_battery: booleanField
+    .describe('Email the owner when the battery is low: true or false.')
+    .optional(),
+  city: z.string().trim().max(255).nullable().describe('City name, shown in location.city.').optional(),
+  country_code: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/)
+    .transform((c) => c.toUpperCase())
+    .nullable()
+    .describe('ISO 3166-1 alpha-2 code, e.g. "ES" (location.country is its English name).')
+    .optional(),
   meta: z.record(z.string(), z.unknown()).nullable().describe('Any JSON object, or null.').optional(),
 };
 
@@ -90,63 +103,6 @@ export const updateDeviceBody = z.object({
 });
 export class UpdateDeviceBody extends createZodDto(updateDeviceBody) {}
 
-const filtered = '"[FILTERED]" unless the caller owns the device or is an admin.';
-
-export const deviceResponse = z.strictObject({
-  id: z.number().int(),
-  uuid: z.string(),
-  name: z.string(),
-  description: z.string().nullable(),
-  state: z.enum(DEVICE_STATES),
-  system_tags: z.array(z.string()).describe('indoor/outdoor, new, online/offline; sorted.'),
-  user_tags: z.array(z.string()),
-  last_reading_at: isoTime.nullable(),
-  created_at: isoTime,
-  updated_at: isoTime,
-  device_token: z.string().nullable().describe(filtered),
-  location: z
-    .strictObject({
-      exposure: z.enum(['indoor', 'outdoor']).optional(),
-      elevation: z.number().optional(),
-      latitude: z.number().optional(),
-      longitude: z.number().optional(),
-      geohash: z.string().optional(),
-      city: z.string().optional(),
-      country_code: z.string().optional(),
-      country: z.string().optional(),
-    })
-    .describe('Unknown members are omitted.'),
-  data_policy: z.strictObject({
-    is_private: z.boolean(),
-    enable_forwarding: z.boolean(),
-    precise_location: z.boolean(),
-  }),
-  hardware: z.strictObject({
-    name: z.string(),
-    type: z.string(),
-    version: z.string().nullable(),
-    slug: z.string(),
-    last_status_message: z.unknown().describe(`The latest hardware info the kit sent; ${filtered}`),
-  }),
-  owner: z
-    .strictObject({ id: z.number().int(), uuid: z.string().nullable(), username: z.string().nullable() })
-    .nullable(),
-  data: z.strictObject({
-    sensors: z
-      .array(
-        z.strictObject({
-          id: z.number().int(),
-          name: z.string(),
-          description: z.string(),
-          unit: z.string(),
-          value: z.number(),
-          last_reading_at: isoTime,
-          component_id: z.number().int(),
-        }),
-      )
-      .describe('Latest value of every sensor the device reported, sorted by name.'),
-  }),
-});
-export class DeviceResponse extends createZodDto(deviceResponse) {}
+export { DeviceResponse, deviceResponse } from './device-response.dto.js';
 
 export class ArchivedResponse extends createZodDto(z.strictObject({ message: z.literal('OK') })) {}

@@ -134,9 +134,18 @@ export class DevicesService {
   }
 
   private async present(devices: DeviceRecord[], viewer: ApiUser | null): Promise<DeviceJson[]> {
-    const sensors = await this.devices.findLatestSensorValues(devices.map((d) => d.id));
+    const ownerIds = [...new Set(devices.flatMap((d) => (d.ownerId === null ? [] : [d.ownerId])))];
+    const [sensors, ownerDevices] = await Promise.all([
+      this.devices.findLatestSensorValues(devices.map((d) => d.id)),
+      this.devices.findOwnerDeviceIds(
+        ownerIds,
+        viewer && { id: viewer.id, isAdmin: viewer.role === 'admin' },
+      ),
+    ]);
     const now = Date.now();
-    return devices.map((d) => presentDevice(d, sensors, viewer, now));
+    return devices.map((d) =>
+      presentDevice(d, sensors, viewer, now, d.ownerId === null ? [] : (ownerDevices.get(d.ownerId) ?? [])),
+    );
   }
 }
 
@@ -162,6 +171,10 @@ function toFields(body: Omit<UpdateDeviceBody, 'archived'>): DeviceFields {
     userTags: body.user_tags,
     isPrivate: body.is_private,
     preciseLocation: body.precise_location,
+    notifyStoppedPublishing: body.notify_stopped_publishing,
+    notifyLowBattery: body.notify_low_battery,
+    city: body.city,
+    countryCode: body.country_code,
     meta: body.meta,
   };
 }
