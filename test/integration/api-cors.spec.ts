@@ -40,7 +40,7 @@ beforeAll(async () => {
     token: ana.token,
     body: { name: 'Private kit', is_private: true, device_token: 'cors01' },
   });
-  deviceId = ((await created.json())).id;
+  deviceId = (await created.json()).id;
 });
 
 afterAll(async () => {
