@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceResponse } from '../../apps/api/src/devices/devices.dto.js';
 import { worldMapDeviceResponse } from '../../apps/api/src/world-map/world-map.dto.js';
 import { startTestApi, testDataLayer, type Json, type TestApi } from '../helpers/api.js';
-import { connectorDevice, worldMapItem } from '../helpers/client-contracts.js';
+import {
+  connectorDevice,
+  connectorMeasurement,
+  connectorSensor,
+  worldMapItem,
+} from '../helpers/client-contracts.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 let db: TestDatabase;
@@ -227,5 +232,71 @@ describe('GET /v0/devices/world_map and fresh_world_map', () => {
     expect(all.map((d) => d.id)).toEqual([kit.id, hidden.id, late.id]);
     for (const item of mine) worldMapItem.parse(item);
     expect(mine.every((d) => d.hardware.last_status_message === '[FILTERED]')).toBe(true);
+  });
+});
+
+describe('sensors, measurements and components', () => {
+  it('gives /v0/sensors?per_page=1000 the whole catalogue, each with the measurement the web app reads', async () => {
+    const response = await api.request('/v0/sensors?per_page=1000');
+    expect(response.headers.get('per-page')).toBe('1000');
+    const sensors: Json[] = await response.json();
+    expect(sensors).toHaveLength(127);
+    for (const sensor of sensors) connectorSensor.parse(sensor);
+    expect(sensors.every((s) => s.measurement !== null && s.measurement.description.length > 0)).toBe(true);
+    const temperature = sensors.find((s) => s.id === 55);
+    expect(temperature).toMatchObject({ default_key: 'temperature', measurement: { name: 'temperature' } });
+    expect(await get('/v0/sensors/55')).toEqual(temperature);
+  });
+
+  it('lets an admin set what a sensor measures and its tags, and refuses an unknown measurement', async () => {
+    const battery = await get('/v0/measurements/1');
+    expect(battery).toMatchObject({ id: 1, name: 'battery', definition: null });
+    const patched = await api.request('/v0/sensors/97', {
+      method: 'PATCH',
+      token: admin.token,
+      body: { tags: ['raw'], datasheet: 'https://example.org/bq27441.pdf', measurement_id: 1 },
+    });
+    expect(patched.status).toBe(200);
+    expect(await patched.json()).toMatchObject({
+      tags: ['raw'],
+      datasheet: 'https://example.org/bq27441.pdf',
+    });
+    const { rows } = await db.sql.query(
+      'SELECT tags, edited_at IS NOT NULL AS edited FROM sensors WHERE id = 97',
+    );
+    expect(rows[0]).toEqual({ tags: ['raw'], edited: true });
+    const unknown = await api.request('/v0/sensors/97', {
+      method: 'PATCH',
+      token: admin.token,
+      body: { measurement_id: 9999 },
+    });
+    expect(unknown.status).toBe(422);
+  });
+
+  it('lists measurements and shows one; unknown ones are 404', async () => {
+    const response = await api.request('/v0/measurements?per_page=100');
+    const measurements: Json[] = await response.json();
+    expect(response.headers.get('total')).toBe(String(measurements.length));
+    expect(measurements.map((m) => m.name)).toEqual(
+      expect.arrayContaining(['temperature', 'PM 2.5', 'battery']),
+    );
+    for (const m of measurements) connectorMeasurement.parse(m);
+    expect((await api.request('/v0/measurements/9999')).status).toBe(404);
+  });
+
+  it("lists the components the caller may see; a private device's only to its owner", async () => {
+    const guest: Json[] = await get(`/v0/components?per_page=100`);
+    expect(guest.some((c) => c.device_id === hidden.id)).toBe(false);
+    const ofKit = guest.filter((c) => c.device_id === kit.id).map((c) => [c.sensor_id, c.key]);
+    expect(ofKit.sort()).toEqual([
+      [10, 'battery'],
+      [55, 'temperature'],
+    ]);
+    const mine: Json[] = await get(`/v0/components?q[device_id_eq]=${hidden.id}`, ana.token);
+    expect(mine).toHaveLength(1);
+    const [privateOne] = mine;
+    expect(await get(`/v0/components/${privateOne.id}`, ana.token)).toEqual(privateOne);
+    expect((await api.request(`/v0/components/${privateOne.id}`, { token: bob.token })).status).toBe(403);
+    expect((await api.request('/v0/components/999999')).status).toBe(404);
   });
 });

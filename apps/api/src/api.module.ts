@@ -16,6 +16,8 @@ import { ReadingsController } from './readings/readings.controller.js';
 import { ReadingsService } from './readings/readings.service.js';
 import { SensorsController } from './sensors/sensors.controller.js';
 import { SensorsService } from './sensors/sensors.service.js';
+import { ComponentsController } from './components/components.controller.js';
+import { MeasurementsController } from './measurements/measurements.controller.js';
 import { WorldMapController } from './world-map/world-map.controller.js';
 import { WorldMapService } from './world-map/world-map.service.js';
 
@@ -41,6 +43,8 @@ export class ApiModule {
         DevicesController,
         SensorsController,
         ReadingsController,
+        MeasurementsController,
+        ComponentsController,
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },

@@ -12,6 +12,7 @@ import { UsersRepository } from './users.repository.js';
 import { ParkedMessagesRepository } from './parked-messages.repository.js';
 import { PartitionsRepository } from './partitions.repository.js';
 import { WorldMapRepository } from './world-map.repository.js';
+import { MeasurementsRepository } from './measurements.repository.js';
 
 const repositories = [
   IngestRepository,
@@ -24,6 +25,7 @@ const repositories = [
   IngestErrorsRepository,
   UsersRepository,
   WorldMapRepository,
+  MeasurementsRepository,
   ParkedMessagesRepository,
   PartitionsRepository,
 ];

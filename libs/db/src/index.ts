@@ -25,6 +25,7 @@ export {
 } from './device-catalog.repository.js';
 export {
   SensorCatalogRepository,
+  type CatalogueSensor,
   type SensorFields,
   type SensorListQuery,
 } from './sensor-catalog.repository.js';
@@ -49,7 +50,7 @@ export {
   type UserRole,
 } from './users.repository.js';
 export { generateApiToken, hashApiToken } from './api-tokens.js';
-export type { IngestError, Sensor } from './generated/prisma/client.js';
+export type { IngestError, Measurement, Sensor } from './generated/prisma/client.js';
 export {
   type HelloWrite,
   type InfoWrite,
@@ -65,3 +66,4 @@ export {
 } from './parked-messages.repository.js';
 export { PartitionsRepository } from './partitions.repository.js';
 export { WorldMapRepository, type WorldMapDevice } from './world-map.repository.js';
+export { MeasurementsRepository, type ComponentRecord } from './measurements.repository.js';
