@@ -27,6 +27,16 @@ export interface DeviceListQuery {
   lastReadingAfter?: Date;
   lastReadingBefore?: Date;
   ownerUsername?: string;
+  nameEquals?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  ownerId?: number;
+  /** Devices carrying all of these user tags. */
+  tagsAll?: string[];
+  /** Devices carrying any of these user tags (both `tags` and `tagsAny` apply when given). */
+  tagsAny?: string[];
+  /** Devices with (true) or without (false) post-processing settings. */
+  hasPostprocessing?: boolean;
   /** Devices carrying any of these user tags. */
   tags?: string[];
   /** Devices within `withinKm` of a point, nearest first. */
@@ -85,6 +95,16 @@ export class DeviceCatalogRepository {
     if (query.lastReadingBefore) where.push(Prisma.sql`d.last_reading_at < ${query.lastReadingBefore}`);
     if (query.ownerUsername !== undefined) where.push(Prisma.sql`u.username = ${query.ownerUsername}`);
     if (query.tags !== undefined) where.push(Prisma.sql`d.user_tags && ${query.tags}::text[]`);
+    if (query.nameEquals !== undefined) where.push(Prisma.sql`d.name = ${query.nameEquals}`);
+    if (query.createdAfter) where.push(Prisma.sql`d.created_at > ${query.createdAfter}`);
+    if (query.createdBefore) where.push(Prisma.sql`d.created_at < ${query.createdBefore}`);
+    if (query.ownerId !== undefined) where.push(Prisma.sql`d.owner_id = ${query.ownerId}`);
+    if (query.tagsAll !== undefined) where.push(Prisma.sql`d.user_tags @> ${query.tagsAll}::text[]`);
+    if (query.tagsAny !== undefined) where.push(Prisma.sql`d.user_tags && ${query.tagsAny}::text[]`);
+    if (query.hasPostprocessing !== undefined) {
+      const exists = Prisma.sql`EXISTS (SELECT 1 FROM postprocessings p WHERE p.device_id = d.id)`;
+      where.push(query.hasPostprocessing ? exists : Prisma.sql`NOT ${exists}`);
+    }
     let orderBy = Prisma.sql`d.id`;
     if (query.near) {
       const distance = distanceKm(query.near.latitude, query.near.longitude);

@@ -5,6 +5,7 @@ import {
   booleanField,
   idListParam,
   instantParam,
+  integerParam,
   numberField,
   numberParam,
   paginationShape,
@@ -26,6 +27,12 @@ const near = z
   })
   .describe('"<latitude>,<longitude>" in decimal degrees; results are ordered by distance from it.');
 
+const tagList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()))
+  .pipe(z.array(z.string().min(1)).min(1))
+  .describe('User tags: repeat the key or give a comma list; devices carrying any of them.');
+
 export const listDevicesQuery = z.object({
   ...paginationShape,
   'q[name_cont]': z.string().describe('Devices whose name contains this text (case-insensitive).').optional(),
@@ -39,6 +46,18 @@ export const listDevicesQuery = z.object({
   'q[last_reading_at_gt]': instantParam('Devices whose last reading is after this instant.').optional(),
   'q[last_reading_at_lt]': instantParam('Devices whose last reading is before this instant.').optional(),
   'q[owner_username_eq]': z.string().min(1).describe("The owner's username.").optional(),
+  'q[name_eq]': z.string().min(1).describe('Devices with exactly this name.').optional(),
+  'q[created_at_gt]': instantParam('Devices created after this instant.').optional(),
+  'q[created_at_lt]': instantParam('Devices created before this instant.').optional(),
+  'q[owner_id_eq]': integerParam("The owner's id, a positive integer.").optional(),
+  'q[tags_name_eq]': z.string().min(1).describe('Devices carrying this user tag.').optional(),
+  'q[tags_name_in]': tagList.optional(),
+  'q[tags_name_in][]': tagList.optional(),
+  'q[postprocessing_id_not_null]': z
+    .enum(['1', '0', 'true', 'false'])
+    .transform((v) => v === '1' || v === 'true')
+    .describe('1 (or true): devices with post-processing settings; 0 (or false): without.')
+    .optional(),
   with_tags: z
     .string()
     .transform((s) => s.split('|').map((t) => t.trim()))

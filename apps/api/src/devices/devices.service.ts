@@ -55,6 +55,13 @@ export class DevicesService {
       lastReadingAfter: query['q[last_reading_at_gt]'],
       lastReadingBefore: query['q[last_reading_at_lt]'],
       ownerUsername: query['q[owner_username_eq]'],
+      nameEquals: query['q[name_eq]'],
+      createdAfter: query['q[created_at_gt]'],
+      createdBefore: query['q[created_at_lt]'],
+      ownerId: query['q[owner_id_eq]'],
+      tagsAll: query['q[tags_name_eq]'] === undefined ? undefined : [query['q[tags_name_eq]']],
+      tagsAny: mergeTags(query['q[tags_name_in]'], query['q[tags_name_in][]']),
+      hasPostprocessing: query['q[postprocessing_id_not_null]'],
       tags: query.with_tags,
       near: query.near && { ...query.near, withinKm: query.within ?? DEFAULT_WITHIN_KM },
       offset: page.offset,
@@ -151,6 +158,11 @@ export class DevicesService {
 
 export function generateDeviceToken(): string {
   return Array.from({ length: 6 }, () => TOKEN_ALPHABET[randomInt(TOKEN_ALPHABET.length)]).join('');
+}
+
+function mergeTags(...lists: (string[] | undefined)[]): string[] | undefined {
+  const tags = lists.flatMap((l) => l ?? []);
+  return tags.length > 0 ? [...new Set(tags)] : undefined;
 }
 
 function tokenTaken(token: string): ApiError {
