@@ -33,7 +33,7 @@ beforeAll(async () => {
   const create = async (token: string, body: Record<string, unknown>) => {
     const response = await api.request('/v0/devices', { method: 'POST', token, body });
     expect(response.status).toBe(201);
-    return ((await response.json()) as Json).id as number;
+    return (await response.json()).id as number;
   };
   ids.roof = await create(ana.token, { name: 'Roof', user_tags: 'Barcelona,Air' });
   ids.garden = await create(ana.token, { name: 'Garden', user_tags: 'Barcelona' });

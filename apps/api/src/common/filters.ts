@@ -7,7 +7,7 @@ import { ApiError } from './api-error.js';
  */
 export function refuseUnknownFilters(input: unknown, schema: z.ZodType): void {
   if (input === null || typeof input !== 'object' || !(schema instanceof z.ZodObject)) return;
-  const known = Object.keys(schema.shape as Record<string, unknown>);
+  const known = Object.keys(schema.shape);
   const unknown = Object.keys(input).filter((key) => key.startsWith('q[') && !known.includes(key));
   if (unknown.length === 0) return;
   const supported = known.filter((key) => key.startsWith('q['));
