@@ -35,6 +35,7 @@ export {
   rollupStatement,
   ROLLUP_FUNCTIONS,
   ROLLUP_UNITS,
+  ROLLUP_SECONDS,
   type RollupBucket,
   type RollupFunction,
   type RollupQuery,
