@@ -19,7 +19,7 @@ beforeAll(async () => {
     token: owner.token,
     body: { name: 'Kit' },
   });
-  deviceId = ((await created.json()) as Json).id;
+  deviceId = (await created.json()).id;
   // Readings at 00:05 and 00:25 (the 00:00 and 00:20 intervals), then a gap until 01:05;
   // sub-second readings at 02:00:00.100 and .350; and recent ones for `relative`.
   const now = Date.now();
