@@ -117,10 +117,15 @@ export const worldMapItem = z.looseObject({
   location: connectorLocation.extend({ latitude: z.number(), longitude: z.number() }),
 });
 
-/** The web app's search results: type, id, name|username, city, country, latitude, longitude. */
+/**
+ * The web app's search results: type, id (its links for users and devices), name|username, city,
+ * country, latitude, longitude; the connector indexes them by id.
+ */
 export const searchResult = z.looseObject({
-  id: z.number().int(),
+  id: z.number().int().nullable(),
   type: z.enum(['Device', 'User', 'City', 'Country', 'Tag']),
+  name: z.string().optional(),
+  username: z.string().optional(),
   city: z.string().nullable(),
   country: z.string().nullable(),
   latitude: z.number().nullable(),

@@ -18,6 +18,10 @@ import { SensorsController } from './sensors/sensors.controller.js';
 import { SensorsService } from './sensors/sensors.service.js';
 import { ComponentsController } from './components/components.controller.js';
 import { MeasurementsController } from './measurements/measurements.controller.js';
+import { SearchController } from './search/search.controller.js';
+import { SearchService } from './search/search.service.js';
+import { UsersController } from './users/users.controller.js';
+import { UsersService } from './users/users.service.js';
 import { WorldMapController } from './world-map/world-map.controller.js';
 import { WorldMapService } from './world-map/world-map.service.js';
 
@@ -45,6 +49,8 @@ export class ApiModule {
         ReadingsController,
         MeasurementsController,
         ComponentsController,
+        UsersController,
+        SearchController,
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
@@ -58,6 +64,8 @@ export class ApiModule {
         SensorsService,
         ReadingsService,
         WorldMapService,
+        UsersService,
+        SearchService,
         ReplayParkedNotifier,
       ],
     };

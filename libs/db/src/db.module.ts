@@ -13,6 +13,7 @@ import { ParkedMessagesRepository } from './parked-messages.repository.js';
 import { PartitionsRepository } from './partitions.repository.js';
 import { WorldMapRepository } from './world-map.repository.js';
 import { MeasurementsRepository } from './measurements.repository.js';
+import { PeopleRepository } from './people.repository.js';
 
 const repositories = [
   IngestRepository,
@@ -26,6 +27,7 @@ const repositories = [
   UsersRepository,
   WorldMapRepository,
   MeasurementsRepository,
+  PeopleRepository,
   ParkedMessagesRepository,
   PartitionsRepository,
 ];

@@ -68,3 +68,11 @@ export {
 export { PartitionsRepository } from './partitions.repository.js';
 export { WorldMapRepository, type WorldMapDevice } from './world-map.repository.js';
 export { MeasurementsRepository, type ComponentRecord } from './measurements.repository.js';
+export {
+  PeopleRepository,
+  ProfileTakenError,
+  type DeviceHit,
+  type ProfileFields,
+  type UserHit,
+  type UserProfile,
+} from './people.repository.js';

@@ -70,6 +70,17 @@ export class DevicesService {
     return { total, devices: await this.present(devices, viewer) };
   }
 
+  /** A user's devices the viewer may see, as the user JSON embeds them (at most 1000). */
+  async listOwnedBy(ownerId: number, viewer: ApiUser | null): Promise<DeviceJson[]> {
+    const { devices } = await this.devices.listVisibleDevices({
+      viewer: viewer && { id: viewer.id, isAdmin: viewer.role === 'admin' },
+      ownerId,
+      offset: 0,
+      limit: 1000,
+    });
+    return this.present(devices, viewer);
+  }
+
   async get(id: number, viewer: ApiUser | null): Promise<DeviceJson> {
     const [json] = await this.present([await this.findReadableDevice(id, viewer)], viewer);
     return json;
