@@ -22,6 +22,11 @@ import { SearchController } from './search/search.controller.js';
 import { SearchService } from './search/search.service.js';
 import { UsersController } from './users/users.controller.js';
 import { UsersService } from './users/users.service.js';
+import { CsvExportService } from './device-data/csv-export.service.js';
+import { CsvImportService } from './device-data/csv-import.service.js';
+import { DeviceDataController } from './device-data/device-data.controller.js';
+import { ReadingRulesProvider } from './device-data/reading-rules.provider.js';
+import { ReadingsUploadService } from './device-data/readings-upload.service.js';
 import { WorldMapController } from './world-map/world-map.controller.js';
 import { WorldMapService } from './world-map/world-map.service.js';
 
@@ -51,6 +56,7 @@ export class ApiModule {
         ComponentsController,
         UsersController,
         SearchController,
+        DeviceDataController,
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
@@ -66,6 +72,10 @@ export class ApiModule {
         WorldMapService,
         UsersService,
         SearchService,
+        ReadingRulesProvider,
+        ReadingsUploadService,
+        CsvImportService,
+        CsvExportService,
         ReplayParkedNotifier,
       ],
     };

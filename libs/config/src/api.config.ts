@@ -3,6 +3,7 @@ import {
   type Env,
   databaseSchema,
   httpSchema,
+  ingestSchema,
   logSchema,
   nodeEnv,
   parseEnv,
@@ -34,6 +35,11 @@ const schema = z
   .extend(redisSchema.shape)
   .extend(logSchema.shape)
   .extend({ PORT: httpSchema.shape.PORT.default(3000), HOST: httpSchema.shape.HOST })
+  // Readings posted to the API (JSON or an SD-card CSV) pass the same rules as MQTT ones.
+  .extend({
+    READINGS_FLOOR: ingestSchema.shape.READINGS_FLOOR,
+    READINGS_MAX_FUTURE_HOURS: ingestSchema.shape.READINGS_MAX_FUTURE_HOURS,
+  })
   .extend({
     /** Requests per minute one client (IP) may make to /v0; the Smart Citizen API allows 150. */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(150),

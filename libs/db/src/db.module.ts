@@ -14,6 +14,7 @@ import { PartitionsRepository } from './partitions.repository.js';
 import { WorldMapRepository } from './world-map.repository.js';
 import { MeasurementsRepository } from './measurements.repository.js';
 import { PeopleRepository } from './people.repository.js';
+import { ReadingsExportRepository } from './readings-export.repository.js';
 
 const repositories = [
   IngestRepository,
@@ -28,6 +29,7 @@ const repositories = [
   WorldMapRepository,
   MeasurementsRepository,
   PeopleRepository,
+  ReadingsExportRepository,
   ParkedMessagesRepository,
   PartitionsRepository,
 ];

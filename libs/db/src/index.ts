@@ -76,3 +76,8 @@ export {
   type UserHit,
   type UserProfile,
 } from './people.repository.js';
+export {
+  ReadingsExportRepository,
+  type ExportColumn,
+  type ExportReading,
+} from './readings-export.repository.js';
