@@ -1,3 +1,5 @@
+import { get as httpGet } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceResponse } from '../../apps/api/src/devices/devices.dto.js';
 import { worldMapDeviceResponse } from '../../apps/api/src/world-map/world-map.dto.js';
@@ -217,6 +219,31 @@ describe('GET /v0/devices/world_map and fresh_world_map', () => {
     });
     expect(item.state).toBe('has_published');
     expect(item.user_tags).toEqual(['Barcelona', 'Roof']);
+  });
+
+  it('is served gzipped to clients that accept it, the same JSON', async () => {
+    const [zipped, plain] = await Promise.all(
+      ['gzip, deflate', 'identity'].map(
+        (encoding) =>
+          new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+            httpGet(
+              `${api.url}/v0/devices/world_map`,
+              { headers: { 'accept-encoding': encoding } },
+              (response) => {
+                const chunks: Buffer[] = [];
+                response.on('data', (c: Buffer) => chunks.push(c));
+                response.on('end', () =>
+                  resolve({ encoding: response.headers['content-encoding'], body: Buffer.concat(chunks) }),
+                );
+              },
+            ).on('error', reject);
+          }),
+      ),
+    );
+    expect(zipped.encoding).toBe('gzip');
+    expect(plain.encoding).toBeUndefined();
+    expect(gunzipSync(zipped.body).toString()).toBe(plain.body.toString());
+    expect(JSON.parse(plain.body.toString()).map((d: Json) => d.id)).toEqual([kit.id]);
   });
 
   it("is served from the cache, while fresh_world_map is current and shows the caller's private devices", async () => {

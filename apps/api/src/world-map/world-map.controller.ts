@@ -1,6 +1,6 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import type { ApiUser } from '../../../../libs/db/src/index.js';
 import { CurrentUser } from '../auth/auth.guard.js';
 import { ApiErrorResponses } from '../common/responses.js';
@@ -21,13 +21,16 @@ export class WorldMapController {
       'Every public device with a location that has published, slim shape, unpaginated (cached ~1 min)',
   })
   @ApiOkResponse({ type: [WorldMapDeviceResponse] })
-  async publicMap(@Res() response: Response) {
+  async publicMap(@Req() request: Request, @Res() response: Response) {
     const body = await this.worldMap.publicMap();
+    const gzipped = request.acceptsEncodings('gzip', 'identity') === 'gzip';
     response
       .status(200)
       .type('application/json')
-      .setHeader('Cache-Control', `public, max-age=${WORLD_MAP_TTL_MS / 1000}`);
-    response.end(body);
+      .setHeader('Cache-Control', `public, max-age=${WORLD_MAP_TTL_MS / 1000}`)
+      .setHeader('Vary', 'Accept-Encoding');
+    if (gzipped) response.setHeader('Content-Encoding', 'gzip');
+    response.end(gzipped ? body.gzip : body.json);
   }
 
   @Get('fresh_world_map')
