@@ -169,6 +169,54 @@ describe('the device JSON the Python connector and the web app read', () => {
     expect((await bad.json()).errors).toHaveProperty('notify_low_battery');
   });
 
+  it('lets the owner set and remove the post-processing settings, in one transaction with the device', async () => {
+    const set = await api.request(`/v0/devices/${hidden.id}`, {
+      method: 'PATCH',
+      token: ana.token,
+      body: {
+        name: 'Bedroom 2',
+        postprocessing_attributes: { hardware_url: 'https://example.org/hw.json', forwarding_params: 7 },
+      },
+    });
+    expect(set.status).toBe(200);
+    const device = await set.json();
+    connectorDevice.parse(device);
+    expect(device.name).toBe('Bedroom 2');
+    expect(device.postprocessing).toMatchObject({
+      hardware_url: 'https://example.org/hw.json',
+      forwarding_params: 7,
+      blueprint_url: null,
+      device_id: hidden.id,
+    });
+    const update = await api.request(`/v0/devices/${hidden.id}`, {
+      method: 'PATCH',
+      token: ana.token,
+      body: { postprocessing_attributes: { meta: 'v2', latest_postprocessing: '2024-06-01T12:00:00Z' } },
+    });
+    expect((await update.json()).postprocessing).toMatchObject({
+      hardware_url: 'https://example.org/hw.json',
+      meta: 'v2',
+      latest_postprocessing: '2024-06-01T12:00:00Z',
+    });
+    const bad = await api.request(`/v0/devices/${hidden.id}`, {
+      method: 'PATCH',
+      token: ana.token,
+      body: { postprocessing_attributes: { hardware_url: 'ftp://x', colour: 'red' } },
+    });
+    expect(bad.status).toBe(422);
+    const removed = await api.request(`/v0/devices/${hidden.id}`, {
+      method: 'PATCH',
+      token: ana.token,
+      body: { postprocessing_attributes: null },
+    });
+    expect((await removed.json()).postprocessing).toBeNull();
+    const { rows } = await db.sql.query(
+      'SELECT count(*)::int AS n FROM postprocessings WHERE device_id = $1',
+      [hidden.id],
+    );
+    expect(rows[0].n).toBe(0);
+  });
+
   it('lists devices in the same item shape as it shows one', async () => {
     for (const token of [undefined, ana.token]) {
       const list = await get(`/v0/devices?q[id_in][]=${kit.id}`, token);

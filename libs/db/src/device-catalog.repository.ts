@@ -6,6 +6,7 @@ import {
   MEASUREMENT_JSON,
   SELECT_DEVICE,
 } from './device-record.js';
+import { distanceKm, escapeLike, stateIs, visibleTo } from './device-conditions.js';
 import { PrismaService } from './prisma.service.js';
 
 export type { DeviceRecord, DeviceSensorValue, SensorMeasurement } from './device-record.js';
@@ -62,6 +63,16 @@ export interface DeviceFields {
   city?: string | null;
   countryCode?: string | null;
   meta?: Record<string, unknown> | null;
+  /** Replaces the post-processing settings; null removes them. */
+  postprocessing?: PostprocessingFields | null;
+}
+
+export interface PostprocessingFields {
+  blueprintUrl?: string | null;
+  hardwareUrl?: string | null;
+  forwardingParams?: number | null;
+  meta?: string | null;
+  latestPostprocessing?: Date | null;
 }
 
 /** The token asked for belongs to another device already. */
@@ -69,14 +80,6 @@ export class DeviceTokenTakenError extends Error {
   constructor(readonly token: string) {
     super(`device token "${token}" is taken`);
   }
-}
-
-/** Great-circle distance in km from a point to a device (haversine, mean Earth radius). */
-function distanceKm(latitude: number, longitude: number): Prisma.Sql {
-  return Prisma.sql`(6371.0088 * 2 * asin(sqrt(
-      power(sin(radians(d.latitude - ${latitude}::float8) / 2), 2)
-      + cos(radians(${latitude}::float8)) * cos(radians(d.latitude))
-        * power(sin(radians(d.longitude - ${longitude}::float8) / 2), 2))))`;
 }
 
 /** Devices as the REST API reads and writes them. */
@@ -185,18 +188,46 @@ export class DeviceCatalogRepository {
     fields: DeviceFields & { name: string; token: string },
   ): Promise<DeviceRecord> {
     const created = await this.translateTokenConflict(fields.token, () =>
-      this.db.client.device.create({ data: { ...toColumns(fields), name: fields.name, ownerId } }),
+      this.db.client.device.create({
+        data: {
+          ...toColumns(fields),
+          name: fields.name,
+          ownerId,
+          ...(fields.postprocessing ? { postprocessing: { create: fields.postprocessing } } : {}),
+        },
+      }),
     );
     return (await this.findDevice(created.id))!;
   }
 
   /** @throws DeviceTokenTakenError */
+  /** The device's columns and its post-processing row in one transaction. @throws DeviceTokenTakenError */
   async updateDevice(id: number, fields: DeviceFields, unarchive = false): Promise<DeviceRecord> {
+    const postprocessing = fields.postprocessing
+      ? {
+          postprocessing: {
+            upsert: {
+              create: fields.postprocessing,
+              update: { ...fields.postprocessing, updatedAt: new Date() },
+            },
+          },
+        }
+      : {};
     await this.translateTokenConflict(fields.token, () =>
-      this.db.client.device.update({
-        where: { id },
-        data: { ...toColumns(fields), ...(unarchive ? { archivedAt: null } : {}), updatedAt: new Date() },
-      }),
+      this.db.client.$transaction([
+        this.db.client.device.update({
+          where: { id },
+          data: {
+            ...toColumns(fields),
+            ...(unarchive ? { archivedAt: null } : {}),
+            ...postprocessing,
+            updatedAt: new Date(),
+          },
+        }),
+        ...(fields.postprocessing === null
+          ? [this.db.client.postprocessing.deleteMany({ where: { deviceId: id } })]
+          : []),
+      ]),
     );
     return (await this.findDevice(id))!;
   }
@@ -218,27 +249,6 @@ export class DeviceCatalogRepository {
       throw error;
     }
   }
-}
-
-function visibleTo(viewer: Viewer | null): Prisma.Sql {
-  if (viewer?.isAdmin) return Prisma.sql`TRUE`;
-  if (viewer) return Prisma.sql`(NOT d.is_private OR d.owner_id = ${viewer.id})`;
-  return Prisma.sql`NOT d.is_private`;
-}
-
-function stateIs(state: DeviceState): Prisma.Sql {
-  switch (state) {
-    case 'has_published':
-      return Prisma.sql`d.last_reading_at IS NOT NULL`;
-    case 'never_published':
-      return Prisma.sql`(d.last_reading_at IS NULL AND d.token IS NOT NULL)`;
-    case 'not_configured':
-      return Prisma.sql`(d.last_reading_at IS NULL AND d.token IS NULL)`;
-  }
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 function toColumns(fields: DeviceFields) {

@@ -16,6 +16,7 @@ export {
   DeviceCatalogRepository,
   DeviceTokenTakenError,
   type DeviceFields,
+  type PostprocessingFields,
   type DeviceListQuery,
   type DeviceRecord,
   type DeviceSensorValue,

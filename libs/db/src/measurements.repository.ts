@@ -3,6 +3,7 @@ import type { Measurement } from './generated/prisma/client.js';
 import { PrismaService } from './prisma.service.js';
 import type { Viewer } from './device-catalog.repository.js';
 import { Prisma } from './generated/prisma/client.js';
+import { visibleTo } from './device-conditions.js';
 
 /** A device × sensor pair: the reference's component. */
 export interface ComponentRecord {
@@ -64,9 +65,3 @@ const SELECT_COMPONENT = Prisma.sql`
   SELECT ds.id, ds.device_id AS "deviceId", ds.sensor_id AS "sensorId", s.name AS "sensorName",
          ds.created_at AS "createdAt"
     FROM device_sensors ds JOIN devices d ON d.id = ds.device_id JOIN sensors s ON s.id = ds.sensor_id`;
-
-function visibleTo(viewer: Viewer | null): Prisma.Sql {
-  if (viewer?.isAdmin) return Prisma.sql`TRUE`;
-  if (viewer) return Prisma.sql`(NOT d.is_private OR d.owner_id = ${viewer.id})`;
-  return Prisma.sql`NOT d.is_private`;
-}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from './generated/prisma/client.js';
 import type { Viewer } from './device-catalog.repository.js';
+import { escapeLike, visibleTo } from './device-conditions.js';
 import { PrismaService } from './prisma.service.js';
 
 /** A user as the API shows them (the email only to themselves and admins, decided above). */
@@ -88,11 +89,7 @@ export class PeopleRepository {
   /** Unarchived devices the viewer may see whose name or city contains `text`. */
   searchDevices(text: string, viewer: Viewer | null, limit: number): Promise<DeviceHit[]> {
     const pattern = `%${escapeLike(text)}%`;
-    const visible = viewer?.isAdmin
-      ? Prisma.sql`TRUE`
-      : viewer
-        ? Prisma.sql`(NOT d.is_private OR d.owner_id = ${viewer.id})`
-        : Prisma.sql`NOT d.is_private`;
+    const visible = visibleTo(viewer);
     return this.db.client.$queryRaw<DeviceHit[]>`
       SELECT d.id, d.name, d.description, d.owner_id AS "ownerId", u.username AS "ownerUsername", d.city,
              d.country_code AS "countryCode", d.latitude, d.longitude
@@ -116,19 +113,11 @@ export class PeopleRepository {
     limit: number,
   ): Promise<{ name: string; devices: number }[]> {
     const pattern = `%${escapeLike(text)}%`;
-    const visible = viewer?.isAdmin
-      ? Prisma.sql`TRUE`
-      : viewer
-        ? Prisma.sql`(NOT d.is_private OR d.owner_id = ${viewer.id})`
-        : Prisma.sql`NOT d.is_private`;
+    const visible = visibleTo(viewer);
     return this.db.client.$queryRaw<{ name: string; devices: number }[]>`
       SELECT tag AS name, count(*)::int AS devices
         FROM devices d CROSS JOIN LATERAL unnest(d.user_tags) AS tag
        WHERE d.archived_at IS NULL AND ${visible} AND tag ILIKE ${pattern}
        GROUP BY tag ORDER BY count(*) DESC, tag LIMIT ${limit}`;
   }
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

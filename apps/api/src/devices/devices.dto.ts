@@ -106,6 +106,27 @@ const deviceFields = {
     .nullable()
     .describe('ISO 3166-1 alpha-2 code, e.g. "ES" (location.country is its English name).')
     .optional(),
+  postprocessing_attributes: z
+    .strictObject({
+      blueprint_url: z
+        .url({ protocol: /^https?$/ })
+        .max(2048)
+        .nullable()
+        .optional(),
+      hardware_url: z
+        .url({ protocol: /^https?$/ })
+        .max(2048)
+        .nullable()
+        .optional(),
+      forwarding_params: z.number().int().nullable().optional(),
+      meta: z.string().max(10_000).nullable().optional(),
+      latest_postprocessing: z.iso.datetime({ offset: true }).nullable().optional(),
+    })
+    .nullable()
+    .describe(
+      "Post-processing settings (the reference's nested attributes): blueprint_url, hardware_url (http or https URLs), forwarding_params (an integer), meta (text), latest_postprocessing (ISO 8601); null removes them.",
+    )
+    .optional(),
   meta: z.record(z.string(), z.unknown()).nullable().describe('Any JSON object, or null.').optional(),
 };
 

@@ -5,6 +5,7 @@ import {
   DeviceCatalogRepository,
   type DeviceFields,
   type DeviceRecord,
+  type PostprocessingFields,
   DeviceTokenTakenError,
 } from '../../../../libs/db/src/index.js';
 import { ApiError } from '../common/api-error.js';
@@ -171,6 +172,22 @@ export function generateDeviceToken(): string {
   return Array.from({ length: 6 }, () => TOKEN_ALPHABET[randomInt(TOKEN_ALPHABET.length)]).join('');
 }
 
+function postprocessingOf(
+  body: UpdateDeviceBody['postprocessing_attributes'],
+): PostprocessingFields | null | undefined {
+  if (body === undefined || body === null) return body;
+  return {
+    blueprintUrl: body.blueprint_url,
+    hardwareUrl: body.hardware_url,
+    forwardingParams: body.forwarding_params,
+    meta: body.meta,
+    latestPostprocessing:
+      body.latest_postprocessing === undefined || body.latest_postprocessing === null
+        ? body.latest_postprocessing
+        : new Date(body.latest_postprocessing),
+  };
+}
+
 function mergeTags(...lists: (string[] | undefined)[]): string[] | undefined {
   const tags = lists.flatMap((l) => l ?? []);
   return tags.length > 0 ? [...new Set(tags)] : undefined;
@@ -199,5 +216,6 @@ function toFields(body: Omit<UpdateDeviceBody, 'archived'>): DeviceFields {
     city: body.city,
     countryCode: body.country_code,
     meta: body.meta,
+    postprocessing: postprocessingOf(body.postprocessing_attributes),
   };
 }
