@@ -40,18 +40,22 @@ CREATE TABLE postprocessings (
   updated_at            timestamptz NOT NULL DEFAULT now()
 );
 
+-- forwarding_token / forwarding_username: researchers' and admins' credentials for the
+-- forwarding topic, made the first time they ask for them (GET /v0/me).
 ALTER TABLE users
-  ADD COLUMN email           text UNIQUE,
-  ADD COLUMN url             text,
-  ADD COLUMN profile_picture text,
-  ADD COLUMN city            text,
-  ADD COLUMN country_code    text;
+  ADD COLUMN email               text UNIQUE,
+  ADD COLUMN url                 text,
+  ADD COLUMN profile_picture     text,
+  ADD COLUMN city                text,
+  ADD COLUMN country_code        text,
+  ADD COLUMN forwarding_token    text UNIQUE,
+  ADD COLUMN forwarding_username text UNIQUE;
 
 -- Down Migration
 
 ALTER TABLE users
   DROP COLUMN email, DROP COLUMN url, DROP COLUMN profile_picture, DROP COLUMN city,
-  DROP COLUMN country_code;
+  DROP COLUMN country_code, DROP COLUMN forwarding_token, DROP COLUMN forwarding_username;
 DROP TABLE postprocessings;
 ALTER TABLE devices
   DROP COLUMN notify_stopped_publishing, DROP COLUMN notify_low_battery, DROP COLUMN city,

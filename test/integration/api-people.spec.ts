@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { searchResultResponse } from '../../apps/api/src/search/search.dto.js';
 import { userResponse } from '../../apps/api/src/users/users.dto.js';
 import { startTestApi, testDataLayer, type Json, type TestApi } from '../helpers/api.js';
@@ -125,6 +126,24 @@ describe('GET and PATCH /v0/me', () => {
       'email',
       'profile_picture',
     ]);
+  });
+
+  it("gives researchers and admins their forwarding credentials, made once, and nobody else's", async () => {
+    const first = await json('/v0/me', admin.token);
+    expect(Object.keys(first)).toEqual([...USER_KEYS, 'email', 'forwarding_token', 'forwarding_username']);
+    expect(first.forwarding_token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(first.forwarding_username).toMatch(/^fwd_[0-9a-f]{12}$/);
+    connectorUser.extend({ forwarding_token: z.string(), forwarding_username: z.string() }).parse(first);
+    const again = await json('/v0/me', admin.token);
+    expect([again.forwarding_token, again.forwarding_username]).toEqual([
+      first.forwarding_token,
+      first.forwarding_username,
+    ]);
+    expect((await json('/v0/me', ana.token)).forwarding_token).toBeUndefined();
+    const seenByAdmin = await json(`/v0/users/${ana.id}`, admin.token);
+    expect(seenByAdmin.forwarding_token).toBeUndefined();
+    const { rows } = await db.sql.query('SELECT forwarding_token FROM users WHERE id = $1', [admin.id]);
+    expect(rows[0].forwarding_token).toBe(first.forwarding_token);
   });
 });
 

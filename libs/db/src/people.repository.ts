@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Prisma } from './generated/prisma/client.js';
 import type { Viewer } from './device-catalog.repository.js';
@@ -15,6 +16,8 @@ export interface UserProfile {
   profilePicture: string | null;
   city: string | null;
   countryCode: string | null;
+  forwardingToken: string | null;
+  forwardingUsername: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -58,7 +61,9 @@ export interface UserHit {
 
 const SELECT_PROFILE = Prisma.sql`
   SELECT id, uuid::text AS uuid, username, role, email, url, profile_picture AS "profilePicture", city,
-         country_code AS "countryCode", created_at AS "createdAt", updated_at AS "updatedAt" FROM users`;
+         country_code AS "countryCode", forwarding_token AS "forwardingToken",
+         forwarding_username AS "forwardingUsername", created_at AS "createdAt", updated_at AS "updatedAt"
+    FROM users`;
 
 /** Users' profiles and the global search. */
 @Injectable()
@@ -84,6 +89,20 @@ export class PeopleRepository {
       throw error;
     }
     return (await this.findProfile({ id }))!;
+  }
+
+  /**
+   * The user's forwarding credentials, made (random, unique) the first time they are asked for;
+   * two concurrent first requests agree on the stored pair.
+   */
+  async ensureForwardingCredentials(id: number): Promise<{ token: string; username: string }> {
+    const rows = await this.db.client.$queryRaw<{ token: string; username: string }[]>`
+      UPDATE users
+         SET forwarding_token = coalesce(forwarding_token, ${randomBytes(24).toString('base64url')}),
+             forwarding_username = coalesce(forwarding_username, ${`fwd_${randomBytes(6).toString('hex')}`})
+       WHERE id = ${id}
+      RETURNING forwarding_token AS token, forwarding_username AS username`;
+    return rows[0];
   }
 
   /** Unarchived devices the viewer may see whose name or city contains `text`. */

@@ -41,5 +41,7 @@ export const userResponse = z.strictObject({
   created_at: isoTime,
   updated_at: isoTime,
   email: z.string().nullable().optional().describe('Only to the user themselves and admins.'),
+  forwarding_token: z.string().nullable().optional().describe('GET /v0/me of researchers and admins.'),
+  forwarding_username: z.string().nullable().optional().describe('GET /v0/me of researchers and admins.'),
 });
 export class UserResponse extends createZodDto(userResponse) {}

@@ -27,8 +27,20 @@ export function presentUser(user: UserProfile, devices: DeviceJson[], viewer: Ap
     updated_at: isoSeconds(user.updatedAt),
   };
   const private_ = viewer !== null && (viewer.id === user.id || viewer.role === 'admin');
-  return private_ ? { ...json, email: user.email } : json;
+  if (!private_) return json;
+  const forwarding = viewer.id === user.id && FORWARDING_ROLES.has(user.role);
+  return forwarding
+    ? {
+        ...json,
+        email: user.email,
+        forwarding_token: user.forwardingToken,
+        forwarding_username: user.forwardingUsername,
+      }
+    : { ...json, email: user.email };
 }
+
+/** Roles that may forward readings (`/forward/<forwarding_token>/…`). */
+const FORWARDING_ROLES = new Set(['researcher', 'admin']);
 
 @Injectable()
 export class UsersService {
@@ -71,6 +83,10 @@ export class UsersService {
   }
 
   private async show(user: UserProfile, viewer: ApiUser | null) {
+    if (viewer?.id === user.id && FORWARDING_ROLES.has(user.role) && user.forwardingToken === null) {
+      const made = await this.people.ensureForwardingCredentials(user.id);
+      user = { ...user, forwardingToken: made.token, forwardingUsername: made.username };
+    }
     return presentUser(user, await this.devices.listOwnedBy(user.id, viewer), viewer);
   }
 }
