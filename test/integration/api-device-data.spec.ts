@@ -50,7 +50,7 @@ beforeAll(async () => {
   bob = await layer.newUser('bob');
   admin = await layer.newUser('ada', 'admin');
   const create = async (body: Record<string, unknown>) =>
-    ((await (await api.request('/v0/devices', { method: 'POST', token: ana.token, body })).json()))
+    (await (await api.request('/v0/devices', { method: 'POST', token: ana.token, body })).json())
       .id as number;
   kit = await create({ name: 'Kit' });
   privateKit = await create({ name: 'Private', is_private: true });
