@@ -18,6 +18,8 @@ const rejectionShape = z.object({
 export const uploadResponse = z.object({
   id: z.literal('ok'),
   message: z.string(),
+  url: z.null().optional(),
+  errors: z.null().optional(),
   stored: z.number().int().describe('Readings stored now.'),
   duplicated: z.number().int().describe('Readings already stored before (same sensor and time).'),
   rejected: z.record(z.string(), z.number().int()).describe('Rejected readings or rows by reason code.'),

@@ -26,8 +26,8 @@ export function presentUser(user: UserProfile, devices: DeviceJson[], viewer: Ap
     created_at: isoSeconds(user.createdAt),
     updated_at: isoSeconds(user.updatedAt),
   };
-  const private_ = viewer !== null && (viewer.id === user.id || viewer.role === 'admin');
-  if (!private_) return json;
+  const personal = viewer !== null && (viewer.id === user.id || viewer.role === 'admin');
+  if (!personal) return json;
   const forwarding = viewer.id === user.id && FORWARDING_ROLES.has(user.role);
   return forwarding
     ? {
