@@ -5,7 +5,6 @@ import {
   DeviceCatalogRepository,
   type DeviceFields,
   type DeviceRecord,
-  type PostprocessingFields,
   DeviceTokenTakenError,
 } from '../../../../libs/db/src/index.js';
 import { ApiError } from '../common/api-error.js';
@@ -13,6 +12,7 @@ import type { PageRequest } from '../common/pagination.js';
 import type { CreateDeviceBody, ListDevicesQuery, UpdateDeviceBody } from './devices.dto.js';
 import { type DeviceJson, canManage, presentDevice } from './device.presenter.js';
 import { ReplayParkedNotifier } from './replay-parked.notifier.js';
+import { mergeTags, postprocessingOf } from './device-body.js';
 
 const TOKEN_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const DEFAULT_WITHIN_KM = 1000;
@@ -170,27 +170,6 @@ export class DevicesService {
 
 export function generateDeviceToken(): string {
   return Array.from({ length: 6 }, () => TOKEN_ALPHABET[randomInt(TOKEN_ALPHABET.length)]).join('');
-}
-
-function postprocessingOf(
-  body: UpdateDeviceBody['postprocessing_attributes'],
-): PostprocessingFields | null | undefined {
-  if (body === undefined || body === null) return body;
-  return {
-    blueprintUrl: body.blueprint_url,
-    hardwareUrl: body.hardware_url,
-    forwardingParams: body.forwarding_params,
-    meta: body.meta,
-    latestPostprocessing:
-      body.latest_postprocessing === undefined || body.latest_postprocessing === null
-        ? body.latest_postprocessing
-        : new Date(body.latest_postprocessing),
-  };
-}
-
-function mergeTags(...lists: (string[] | undefined)[]): string[] | undefined {
-  const tags = lists.flatMap((l) => l ?? []);
-  return tags.length > 0 ? [...new Set(tags)] : undefined;
 }
 
 function tokenTaken(token: string): ApiError {
