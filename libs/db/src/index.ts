@@ -63,3 +63,4 @@ export {
   type ParkedCursor,
 } from './parked-messages.repository.js';
 export { PartitionsRepository } from './partitions.repository.js';
+export { RetentionRepository } from './retention.repository.js';

@@ -8,7 +8,10 @@ export interface IngestEntry {
   topic: string;
   /** Null for topics without a device (inventory, unroutable). */
   token: string | null;
+  /** The whole payload, or only a prefix of it once the message is rejected as a whole. */
   payload: Buffer;
+  /** The size of the payload as received. */
+  payloadBytes: number;
   receivedAt: Date;
   rows: number;
   readings: ReadingRow[];
