@@ -26,8 +26,9 @@ export interface MqttPoolOptions {
    */
   receiveMaximum?: number;
   /**
-   * Payload bytes the pool may hold in messages not yet stored: above it, no member reads its next
-   * message until some are. Bounds memory when large messages fill the windows. Default 8 MiB.
+   * Bytes the pool may hold in messages not yet stored (payload, topic and a fixed overhead each,
+   * or what the handler reports it keeps once decoded): above it, no member reads its next message
+   * until some are. Bounds memory when large messages fill the windows. Default 8 MiB.
    */
   maxInFlightBytes?: number;
   keepaliveSeconds: number;
@@ -53,6 +54,10 @@ const MAX_RECONNECT_MS = 30_000;
 /** During shutdown, how long no message may arrive before the pool disconnects. */
 const QUIET_MS = 200;
 const DEFAULT_MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
+/** What holding a message costs beyond its payload and topic: packet, message, promises, ack slot. */
+export const MESSAGE_OVERHEAD_BYTES = 512;
+const heldCost = (payloadBytes: number, topicLength: number) =>
+  payloadBytes + topicLength + MESSAGE_OVERHEAD_BYTES;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface MessageGroup {
@@ -119,6 +124,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
       connected: this.clients.filter((c) => c.connected).length,
       received: this.received,
       inFlight: this.inFlight.size,
+      inFlightBytes: this.inFlightBytes,
     };
   }
 
@@ -211,9 +217,11 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
 
     client.handleMessage = (packet, done) => {
       this.received++;
-      const work = this.dispatch(member, packet);
+      const topic = packet.topic;
+      const budget = this.holdBytes(heldCost(packet.payload.length, topic.length));
+      const work = this.dispatch(member, packet, budget.retain);
       this.track(work);
-      this.holdBytes(work, packet.payload.length);
+      work.then(budget.release, budget.release);
       if (packet.qos === 0) {
         // Nothing to acknowledge; take the next one at once, but bound the work in progress.
         const next = () => this.whenBytesAllow(() => done());
@@ -228,7 +236,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
           // Not stored and not safely recorded: leave it unacknowledged and drop the connection, so
           // the broker redelivers it (and whatever else the window held) to the resumed session.
           this.logger.warn(
-            `member ${member}: message on ${redactTopic(packet.topic)} not acknowledged: ${String(error)}`,
+            `member ${member}: message on ${redactTopic(topic)} not acknowledged: ${String(error)}`,
           );
           stream.destroy();
         },
@@ -285,7 +293,11 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
    * call per pattern): Nest's per-call dispatch (context, pipes, guards, interceptors, exception
    * zone) paid per message cost 8-13 % of the ingestor's CPU (bench/README.md, tuning item 16).
    */
-  private dispatch(member: number, packet: IPublishPacket): Promise<void> {
+  private dispatch(
+    member: number,
+    packet: IPublishPacket,
+    retain: (bytes: number) => void = () => undefined,
+  ): Promise<void> {
     const route = routeTopic(packet.topic, this.options.topicPrefixes);
     const message: MqttMessage = {
       topic: packet.topic,
@@ -295,6 +307,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
       dup: packet.dup,
       receivedAt: new Date(),
       member,
+      retain,
     };
     const pattern = route ? route.kind : UNROUTABLE;
     return new Promise<void>((resolve, reject) => {
@@ -351,16 +364,27 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
     work.then(forget, forget);
   }
 
-  /** Counts a message's payload against the byte budget until its work settles. */
-  private holdBytes(work: Promise<unknown>, bytes: number): void {
-    this.inFlightBytes += bytes;
-    const release = () => {
-      this.inFlightBytes -= bytes;
+  /**
+   * Counts what a message holds against the byte budget: `bytes` now, what the handler reports
+   * through `retain` once it has decoded the message, nothing once `release` runs (its work settled).
+   */
+  private holdBytes(bytes: number): { retain: (bytes: number) => void; release: () => void } {
+    let held = bytes;
+    let settled = false;
+    this.inFlightBytes += held;
+    const retain = (next: number) => {
+      if (settled) return;
+      this.inFlightBytes += next - held;
+      held = next;
       while (this.byteWaiters.length > 0 && this.inFlightBytes < this.maxInFlightBytes) {
         this.byteWaiters.shift()!();
       }
     };
-    work.then(release, release);
+    const release = () => {
+      retain(0);
+      settled = true;
+    };
+    return { retain, release };
   }
 
   /** Runs `next` (a member reading its next message) while the pool is under its byte budget. */
