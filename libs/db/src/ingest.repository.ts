@@ -87,8 +87,8 @@ export class IngestRepository {
     const pairs = this.knownPairs.unknownIn(sorted);
     const readings = readingsStatement(sorted, pairs, lifecycleDevices(batch.lifecycle));
     // Straight on the pg pool behind Prisma: `$queryRaw` serializes every parameter to JSON and
-    // parses it back, and these statements' parameters are the batch's columns and payloads
-    // (bench/README.md). One statement alone is one transaction: no BEGIN/COMMIT round trips.
+    // parses it back, and these statements' parameters are the batch's columns and payloads.
+    // One statement alone is one transaction: no BEGIN/COMMIT round trips.
     const [result] =
       others.length === 0
         ? [await this.db.pool.query<{ inserted: number }>(readings.text, readings.values)]
