@@ -99,37 +99,3 @@ describe('MqttPoolServer dispatch', () => {
     for (const p of miscounted) await expect(p).rejects.toThrow('must return one outcome per message');
   });
 });
-
-describe('MqttPoolServer byte budget', () => {
-  type Budget = {
-    holdBytes(bytes: number): { retain(bytes: number): void; release(): void };
-    whenBytesAllow(next: () => void): void;
-    inFlightBytes: number;
-  };
-
-  it('counts what a message holds: its size at first, what the handler keeps once decoded, nothing once settled', () => {
-    const server = new MqttPoolServer({
-      host: '127.0.0.1',
-      port: 1,
-      tls: false,
-      clientId: 'unit',
-      connections: 1,
-      keepaliveSeconds: 60,
-      sessionExpirySeconds: 60,
-      sharedSubscription: '$share/unit',
-      topicPrefixes: [''],
-      maxInFlightBytes: 100_000,
-    }) as unknown as Budget;
-    const big = server.holdBytes(250_000);
-    let reads = 0;
-    server.whenBytesAllow(() => reads++);
-    expect(reads).toBe(0);
-    // Rejected as too large: only a 1 KB prefix is kept, and the members read on.
-    big.retain(1024);
-    expect(reads).toBe(1);
-    expect(server.inFlightBytes).toBe(1024);
-    big.release();
-    big.retain(5000);
-    expect(server.inFlightBytes).toBe(0);
-  });
-});

@@ -9,6 +9,7 @@ import {
   subscriptionFilters,
 } from '../../../../libs/domain/src/index.js';
 import { ACK_DEFERRED, AckWindow } from './ack-window.js';
+import { ByteBudget, receivedCost } from './byte-budget.js';
 import { MqttContext, type MqttMessage, UNROUTABLE } from './mqtt-message.js';
 
 export interface MqttPoolOptions {
@@ -54,10 +55,6 @@ const MAX_RECONNECT_MS = 30_000;
 /** During shutdown, how long no message may arrive before the pool disconnects. */
 const QUIET_MS = 200;
 const DEFAULT_MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
-/** What holding a message costs beyond its payload and topic: packet, message, promises, ack slot. */
-export const MESSAGE_OVERHEAD_BYTES = 512;
-const heldCost = (payloadBytes: number, topicLength: number) =>
-  payloadBytes + topicLength + MESSAGE_OVERHEAD_BYTES;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface MessageGroup {
@@ -77,9 +74,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
   private readonly clients: MqttClient[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
   private qos0InFlight = 0;
-  private inFlightBytes = 0;
-  private readonly maxInFlightBytes: number;
-  private readonly byteWaiters: (() => void)[] = [];
+  private readonly budget: ByteBudget;
   private readonly qos0Waiters: (() => void)[] = [];
   private closing = false;
   private received = 0;
@@ -94,7 +89,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
 
   constructor(private readonly options: MqttPoolOptions) {
     super();
-    this.maxInFlightBytes = options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
+    this.budget = new ByteBudget(options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES);
     // Without a shared subscription the broker gives every member its own copy of every message,
     // so each reading would be processed K times. Such brokers (aedes in single-node mode, any
     // broker with MQTT_SHARED_SUBSCRIPTION=none) get one connection: the config defaults and
@@ -124,7 +119,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
       connected: this.clients.filter((c) => c.connected).length,
       received: this.received,
       inFlight: this.inFlight.size,
-      inFlightBytes: this.inFlightBytes,
+      inFlightBytes: this.budget.bytes,
     };
   }
 
@@ -218,13 +213,13 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
     client.handleMessage = (packet, done) => {
       this.received++;
       const topic = packet.topic;
-      const budget = this.holdBytes(heldCost(packet.payload.length, topic.length));
-      const work = this.dispatch(member, packet, budget.retain);
+      const held = this.budget.hold(receivedCost(packet.payload.length, topic.length));
+      const work = this.dispatch(member, packet, held.retain);
       this.track(work);
-      work.then(budget.release, budget.release);
+      work.then(held.release, held.release);
       if (packet.qos === 0) {
         // Nothing to acknowledge; take the next one at once, but bound the work in progress.
-        const next = () => this.whenBytesAllow(() => done());
+        const next = () => this.budget.whenRoom(() => done());
         this.acquireQos0Slot(work).then(next, next);
         return;
       }
@@ -243,7 +238,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
       );
       // Take the next packet without MQTT.js's own PUBACK, as long as the window and the pool's
       // byte budget have room.
-      acks.whenRoom(() => this.whenBytesAllow(() => done(ACK_DEFERRED)));
+      acks.whenRoom(() => this.budget.whenRoom(() => done(ACK_DEFERRED)));
     };
 
     client.on('connect', (connack) => {
@@ -362,35 +357,6 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
     this.inFlight.add(work);
     const forget = () => this.inFlight.delete(work);
     work.then(forget, forget);
-  }
-
-  /**
-   * Counts what a message holds against the byte budget: `bytes` now, what the handler reports
-   * through `retain` once it has decoded the message, nothing once `release` runs (its work settled).
-   */
-  private holdBytes(bytes: number): { retain: (bytes: number) => void; release: () => void } {
-    let held = bytes;
-    let settled = false;
-    this.inFlightBytes += held;
-    const retain = (next: number) => {
-      if (settled) return;
-      this.inFlightBytes += next - held;
-      held = next;
-      while (this.byteWaiters.length > 0 && this.inFlightBytes < this.maxInFlightBytes) {
-        this.byteWaiters.shift()!();
-      }
-    };
-    const release = () => {
-      retain(0);
-      settled = true;
-    };
-    return { retain, release };
-  }
-
-  /** Runs `next` (a member reading its next message) while the pool is under its byte budget. */
-  private whenBytesAllow(next: () => void): void {
-    if (this.inFlightBytes < this.maxInFlightBytes) next();
-    else this.byteWaiters.push(next);
   }
 
   private async acquireQos0Slot(work: Promise<unknown>): Promise<void> {
