@@ -27,9 +27,7 @@ const MAX_PAYLOAD_BYTES = 64 * 1024;
 const FLOOD_PER_CLIENT = 225;
 /** The shipped broker's payload cap (deploy/mosquitto.conf), which the flood fills. */
 const BROKER_CAP = Number(
-  (process.env.HOSTILE_BROKER_CAP ||
-    /^\s*message_size_limit\s+(\d+)/m.exec(readFileSync(SHIPPED_MOSQUITTO_CONF, 'utf8'))?.[1]) ??
-    262_144,
+  /^\s*message_size_limit\s+(\d+)/m.exec(readFileSync(SHIPPED_MOSQUITTO_CONF, 'utf8'))?.[1] ?? 262_144,
 );
 
 type Message = { topic: string; payload: string | Buffer };
@@ -42,6 +40,7 @@ let burstNo = 0;
 let peak = 0;
 let peakHeapMb = 0;
 let peakInFlightMb = 0;
+let idleRssMb = 0;
 let sampler: NodeJS.Timeout;
 const random = seededRandom(1601);
 
@@ -52,11 +51,10 @@ beforeAll(async () => {
       MQTT_CLIENT_ID: 'hostile',
       MQTT_CONNECTIONS: '16',
       MAX_PAYLOAD_BYTES: String(MAX_PAYLOAD_BYTES),
-      ...(process.env.HOSTILE_INFLIGHT ? { MQTT_INFLIGHT_MAX_BYTES: process.env.HOSTILE_INFLIGHT } : {}),
     },
     { nodeArgs: [`--max-old-space-size=${HEAP_CAP_MB}`], build: 'dist' },
   );
-  console.log(`idle RSS ${peakRssMb(ingestor.child.pid!)} MB`);
+  idleRssMb = peakRssMb(ingestor.child.pid!);
   publishers = await Promise.all(Array.from({ length: 4 }, () => connectPublisher(ctx.broker.port)));
   sampler = setInterval(() => void sample().catch(() => undefined), 200);
   // A first burst warms the ingestor up (JIT, caches, connections), so no clean rate is measured cold.
@@ -125,8 +123,9 @@ async function realBurst(extra: (i: number) => Message | null = () => null) {
 
 /**
  * The attack's rate of real traffic against the clean one. The machine is shared: when the ratio
- * falls short, the clean rate is measured once more and the lower of the two is taken, so a
- * slow moment during the clean burst cannot pass an attack, nor one after it fail it.
+ * falls short, the clean rate is measured once more and the lower of the two is taken, so that a
+ * neighbour's load during one burst does not fail the row. The attacks these rows guard against
+ * cost far more than that tolerance (one entry per transaction made real traffic 18-21x slower).
  */
 async function rateRatio(clean: number, attacked: number): Promise<number> {
   if (attacked >= 0.8 * clean) return attacked / clean;
@@ -168,7 +167,7 @@ async function finish(
     realRatePct: Math.round(ratio * 100),
   });
   console.log(
-    `${scenario}: real traffic at ${(ratio * 100).toFixed(0)} % of its clean rate; peak RSS ${peak} MB, ` +
+    `${scenario}: real traffic at ${(ratio * 100).toFixed(0)} % of its clean rate; RSS ${idleRssMb} MB idle, ${peak} MB peak, ` +
       `heap used ${peakHeapMb.toFixed(0)} MB, in flight ${peakInFlightMb.toFixed(1)} MB`,
   );
   expect(ingestor.child.exitCode).toBeNull();
@@ -239,7 +238,9 @@ it('a flood of maximum-size messages from anonymous clients keeps memory under t
   // long as the real burst lasts. Two send payloads at the broker's cap (over MAX_PAYLOAD_BYTES),
   // two at MAX_PAYLOAD_BYTES itself.
   const dir = mkdtempSync(join(tmpdir(), 'sck-flood-'));
-  const sizes = [BROKER_CAP - 1024, MAX_PAYLOAD_BYTES, BROKER_CAP - 1024, MAX_PAYLOAD_BYTES];
+  const sizes = [BROKER_CAP - 1024, MAX_PAYLOAD_BYTES, BROKER_CAP - 1024, MAX_PAYLOAD_BYTES].map((n) =>
+    Math.min(n, BROKER_CAP),
+  );
   const receivedBefore = await ingestor.metric('sck_ingest_mqtt_received_total');
   const flooders = sizes.map((size, k) => {
     const file = join(dir, `payload-${k}`);
