@@ -1,7 +1,6 @@
 import { MAX_JSON_DEPTH, pgSafeJson, pgSafeText } from './pg-text.js';
 import type { Rejection } from './reasons.js';
 
-
 /** Removes C0 control characters other than the whitespace JSON allows between tokens (\t \n \r). */
 function stripControl(text: string): string {
   let out = '';
@@ -63,8 +62,7 @@ export function decodeInventory(payload: Buffer): InventoryReport {
   const text = payload.toString('utf8');
   try {
     const parsed: unknown = JSON.parse(text);
-    if (isPlainObject(parsed) && isStorable(parsed))
-      return { valid: true, report: parsed, text: null };
+    if (isPlainObject(parsed) && isStorable(parsed)) return { valid: true, report: parsed, text: null };
   } catch {
     // Invalid JSON is kept as text below.
   }

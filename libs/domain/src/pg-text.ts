@@ -28,10 +28,16 @@ export type PgSafeJson = { ok: true; value: unknown; changed: boolean } | { ok: 
 export function pgSafeJson(value: unknown, nul = '\ufffd'): PgSafeJson {
   const state = { changed: false, tooDeep: false, nul };
   const safe = walk(value, 0, state);
-  return state.tooDeep ? { ok: false, reason: 'too_deep' } : { ok: true, value: safe, changed: state.changed };
+  return state.tooDeep
+    ? { ok: false, reason: 'too_deep' }
+    : { ok: true, value: safe, changed: state.changed };
 }
 
-function walk(value: unknown, depth: number, state: { changed: boolean; tooDeep: boolean; nul: string }): unknown {
+function walk(
+  value: unknown,
+  depth: number,
+  state: { changed: boolean; tooDeep: boolean; nul: string },
+): unknown {
   if (typeof value === 'string') {
     if (!isPgUnsafeText(value)) return value;
     state.changed = true;
