@@ -19,6 +19,8 @@ export interface ChaosRow {
   stolen?: number;
   /** Broker attacks: readings stored under a token they were not published by. */
   spoofed?: number;
+  /** Rate at which real traffic was stored during an attack, % of its clean rate. */
+  realRatePct?: number;
 }
 
 /** Each chaos test appends its row; `npm run test:chaos` prints them as one table at the end. */
