@@ -8,6 +8,7 @@ import { DeviceLifecycleProcessor } from './jobs/device-lifecycle.processor.js';
 import { JobWorkersService } from './jobs/job-workers.service.js';
 import { MaintenanceProcessor } from './jobs/maintenance.processor.js';
 import { StoreForwardProcessor } from './jobs/store-forward.processor.js';
+import { InstanceHeartbeatService } from './lifecycle/instance-heartbeat.service.js';
 import { ParkedReplayService } from './lifecycle/parked-replay.service.js';
 import { PartitionUpkeepService } from './lifecycle/partition-upkeep.service.js';
 import type { MqttPoolServer } from './mqtt/mqtt-pool.server.js';
@@ -38,6 +39,7 @@ export class IngestorModule {
         ReadingsService,
         ParkedReplayService,
         PartitionUpkeepService,
+        InstanceHeartbeatService,
         DeviceLifecycleProcessor,
         StoreForwardProcessor,
         MaintenanceProcessor,

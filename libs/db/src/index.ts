@@ -63,3 +63,13 @@ export {
   type ParkedCursor,
 } from './parked-messages.repository.js';
 export { PartitionsRepository } from './partitions.repository.js';
+export {
+  IngestorInstancesRepository,
+  LIVE_HEARTBEATS,
+  findInstanceState,
+  listGroupMembers,
+  requestDecommission,
+  type DecommissionRequest,
+  type GroupMember,
+  type IngestorInstance,
+} from './ingestor-instances.repository.js';

@@ -30,7 +30,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
   private readonly clients: MqttClient[] = [];
   private readonly flow: FlowControl;
   private readonly dispatcher: MessageDispatcher;
-  private stopping: Promise<void> | undefined;
+  private stopping: Promise<{ sessionsEnded: boolean }> | undefined;
   /** Set by a restart: QoS 1 messages that arrive from now on are left for the resumed session. */
   private holdingBack = false;
   private received = 0;
@@ -93,25 +93,26 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
   }
 
   /** What Nest (and SIGTERM) calls: a restart, which keeps the sessions. */
-  close(): Promise<void> {
-    return this.stop('restart');
+  async close(): Promise<void> {
+    await this.stop('restart');
   }
 
   /** Stops once, in the given mode; later calls wait for the first one. */
-  stop(mode: StopMode): Promise<void> {
+  stop(mode: StopMode): Promise<{ sessionsEnded: boolean }> {
     this.stopping ??= mode === 'restart' ? this.restart() : this.decommission();
     return this.stopping;
   }
 
-  private async restart(): Promise<void> {
+  private async restart(): Promise<{ sessionsEnded: boolean }> {
     this.holdingBack = true;
     await this.drain(() => this.flow.inFlight.size === 0);
     this.warnUnacknowledged();
     await Promise.all(this.clients.map((c) => c.endAsync().catch(() => undefined)));
     this.clients.length = 0;
+    return { sessionsEnded: false };
   }
 
-  private async decommission(): Promise<void> {
+  private async decommission(): Promise<{ sessionsEnded: boolean }> {
     await Promise.allSettled(
       this.clients
         .map((c, member) => ({ c, member }))
@@ -159,6 +160,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
       );
     }
     this.logger.log(endSession ? 'decommissioned: sessions ended' : 'decommission incomplete: sessions kept');
+    return { sessionsEnded: endSession };
   }
 
   /** Waits until `done()` holds or the drain timeout passes, re-checking as work settles. */
