@@ -45,8 +45,6 @@ async function restartOnly(qos: 0 | 1, startAt: number) {
   );
   await fleet.stop();
   const verdict = await ctx.settle(fleet);
-  if (verdict.lost + verdict.duplicated + verdict.wrongLatest > 0)
-    console.log(JSON.stringify(verdict), fleet.sent, fleet.acked.length);
   ctx.record(`only ingestor SIGTERM + restart, kits QoS ${qos}`, 1, fleet, verdict);
   expect(verdict).toMatchObject({ lost: 0, duplicated: 0, wrongLatest: 0 });
   await ingestor.kill('SIGTERM');
