@@ -11,7 +11,14 @@ afterAll(() => ctx?.close());
 it('both replicas SIGTERMed at once and started again (docker compose up -d): every accepted message stored once', async () => {
   const shared = { MQTT_SHARED_SUBSCRIPTION: '$share/both', MQTT_CONNECTIONS: '4', LOG_LEVEL: 'log' };
   const ids = ['both-1', 'both-2'];
-  const first = await Promise.all(ids.map((id) => ctx.spawn({ ...shared, MQTT_CLIENT_ID: id })));
+  // Started one after the other (each spawn waits for readiness); what matters is that both are
+  // stopped at the same time below.
+  const spawnBoth = async () => {
+    const replicas = [];
+    for (const id of ids) replicas.push(await ctx.spawn({ ...shared, MQTT_CLIENT_ID: id }));
+    return replicas;
+  };
+  const first = await spawnBoth();
   const fleet = ctx.fleet(100);
   await fleet.start();
   await waitFor(
@@ -26,7 +33,7 @@ it('both replicas SIGTERMed at once and started again (docker compose up -d): ev
     (n) => n >= acceptedBefore + 200,
     { what: 'the broker to accept messages while no replica runs' },
   );
-  const second = await Promise.all(ids.map((id) => ctx.spawn({ ...shared, MQTT_CLIENT_ID: id })));
+  const second = await spawnBoth();
   await waitFor(
     async () => Math.min(...(await Promise.all(second.map((i) => i.metric('sck_ingest_messages_total'))))),
     (n) => n >= 100,
