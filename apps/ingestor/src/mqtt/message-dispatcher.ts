@@ -13,8 +13,7 @@ interface MessageGroup {
 /**
  * Hands messages to the ingestor's handlers. Handlers take the messages of one turn of the event
  * loop together (all members, one call per pattern): Nest's per-call dispatch (context, pipes,
- * guards, interceptors, exception zone) paid per message cost 8-13 % of the ingestor's CPU
- * (bench/README.md, tuning item 16).
+ * guards, interceptors, exception zone) is then paid once per group, not once per message.
  */
 export class MessageDispatcher {
   /**
