@@ -12,6 +12,10 @@ import { UsersRepository } from './users.repository.js';
 import { ParkedMessagesRepository } from './parked-messages.repository.js';
 import { PartitionsRepository } from './partitions.repository.js';
 import { IngestorInstancesRepository } from './ingestor-instances.repository.js';
+import { WorldMapRepository } from './world-map.repository.js';
+import { MeasurementsRepository } from './measurements.repository.js';
+import { PeopleRepository } from './people.repository.js';
+import { ReadingsExportRepository } from './readings-export.repository.js';
 
 const repositories = [
   IngestRepository,
@@ -23,6 +27,10 @@ const repositories = [
   ReadingsQueryRepository,
   IngestErrorsRepository,
   UsersRepository,
+  WorldMapRepository,
+  MeasurementsRepository,
+  PeopleRepository,
+  ReadingsExportRepository,
   ParkedMessagesRepository,
   PartitionsRepository,
   IngestorInstancesRepository,
