@@ -88,17 +88,25 @@ describe('embedded MQTT broker', () => {
       host: '127.0.0.1',
       port: await freePort(),
       firstClientIdPrefix: 'ingest-',
+      policy: { ingestor: INGESTOR },
+      maxPacketBytes: 65_536,
       log: () => undefined,
     });
     broker.acceptDevices();
     const url = `mqtt://127.0.0.1:${broker.port}`;
-    const options = { clientId: 'ingest-0', clean: false, protocolVersion: 4 as const, reconnectPeriod: 0 };
+    const options = {
+      ...AS_INGESTOR,
+      clientId: 'ingest-0',
+      clean: false,
+      protocolVersion: 4 as const,
+      reconnectPeriod: 0,
+    };
     const subscriber = await mqtt.connectAsync(url, options);
     await subscriber.subscribeAsync('device/sck/+/readings/raw', { qos: 1 });
     const online = new Promise<number>((resolve) =>
       subscriber.once('message', (_t, _p, packet) => resolve(packet.qos)),
     );
-    const device = await mqtt.connectAsync(url, { clientId: 'kit-1', reconnectPeriod: 0 });
+    const device = await mqtt.connectAsync(url, { clientId: 'abc', reconnectPeriod: 0 });
     await device.publishAsync('device/sck/abc/readings/raw', '{t:2024-01-01T00:00:00Z,55:1}', { qos: 0 });
     expect(await online).toBe(1);
     await subscriber.endAsync();
