@@ -48,6 +48,10 @@ export async function chaosContext(options: {
           MQTT_CONNECTIONS: '8',
           // One group per scenario (each has its own broker), so a restarted ingestor rejoins it.
           MQTT_SHARED_SUBSCRIPTION: '$share/sck-ingest',
+          // The shipped config admits the ingestor only with its credentials (docs/security.md).
+          ...(broker.ingestor
+            ? { MQTT_USERNAME: broker.ingestor.username, MQTT_PASSWORD: broker.ingestor.password }
+            : {}),
           ...overrides,
         }),
         spawnOptions,
@@ -55,7 +59,10 @@ export async function chaosContext(options: {
       ingestors.push(child);
       return child;
     },
-    fleet: (intervalMs, options = {}) => new Fleet(broker.port, tokens, { intervalMs, seed: 42, ...options }),
+    // The fleet publishes for many tokens per connection: on the shipped (locked) config only the
+    // ingestor's identity may, so it logs in with it there.
+    fleet: (intervalMs, options = {}) =>
+      new Fleet(broker.port, tokens, { intervalMs, seed: 42, credentials: broker.ingestor, ...options }),
     async settle(fleet, timeoutMs = 60_000) {
       const verdict = await waitFor(
         () => verifyStored(db, fleet.acked),

@@ -39,6 +39,7 @@ export class Fleet {
       startAt?: number;
       reconnectMs?: number;
       qos?: 0 | 1;
+      credentials?: { username: string; password: string };
     },
   ) {
     this.random = seededRandom(options.seed ?? 42);
@@ -50,6 +51,8 @@ export class Fleet {
       Array.from({ length: n }, (_, i) =>
         mqtt.connectAsync(`mqtt://127.0.0.1:${this.port}`, {
           clientId: `fleet-${i}-${Math.random().toString(36).slice(2, 6)}`,
+          username: this.options.credentials?.username,
+          password: this.options.credentials?.password,
           reconnectPeriod: this.options.reconnectMs ?? 250,
           connectTimeout: 2000,
         }),
