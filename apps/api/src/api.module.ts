@@ -12,6 +12,9 @@ import { DevicesController } from './devices/devices.controller.js';
 import { DevicesService } from './devices/devices.service.js';
 import { ReplayParkedNotifier } from './devices/replay-parked.notifier.js';
 import { HealthController } from './health/health.controller.js';
+import { ApiMetricsService } from './metrics/api-metrics.service.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { ApiQueuesService } from './queues/api-queues.service.js';
 import { ReadingsController } from './readings/readings.controller.js';
 import { ReadingsService } from './readings/readings.service.js';
 import { SensorsController } from './sensors/sensors.controller.js';
@@ -33,7 +36,13 @@ export class ApiModule {
           generateKey: (_context, tracker, throttler) => `${throttler}:${tracker}`,
         }),
       ],
-      controllers: [HealthController, DevicesController, SensorsController, ReadingsController],
+      controllers: [
+        HealthController,
+        MetricsController,
+        DevicesController,
+        SensorsController,
+        ReadingsController,
+      ],
       providers: [
         { provide: API_CONFIG, useValue: config },
         // Guards run in this order: count the request first, then authenticate it.
@@ -46,6 +55,8 @@ export class ApiModule {
         SensorsService,
         ReadingsService,
         ReplayParkedNotifier,
+        ApiQueuesService,
+        ApiMetricsService,
       ],
     };
   }

@@ -4,6 +4,7 @@ import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type ApiConfig, logLevelsUpTo } from '../../../libs/config/src/index.js';
 import { ApiModule } from './api.module.js';
+import { ApiMetricsService } from './metrics/api-metrics.service.js';
 import { serveOpenApi } from './openapi.js';
 
 export interface RunningApi {
@@ -16,6 +17,8 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
     logger: logLevelsUpTo(config.LOG_LEVEL),
     abortOnError: false,
   });
+  // Before the routes (registered by listen), so every request is timed, refused ones included.
+  app.use(app.get(ApiMetricsService).middleware());
   // Browser dashboards read the pagination headers.
   app.enableCors({ exposedHeaders: ['Link', 'Total', 'Per-Page', 'Retry-After'] });
   serveOpenApi(app);

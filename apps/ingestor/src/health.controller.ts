@@ -1,4 +1,5 @@
-import { Controller, Get, Header, HttpException, HttpStatus, Inject } from '@nestjs/common';
+import { Controller, Get, HttpException, HttpStatus, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { PrismaService } from '../../../libs/db/src/index.js';
 import { MQTT_POOL } from './ingestor.tokens.js';
 import type { MqttPoolServer } from './mqtt/mqtt-pool.server.js';
@@ -51,25 +52,10 @@ export class HealthController {
     return body;
   }
 
+  /** The prom-client exposition: ingest counters and the state gauges of IngestorMetricsService. */
   @Get('metrics')
-  @Header('Content-Type', 'text/plain; version=0.0.4')
-  async prometheus(): Promise<string> {
-    const mqtt = this.pool.stats();
-    const depth = this.readings.depth;
-    const extra = [
-      `# HELP sck_ingest_mqtt_connected MQTT pool members connected`,
-      `# TYPE sck_ingest_mqtt_connected gauge`,
-      `sck_ingest_mqtt_connected ${mqtt.connected}`,
-      `# HELP sck_ingest_mqtt_received_total MQTT messages handed over by the broker`,
-      `# TYPE sck_ingest_mqtt_received_total counter`,
-      `sck_ingest_mqtt_received_total ${mqtt.received}`,
-      `# HELP sck_ingest_inflight_messages Messages received and not yet acknowledged (or settled)`,
-      `# TYPE sck_ingest_inflight_messages gauge`,
-      `sck_ingest_inflight_messages ${mqtt.inFlight}`,
-      `# HELP sck_ingest_pending_messages Messages taken whose batch has not settled yet`,
-      `# TYPE sck_ingest_pending_messages gauge`,
-      `sck_ingest_pending_messages ${depth.pending + depth.writing}`,
-    ].join('\n');
-    return `${await this.metrics.registry.metrics()}${extra}\n`;
+  async prometheus(@Res({ passthrough: true }) res: Response): Promise<string> {
+    res.setHeader('Content-Type', this.metrics.registry.contentType);
+    return this.metrics.registry.metrics();
   }
 }

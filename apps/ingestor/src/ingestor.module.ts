@@ -13,6 +13,7 @@ import { PartitionUpkeepService } from './lifecycle/partition-upkeep.service.js'
 import type { MqttPoolServer } from './mqtt/mqtt-pool.server.js';
 import { BatchWriterService } from './pipeline/batch-writer.service.js';
 import { EntryDecoderService } from './pipeline/entry-decoder.service.js';
+import { IngestorMetricsService } from './metrics/ingestor-metrics.service.js';
 import { IngestMetrics } from './pipeline/ingest.metrics.js';
 import { ReadingsService } from './pipeline/readings.service.js';
 import { SensorCatalogueService } from './pipeline/sensor-catalogue.service.js';
@@ -30,6 +31,7 @@ export class IngestorModule {
         { provide: INGESTOR_CONFIG, useValue: config },
         { provide: MQTT_POOL, useValue: pool },
         IngestMetrics,
+        IngestorMetricsService,
         SensorCatalogueService,
         EntryDecoderService,
         BatchWriterService,

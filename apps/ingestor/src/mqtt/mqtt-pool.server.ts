@@ -81,6 +81,8 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
   /** Messages received in this turn of the event loop, by pattern, waiting for their handler. */
   private readonly groups = new Map<string, MessageGroup>();
   private deliveryScheduled = false;
+  /** Receives each PUBACK's delay after its message was stored, in seconds (for metrics). */
+  observeAckLatency: (seconds: number) => void = () => undefined;
 
   constructor(private readonly options: MqttPoolOptions) {
     super();
@@ -188,7 +190,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
     const protocolVersion = options.protocolVersion ?? 5;
     const v5 = protocolVersion === 5;
     const receiveMaximum = options.receiveMaximum ?? 1;
-    const acks = new AckWindow(receiveMaximum, protocolVersion);
+    const acks = new AckWindow(receiveMaximum, protocolVersion, (seconds) => this.observeAckLatency(seconds));
     const client = mqtt.connect(this.url(), {
       clientId,
       username: options.username,
