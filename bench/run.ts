@@ -267,7 +267,7 @@ function startIngestor(database: string, at: TestBroker): Promise<IngestorProces
       MQTT_CLIENT_ID: `bench${randomBytes(3).toString('hex')}`,
       MQTT_KEEPALIVE_SECONDS: '300',
       LOG_LEVEL: 'warn',
-      PORT: '0',
+      INGESTOR_PORT: '0',
       HOST: '127.0.0.1',
       ...ingestorOverrides,
     },

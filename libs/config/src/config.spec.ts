@@ -11,6 +11,11 @@ describe('ingestor config', () => {
     expect(config.MQTT_RECEIVE_MAXIMUM).toBe(256);
   });
 
+  it('takes its health port from INGESTOR_PORT, not from the PORT a shell may export for the API', () => {
+    expect(loadIngestorConfig({ PORT: '3000' }).INGESTOR_PORT).toBe(3001);
+    expect(loadIngestorConfig({ PORT: '3000', INGESTOR_PORT: '4001' }).INGESTOR_PORT).toBe(4001);
+  });
+
   it('requires MQTT_HOST and MQTT_CLIENT_ID in production, naming both', () => {
     expect(() => loadIngestorConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
     try {

@@ -21,7 +21,8 @@ const schema = z
   .extend(ingestSchema.shape)
   .extend(lifecycleSchema.shape)
   .extend(logSchema.shape)
-  .extend({ PORT: httpSchema.shape.PORT.default(3001), HOST: httpSchema.shape.HOST })
+  // INGESTOR_PORT, not PORT: a shell that exports PORT for the API can start the ingestor too.
+  .extend({ INGESTOR_PORT: httpSchema.shape.PORT.default(3001), HOST: httpSchema.shape.HOST })
   .superRefine((env, ctx) => {
     // Without a shared subscription every connection would receive a copy of every message.
     if (

@@ -20,7 +20,7 @@ describe('single-node defaults', () => {
       MQTT_PROTOCOL_VERSION: 4,
       MQTT_SHARED_SUBSCRIPTION: null,
       MQTT_CONNECTIONS: 1,
-      PORT: 3001,
+      INGESTOR_PORT: 3001,
     });
   });
 
