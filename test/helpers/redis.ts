@@ -12,14 +12,20 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-/** A private redis-server on a free port, so a test can stop Redis without touching anyone else's. */
-export async function startRedis(): Promise<TestRedis> {
+/**
+ * A private redis-server on a free port, so a test can stop Redis without touching anyone else's.
+ * With `password`, clients must authenticate (and the URL carries it).
+ */
+export async function startRedis(options: { password?: string } = {}): Promise<TestRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const launch = async () => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        ...(options.password ? ['--requirepass', options.password] : []),
+      ],
       {
         stdio: 'ignore',
       },
@@ -34,5 +40,6 @@ export async function startRedis(): Promise<TestRedis> {
     await exited;
   };
   await launch();
-  return { port, url: `redis://127.0.0.1:${port}`, kill: exit, restart: launch, stop: exit };
+  const auth = options.password ? `:${options.password}@` : '';
+  return { port, url: `redis://${auth}127.0.0.1:${port}`, kill: exit, restart: launch, stop: exit };
 }

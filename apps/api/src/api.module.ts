@@ -1,8 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { LoggerModule } from 'nestjs-pino';
 import type { ApiConfig } from '../../../libs/config/src/index.js';
 import { DbModule } from '../../../libs/db/src/index.js';
+import { loggerParams } from '../../../libs/observability/src/index.js';
 import { API_CONFIG } from './api.tokens.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { AuthService } from './auth/auth.service.js';
@@ -28,6 +30,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [
+        LoggerModule.forRoot(loggerParams('api', config)),
         DbModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
         // Per client IP across all routes (the throttler's default counts per route), in memory:
         // each API replica counts its own clients.

@@ -1,5 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
 import { DbModule } from '../../../libs/db/src/index.js';
+import { loggerParams } from '../../../libs/observability/src/index.js';
 import { INGESTOR_CONFIG, type IngestorConfig } from './config.provider.js';
 import { HealthController } from './health.controller.js';
 import { IngestController } from './ingest.controller.js';
@@ -25,7 +27,10 @@ export class IngestorModule {
   static forRoot(config: IngestorConfig, pool: MqttPoolServer): DynamicModule {
     return {
       module: IngestorModule,
-      imports: [DbModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE })],
+      imports: [
+        LoggerModule.forRoot(loggerParams('ingestor', config)),
+        DbModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
+      ],
       controllers: [IngestController, HealthController],
       providers: [
         { provide: INGESTOR_CONFIG, useValue: config },

@@ -2,7 +2,12 @@ import { Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { literalQueueFilters, routeTopic, subscriptionFilters } from '../../../../libs/domain/src/index.js';
+import {
+  literalQueueFilters,
+  logSafeTopic,
+  routeTopic,
+  subscriptionFilters,
+} from '../../../../libs/domain/src/index.js';
 import { ACK_DEFERRED, AckWindow } from './ack-window.js';
 import { MqttContext, type MqttMessage, UNROUTABLE } from './mqtt-message.js';
 
@@ -224,7 +229,9 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
         (error: unknown) => {
           // Not stored and not safely recorded: leave it unacknowledged and drop the connection, so
           // the broker redelivers it (and whatever else the window held) to the resumed session.
-          this.logger.warn(`member ${member}: message on ${packet.topic} not acknowledged: ${String(error)}`);
+          this.logger.warn(
+            `member ${member}: message on ${logSafeTopic(packet.topic)} not acknowledged: ${String(error)}`,
+          );
           stream.destroy();
         },
       );

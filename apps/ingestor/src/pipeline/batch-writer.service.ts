@@ -7,7 +7,7 @@ import {
   type LifecycleWrite,
   type StoredReading,
 } from '../../../../libs/db/src/index.js';
-import { decodeInventory } from '../../../../libs/domain/src/index.js';
+import { decodeInventory, logSafeTopic } from '../../../../libs/domain/src/index.js';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import type { IngestEntry } from './ingest-entry.js';
 import { IngestMetrics } from './ingest.metrics.js';
@@ -127,7 +127,15 @@ export class BatchWriterService {
     this.metrics.rejected(errors);
     this.metrics.parked(lifecycle.parked.length);
     this.logger.debug(
-      `batch: ${entries.length} messages, ${readings.length} readings (${inserted} new), ${errors.length} rejections, ${lifecycle.parked.length} parked, in ${(performance.now() - started).toFixed(1)} ms`,
+      {
+        messages: entries.length,
+        readings: readings.length,
+        inserted,
+        rejections: errors.length,
+        parked: lifecycle.parked.length,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+      },
+      'batch stored',
     );
     return inserted;
   }
@@ -159,7 +167,7 @@ export class BatchWriterService {
       return;
     }
     const [entry] = entries;
-    this.logger.error(`message on ${entry.topic} could not be stored: ${String(error)}`);
+    this.logger.error(`message on ${logSafeTopic(entry.topic)} could not be stored: ${String(error)}`);
     const record: IngestErrorRecord = {
       reason: 'store_failed',
       message: `could not be stored: ${(error as Error).message ?? String(error)}`.slice(0, 2000),
