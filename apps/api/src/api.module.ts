@@ -1,12 +1,18 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { ExpressAdapter } from '@bull-board/express';
+import { BullBoardModule } from '@bull-board/nestjs';
 import { LoggerModule } from 'nestjs-pino';
 import type { ApiConfig } from '../../../libs/config/src/index.js';
 import { DbModule } from '../../../libs/db/src/index.js';
 import { loggerParams } from '../../../libs/observability/src/index.js';
 import { API_CONFIG } from './api.tokens.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import { ADMIN_QUEUES_ROUTE } from './admin/admin.routes.js';
+import { adminOnly } from './admin/admin-only.middleware.js';
+import { QueueBoardService } from './admin/queue-board.service.js';
+import { AuthModule } from './auth/auth.module.js';
 import { AuthService } from './auth/auth.service.js';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import { ApiValidationPipe } from './common/api-validation.pipe.js';
@@ -32,6 +38,17 @@ export class ApiModule {
       imports: [
         LoggerModule.forRoot(loggerParams('api', config)),
         DbModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
+        AuthModule,
+        // The queue dashboard (Bull Board), admins only; QueueBoardService adds the queues.
+        BullBoardModule.forRootAsync({
+          imports: [AuthModule],
+          inject: [AuthService],
+          useFactory: (auth: AuthService) => ({
+            route: ADMIN_QUEUES_ROUTE,
+            adapter: ExpressAdapter,
+            middleware: adminOnly(auth, ADMIN_QUEUES_ROUTE),
+          }),
+        }),
         // Per client IP across all routes (the throttler's default counts per route), in memory:
         // each API replica counts its own clients.
         ThrottlerModule.forRoot({
@@ -53,13 +70,13 @@ export class ApiModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_PIPE, useClass: ApiValidationPipe },
         { provide: APP_FILTER, useValue: new ApiExceptionFilter(config.RATE_LIMIT_PER_MINUTE) },
-        AuthService,
         DevicesService,
         SensorsService,
         ReadingsService,
         ReplayParkedNotifier,
         ApiQueuesService,
         ApiMetricsService,
+        QueueBoardService,
       ],
     };
   }
