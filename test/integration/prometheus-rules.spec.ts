@@ -23,6 +23,12 @@ it('promtool accepts the alert rules', async () => {
   expect(code).toBe(0);
 });
 
+it('promtool accepts the docker-compose Prometheus config and the rule files it loads', async () => {
+  const { code, output } = await promtool('check', 'config', 'prometheus.yml');
+  expect(output).toContain('is valid prometheus config file syntax');
+  expect(code).toBe(0);
+});
+
 it('promtool unit tests of the alert rules pass, and every alert has a test', async () => {
   const { code, output } = await promtool('test', 'rules', 'alerts.test.yml');
   expect(output).toContain('SUCCESS');

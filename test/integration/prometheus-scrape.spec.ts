@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApi, testDataLayer, type TestApi } from '../helpers/api.js';
@@ -95,4 +97,64 @@ it('a real Prometheus scrapes both apps and a PromQL query returns the stored re
   ]);
   const ackLatency = await prometheus.query('sck_ingest_commit_to_ack_seconds_count');
   expect(ackLatency[0]?.value).toBe(25);
+});
+
+const DEPLOY = join(import.meta.dirname, '..', '..', 'deploy');
+/**
+ * Names the queries may use that the apps do not expose: Prometheus's own `up`, and the live
+ * members gauge the ingestor's group heartbeat provides.
+ */
+const NOT_FROM_THE_APPS = new Set(['up', 'sck_ingest_group_live_members']);
+
+/** Every series name an exposition declares (# TYPE), with a histogram's _bucket/_sum/_count. */
+function exposedNames(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+    names.add(name);
+    if (type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(name + suffix);
+  }
+  return names;
+}
+
+/** Metric names in PromQL expressions: identifiers not followed by `(` and not label names or keywords. */
+function queriedNames(expressions: string[]): Set<string> {
+  const names = new Set<string>();
+  for (const expr of expressions) {
+    const bare = expr
+      .replace(/\{[^}]*\}/g, '')
+      .replace(/\[[^\]]*\]/g, '')
+      .replace(/"[^"]*"/g, '');
+    const withoutGrouping = bare.replace(
+      /\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g,
+      '',
+    );
+    for (const [name] of withoutGrouping.matchAll(/\b[a-z_][a-z0-9_]*\b(?!\s*\()/g)) {
+      if (['and', 'or', 'unless', 'bool', 'offset'].includes(name)) continue;
+      names.add(name);
+    }
+  }
+  return names;
+}
+
+it('every metric the alert rules and the Grafana dashboard query is exposed by the apps', async () => {
+  const alerts = readFileSync(join(DEPLOY, 'prometheus', 'alerts.yml'), 'utf8');
+  const alertExprs = [...alerts.matchAll(/expr: \|?\n?([\s\S]*?)\n\s+(?:for|labels):/g)].map((m) => m[1]);
+  const dashboard = JSON.parse(
+    readFileSync(join(DEPLOY, 'grafana', 'dashboards', 'sck-ingest.json'), 'utf8'),
+  ) as {
+    panels: { targets: { expr: string }[] }[];
+  };
+  const dashboardExprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+  expect(alertExprs).toHaveLength(8);
+  expect(dashboardExprs.length).toBeGreaterThan(10);
+
+  const exposed = new Set([
+    ...exposedNames(await (await fetch(`${api.url}/metrics`)).text()),
+    ...exposedNames(await (await fetch(`http://127.0.0.1:${ingestor.port}/metrics`)).text()),
+  ]);
+  const queried = queriedNames([...alertExprs, ...dashboardExprs]);
+  expect(queried).toContain('sck_ingest_readings_stored_total');
+  expect(queried).toContain('process_resident_memory_bytes');
+  const missing = [...queried].filter((name) => !exposed.has(name) && !NOT_FROM_THE_APPS.has(name));
+  expect(missing).toEqual([]);
 });
