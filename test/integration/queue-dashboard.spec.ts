@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, testDataLayer, type TestApi } from '../helpers/api.js';
 import { renderedDom } from '../helpers/chromium.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { REDIS_URL } from '../helpers/env.js';
+import { waitFor } from '../helpers/poll.js';
+import { createQueue, createWorker, JOBS, QUEUES, type QueueBackend } from '../../libs/queues/src/index.js';
 
 const QUEUE_NAMES = ['device-lifecycle', 'store-forward', 'maintenance'];
 
@@ -44,6 +47,49 @@ describe.each([
     expect(listed.status).toBe(200);
     const { queues } = (await listed.json()) as { queues: { name: string }[] };
     expect(queues.map((q) => q.name).sort()).toEqual([...QUEUE_NAMES].sort());
+  });
+
+  it('shows a failed store-forward job with its error, and retries it for the admin', async () => {
+    const admin = await layer.newUser(`retrier-${backend}`, 'admin');
+    const queueBackend: QueueBackend =
+      backend === 'Redis'
+        ? { kind: 'redis', url: REDIS_URL, prefix: api.queuePrefix }
+        : { kind: 'postgres', url: db.url };
+    const queue = createQueue<unknown>(QUEUES.storeForward, queueBackend);
+    const worker = createWorker<unknown>(
+      QUEUES.storeForward,
+      () => Promise.reject(new Error('database still unreachable')),
+      queueBackend,
+    );
+    try {
+      const job = await queue.add(JOBS.writeSpilledBatch, { entries: [] }, { attempts: 1 });
+      await waitFor(
+        () => queue.getJobState(job.id!),
+        (state) => state === 'failed',
+        {
+          what: 'the job to fail',
+          timeoutMs: 30_000,
+        },
+      );
+      await worker.close();
+
+      const dom = await renderedDom(
+        `${api.url}/admin/queues/queue/${QUEUES.storeForward}?status=failed&access_token=${admin.token}`,
+      );
+      expect(dom).toContain(JOBS.writeSpilledBatch);
+      expect(dom).toContain('database still unreachable');
+
+      const retried = await api.request(`/admin/queues/api/queues/${QUEUES.storeForward}/${job.id}/retry`, {
+        method: 'PUT',
+        token: admin.token,
+      });
+      expect(retried.status).toBeLessThan(300);
+      expect(await queue.getJobState(job.id!)).toBe('waiting');
+    } finally {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
   });
 
   it('refuses a guest (401) and a citizen (403), in the browser and over HTTP', async () => {
