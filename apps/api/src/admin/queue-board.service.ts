@@ -22,7 +22,8 @@ export class QueueBoardService implements OnModuleInit, OnModuleDestroy {
   ) {
     const backend = queueBackend(config);
     this.queues = Object.values(QUEUES).map((name) => {
-      const queue = createQueue<unknown>(name, backend);
+      // One PostgreSQL connection per queue: the dashboard's queries are few and one at a time.
+      const queue = createQueue<unknown>(name, backend, {}, { postgres: { max: 1 } });
       queue.on('error', () => undefined);
       return queue;
     });

@@ -2,12 +2,8 @@ import { Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { isObservable, lastValueFrom } from 'rxjs';
-import {
-  literalQueueFilters,
-  logSafeTopic,
-  routeTopic,
-  subscriptionFilters,
-} from '../../../../libs/domain/src/index.js';
+import { literalQueueFilters, routeTopic, subscriptionFilters } from '../../../../libs/domain/src/index.js';
+import { logSafeTopic } from '../../../../libs/domain/src/log-safe.js';
 import { ACK_DEFERRED, AckWindow } from './ack-window.js';
 import { MqttContext, type MqttMessage, UNROUTABLE } from './mqtt-message.js';
 
