@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppMetrics } from './app-metrics.js';
 
 async function sample(metrics: AppMetrics, name: string) {
@@ -9,6 +9,14 @@ async function sample(metrics: AppMetrics, name: string) {
 }
 
 describe('AppMetrics', () => {
+  // Only the clock: checks are reused for a second, and the test moves time on instead of waiting.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('reports the pool by state and postgres up or down by its SELECT 1', async () => {
     let healthy = true;
     const pool = {
@@ -28,6 +36,11 @@ describe('AppMetrics', () => {
       { labels: { dependency: 'postgres' }, value: 1 },
     ]);
     healthy = false;
+    // A scrape within a second of the last reuses its result; the next one checks again.
+    expect(await sample(metrics, 'sck_dependency_up')).toEqual([
+      { labels: { dependency: 'postgres' }, value: 1 },
+    ]);
+    vi.advanceTimersByTime(1000);
     expect(await sample(metrics, 'sck_dependency_up')).toEqual([
       { labels: { dependency: 'postgres' }, value: 0 },
     ]);
@@ -61,6 +74,7 @@ describe('AppMetrics', () => {
     ];
     expect(await sample(metrics, 'sck_queue_jobs')).toEqual(expected);
     reachable = false;
+    vi.advanceTimersByTime(1000);
     expect(await sample(metrics, 'sck_queue_jobs')).toEqual(expected);
   });
 
