@@ -5,6 +5,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { NestFactory } from '@nestjs/core';
 import type { ApiConfig } from '../../../libs/config/src/index.js';
 import { ApiModule } from './api.module.js';
+import { corsOptions } from './common/cors.js';
 import { ApiMetricsService } from './metrics/api-metrics.service.js';
 import { serveOpenApi } from './openapi.js';
 
@@ -21,8 +22,7 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
   app.useLogger(app.get(PinoLogger));
   // Before the routes (registered by listen), so every request is timed, refused ones included.
   app.use(app.get(ApiMetricsService).middleware());
-  // Browser dashboards read the pagination headers.
-  app.enableCors({ exposedHeaders: ['Link', 'Total', 'Per-Page', 'Retry-After'] });
+  app.enableCors(corsOptions(config.CORS_ORIGINS));
   serveOpenApi(app);
   await app.listen(config.PORT, config.HOST);
   const { port } = (app.getHttpServer() as Server).address() as { port: number };
