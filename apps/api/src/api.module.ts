@@ -1,10 +1,18 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { ExpressAdapter } from '@bull-board/express';
+import { BullBoardModule } from '@bull-board/nestjs';
+import { LoggerModule } from 'nestjs-pino';
 import type { ApiConfig } from '../../../libs/config/src/index.js';
 import { DbModule } from '../../../libs/db/src/index.js';
+import { loggerParams } from '../../../libs/observability/src/index.js';
 import { API_CONFIG } from './api.tokens.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import { ADMIN_QUEUES_ROUTE } from './admin/admin.routes.js';
+import { adminOnly } from './admin/admin-only.middleware.js';
+import { QueueBoardService } from './admin/queue-board.service.js';
+import { AuthModule } from './auth/auth.module.js';
 import { AuthService } from './auth/auth.service.js';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import { ApiValidationPipe } from './common/api-validation.pipe.js';
@@ -12,6 +20,9 @@ import { DevicesController } from './devices/devices.controller.js';
 import { DevicesService } from './devices/devices.service.js';
 import { ReplayParkedNotifier } from './devices/replay-parked.notifier.js';
 import { HealthController } from './health/health.controller.js';
+import { ApiMetricsService } from './metrics/api-metrics.service.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { ApiQueuesService } from './queues/api-queues.service.js';
 import { ReadingsController } from './readings/readings.controller.js';
 import { ReadingsService } from './readings/readings.service.js';
 import { SensorsController } from './sensors/sensors.controller.js';
@@ -38,7 +49,19 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [
+        LoggerModule.forRoot(loggerParams('api', config)),
         DbModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
+        AuthModule,
+        // The queue dashboard (Bull Board), admins only; QueueBoardService adds the queues.
+        BullBoardModule.forRootAsync({
+          imports: [AuthModule],
+          inject: [AuthService],
+          useFactory: (auth: AuthService) => ({
+            route: ADMIN_QUEUES_ROUTE,
+            adapter: ExpressAdapter,
+            middleware: adminOnly(auth, ADMIN_QUEUES_ROUTE),
+          }),
+        }),
         // Per client IP across all routes (the throttler's default counts per route), in memory:
         // each API replica counts its own clients.
         ThrottlerModule.forRoot({
@@ -48,6 +71,7 @@ export class ApiModule {
       ],
       controllers: [
         HealthController,
+        MetricsController,
         WorldMapController,
         DevicesController,
         SensorsController,
@@ -65,7 +89,6 @@ export class ApiModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_PIPE, useClass: ApiValidationPipe },
         { provide: APP_FILTER, useValue: new ApiExceptionFilter(config.RATE_LIMIT_PER_MINUTE) },
-        AuthService,
         DevicesService,
         SensorsService,
         ReadingsService,
@@ -77,6 +100,9 @@ export class ApiModule {
         CsvImportService,
         CsvExportService,
         ReplayParkedNotifier,
+        ApiQueuesService,
+        ApiMetricsService,
+        QueueBoardService,
       ],
     };
   }

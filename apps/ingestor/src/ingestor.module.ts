@@ -1,5 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
 import { DbModule } from '../../../libs/db/src/index.js';
+import { loggerParams } from '../../../libs/observability/src/index.js';
 import { INGESTOR_CONFIG, type IngestorConfig } from './config.provider.js';
 import { HealthController } from './health.controller.js';
 import { IngestController } from './ingest.controller.js';
@@ -15,6 +17,7 @@ import { RetentionService } from './lifecycle/retention.service.js';
 import type { MqttPoolServer } from './mqtt/mqtt-pool.server.js';
 import { BatchWriterService } from './pipeline/batch-writer.service.js';
 import { EntryDecoderService } from './pipeline/entry-decoder.service.js';
+import { IngestorMetricsService } from './metrics/ingestor-metrics.service.js';
 import { IngestMetrics } from './pipeline/ingest.metrics.js';
 import { ReadingsService } from './pipeline/readings.service.js';
 import { SensorCatalogueService } from './pipeline/sensor-catalogue.service.js';
@@ -26,12 +29,16 @@ export class IngestorModule {
   static forRoot(config: IngestorConfig, pool: MqttPoolServer): DynamicModule {
     return {
       module: IngestorModule,
-      imports: [DbModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE })],
+      imports: [
+        LoggerModule.forRoot(loggerParams('ingestor', config)),
+        DbModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
+      ],
       controllers: [IngestController, HealthController],
       providers: [
         { provide: INGESTOR_CONFIG, useValue: config },
         { provide: MQTT_POOL, useValue: pool },
         IngestMetrics,
+        IngestorMetricsService,
         SensorCatalogueService,
         EntryDecoderService,
         BatchWriterService,

@@ -6,4 +6,4 @@ export * from './readings.js';
 export * from './samples.js';
 export * from './device-messages.js';
 export * from './pg-text.js';
-export * from './redact.js';
+export * from './log-safe.js';
