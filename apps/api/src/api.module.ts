@@ -14,6 +14,7 @@ import { ReplayParkedNotifier } from './devices/replay-parked.notifier.js';
 import { HealthController } from './health/health.controller.js';
 import { ReadingsController } from './readings/readings.controller.js';
 import { ReadingsService } from './readings/readings.service.js';
+import { RollupGate } from './readings/rollup-gate.js';
 import { SensorsController } from './sensors/sensors.controller.js';
 import { SensorsService } from './sensors/sensors.service.js';
 
@@ -25,7 +26,11 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [
-        DbModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
+        DbModule.forRoot({
+          url: config.DATABASE_URL,
+          poolSize: config.DATABASE_POOL_SIZE,
+          statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS,
+        }),
         // Per client IP across all routes (the throttler's default counts per route), in memory:
         // each API replica counts its own clients.
         ThrottlerModule.forRoot({
@@ -40,12 +45,16 @@ export class ApiModule {
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_PIPE, useClass: ApiValidationPipe },
-        { provide: APP_FILTER, useValue: new ApiExceptionFilter(config.RATE_LIMIT_PER_MINUTE) },
+        { provide: APP_FILTER, useValue: new ApiExceptionFilter(config) },
         AuthService,
         DevicesService,
         SensorsService,
         ReadingsService,
         ReplayParkedNotifier,
+        {
+          provide: RollupGate,
+          useValue: new RollupGate(config.READINGS_MAX_CONCURRENT, 4 * config.READINGS_MAX_CONCURRENT),
+        },
       ],
     };
   }

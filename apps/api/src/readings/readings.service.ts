@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ApiConfig } from '../../../../libs/config/src/index.js';
 import {
   type ApiUser,
   IngestErrorsRepository,
@@ -10,6 +11,9 @@ import type { PageRequest } from '../common/pagination.js';
 import { isoSeconds } from '../common/time.js';
 import { DevicesService, readable } from '../devices/devices.service.js';
 import type { ReadingsQuery } from './readings.dto.js';
+import { API_CONFIG } from '../api.tokens.js';
+import { checkBucketLimit } from './bucket-limit.js';
+import { RollupGate } from './rollup-gate.js';
 import { sensorKey } from './sensor-key.js';
 
 const DEFAULT_SPAN_MS = 6 * 7 * 86_400_000;
@@ -21,6 +25,8 @@ export class ReadingsService {
     private readonly sensors: SensorCatalogRepository,
     private readonly readingsQuery: ReadingsQueryRepository,
     private readonly ingestErrorLog: IngestErrorsRepository,
+    private readonly gate: RollupGate,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   async readings(deviceId: number, query: ReadingsQuery, viewer: ApiUser | null) {
@@ -31,23 +37,26 @@ export class ReadingsService {
     }
     const fn = query.function ?? 'avg';
     const sensorId = query.sensor_id ?? (await this.sensorIdOfKey(deviceId, query.sensor_key!, viewer));
-    // The rollup starts with the lookups (one round trip instead of two) and is dropped unless they
-    // pass: the buckets of a sensor the device never reported are empty anyway.
-    const rolling = this.readingsQuery.rollupReadings({
-      deviceId,
-      sensorId,
-      from,
-      to,
-      every: { count: query.rollup.count, unit: query.rollup.unit },
-      fn,
-    });
-    rolling.catch(() => undefined);
+    // Who may read, and whether there is anything to read, before the rollup costs anything: a
+    // refused request starts no query. A device error wins over a sensor error.
     const target = await this.readingsQuery.findReadingsTarget(deviceId, sensorId);
-    // A device error wins over a sensor error.
     const device = readable(deviceId, target.device, viewer);
     const { sensor, componentId } = target;
     if (!sensor) throw ApiError.notFound(`Sensor ${sensorId} not found (see GET /v0/sensors)`);
-    const buckets = componentId === null ? [] : await rolling;
+    checkBucketLimit(from, to, query.rollup, this.config.READINGS_MAX_BUCKETS);
+    const buckets =
+      componentId === null
+        ? []
+        : await this.gate.run(() =>
+            this.readingsQuery.rollupReadings({
+              deviceId,
+              sensorId,
+              from,
+              to,
+              every: { count: query.rollup.count, unit: query.rollup.unit },
+              fn,
+            }),
+          );
     return {
       device_id: device.id,
       sensor_key: sensorKey(sensor.name),
