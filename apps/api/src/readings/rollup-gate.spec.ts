@@ -22,7 +22,7 @@ describe('RollupGate', () => {
     );
     await Promise.resolve();
     expect(started).toEqual([0, 1]);
-    const refused = await gate.run(async () => 'x').catch((e: unknown) => e);
+    const refused = await gate.run(() => Promise.resolve('x')).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ApiError);
     expect((refused as ApiError).status).toBe(429);
     holds[0].resolve();
@@ -32,12 +32,12 @@ describe('RollupGate', () => {
     holds[1].resolve();
     holds[2].resolve();
     expect(await Promise.all(runs)).toEqual([0, 1, 2]);
-    expect(await gate.run(async () => 'free again')).toBe('free again');
+    expect(await gate.run(() => Promise.resolve('free again'))).toBe('free again');
   });
 
   it('frees the slot when the work fails', async () => {
     const gate = new RollupGate(1, 0);
     await expect(gate.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    expect(await gate.run(async () => 1)).toBe(1);
+    expect(await gate.run(() => Promise.resolve(1))).toBe(1);
   });
 });
