@@ -3,7 +3,9 @@ import type { Server } from 'node:net';
 import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type ApiConfig, logLevelsUpTo } from '../../../libs/config/src/index.js';
+import type { Express } from 'express';
 import { ApiModule } from './api.module.js';
+import { PUBLIC_URL_LOCAL } from './common/pagination.js';
 import { serveOpenApi } from './openapi.js';
 
 export interface RunningApi {
@@ -16,6 +18,7 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
     logger: logLevelsUpTo(config.LOG_LEVEL),
     abortOnError: false,
   });
+  (app.getHttpAdapter().getInstance() as Express).locals[PUBLIC_URL_LOCAL] = config.PUBLIC_URL;
   // Browser dashboards read the pagination headers.
   app.enableCors({ exposedHeaders: ['Link', 'Total', 'Per-Page', 'Retry-After'] });
   serveOpenApi(app);

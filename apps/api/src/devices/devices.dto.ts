@@ -10,6 +10,9 @@ import {
   paginationShape,
 } from '../common/params.js';
 import { isoTime } from '../common/responses.js';
+import { MAX_INPUT_DEPTH } from '../common/text-check.js';
+
+const MAX_META_BYTES = 16_384;
 
 const near = z
   .string()
@@ -74,7 +77,14 @@ const deviceFields = {
   user_tags: userTags.optional(),
   is_private: booleanField.optional(),
   precise_location: booleanField.optional(),
-  meta: z.record(z.string(), z.unknown()).nullable().describe('Any JSON object, or null.').optional(),
+  meta: z
+    .record(z.string(), z.unknown())
+    .refine((meta) => Buffer.byteLength(JSON.stringify(meta)) <= MAX_META_BYTES, {
+      message: `at most ${MAX_META_BYTES} bytes of JSON`,
+    })
+    .nullable()
+    .describe(`Any JSON object of at most ${MAX_META_BYTES} bytes and ${MAX_INPUT_DEPTH} levels, or null.`)
+    .optional(),
 };
 
 export const createDeviceBody = z.object({

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
   type ApiUser,
@@ -6,14 +5,15 @@ import {
   type DeviceFields,
   type DeviceRecord,
   DeviceTokenTakenError,
+  ParkedMessagesRepository,
 } from '../../../../libs/db/src/index.js';
+import { generateDeviceToken } from '../../../../libs/domain/src/index.js';
 import { ApiError } from '../common/api-error.js';
 import type { PageRequest } from '../common/pagination.js';
 import type { CreateDeviceBody, ListDevicesQuery, UpdateDeviceBody } from './devices.dto.js';
 import { type DeviceJson, canManage, presentDevice } from './device.presenter.js';
 import { ReplayParkedNotifier } from './replay-parked.notifier.js';
-
-const TOKEN_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+import { type TokenClaimProof, mayClaimParkedToken } from './token-claim.policy.js';
 const DEFAULT_WITHIN_KM = 1000;
 
 /**
@@ -37,6 +37,7 @@ export class DevicesService {
   constructor(
     private readonly devices: DeviceCatalogRepository,
     private readonly replay: ReplayParkedNotifier,
+    private readonly parked: ParkedMessagesRepository,
   ) {}
 
   async list(
@@ -88,8 +89,13 @@ export class DevicesService {
     return device;
   }
 
-  async create(body: CreateDeviceBody, viewer: ApiUser): Promise<DeviceJson> {
+  async create(
+    body: CreateDeviceBody,
+    viewer: ApiUser,
+    proof: TokenClaimProof = { onboardingSession: false },
+  ): Promise<DeviceJson> {
     const fields = toFields(body);
+    if (body.device_token !== undefined) await this.checkClaim(body.device_token, viewer, proof);
     let device: DeviceRecord | undefined;
     // A generated token can collide with an existing one; a few fresh draws make that vanishingly rare.
     for (let attempt = 0; !device; attempt++) {
@@ -114,6 +120,9 @@ export class DevicesService {
         archived: ['use DELETE /v0/devices/:id to archive'],
       });
     }
+    if (body.device_token !== undefined && body.device_token !== current.token) {
+      await this.checkClaim(body.device_token, viewer, { onboardingSession: false });
+    }
     let device: DeviceRecord;
     try {
       device = await this.devices.updateDevice(id, toFields(body), unarchive && current.archivedAt !== null);
@@ -133,15 +142,20 @@ export class DevicesService {
     await this.devices.archiveDevice(id);
   }
 
+  /**
+   * A token with parked traffic is refused without proof, with the same 422 as a taken token: the
+   * answer tells a prober nothing about which tokens publish, exist, are private or archived.
+   */
+  private async checkClaim(token: string, viewer: ApiUser, proof: TokenClaimProof): Promise<void> {
+    if (mayClaimParkedToken(viewer, proof)) return;
+    if (await this.parked.hasParkedMessages(token)) throw tokenTaken(token);
+  }
+
   private async present(devices: DeviceRecord[], viewer: ApiUser | null): Promise<DeviceJson[]> {
     const sensors = await this.devices.findLatestSensorValues(devices.map((d) => d.id));
     const now = Date.now();
     return devices.map((d) => presentDevice(d, sensors, viewer, now));
   }
-}
-
-export function generateDeviceToken(): string {
-  return Array.from({ length: 6 }, () => TOKEN_ALPHABET[randomInt(TOKEN_ALPHABET.length)]).join('');
 }
 
 function tokenTaken(token: string): ApiError {
