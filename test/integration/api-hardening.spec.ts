@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, testDataLayer, type TestApi } from '../helpers/api.js';
+import { startTestApi, testDataLayer, type TestApi, type TestResponse } from '../helpers/api.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { REDIS_URL } from '../helpers/env.js';
 
@@ -161,7 +161,7 @@ describe('pagination links', () => {
 });
 
 describe('input that PostgreSQL cannot store is a 400, never a 500', () => {
-  const rawPost = (path: string, body: string) =>
+  const rawPost = (path: string, body: string): Promise<TestResponse> =>
     fetch(`${api.url}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${citizen.token}`, 'content-type': 'application/json' },

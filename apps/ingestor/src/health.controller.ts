@@ -1,4 +1,4 @@
-import { Controller, Get, Header, HttpException, HttpStatus, Inject } from '@nestjs/common';
+import { Controller, Get, Header, HttpException, HttpStatus, Inject, Logger } from '@nestjs/common';
 import { PrismaService } from '../../../libs/db/src/index.js';
 import { MQTT_POOL } from './ingestor.tokens.js';
 import type { MqttPoolServer } from './mqtt/mqtt-pool.server.js';
@@ -9,6 +9,8 @@ import { QueueProducersService } from './queues/queue-producers.service.js';
 
 @Controller()
 export class HealthController {
+  private readonly logger = new Logger('Health');
+
   constructor(
     private readonly db: PrismaService,
     private readonly metrics: IngestMetrics,
@@ -34,7 +36,9 @@ export class HealthController {
     try {
       await this.db.client.$queryRaw`SELECT 1`;
     } catch (error) {
-      database = (error as Error).message;
+      // The reason goes to the log; the probe's answer carries no internal error text.
+      database = 'unavailable';
+      this.logger.warn(`readiness: database check failed: ${(error as Error).message}`);
     }
     const body = {
       status: 'ok',

@@ -21,7 +21,15 @@ const schema = z
   .extend(ingestSchema.shape)
   .extend(lifecycleSchema.shape)
   .extend(logSchema.shape)
-  .extend({ PORT: httpSchema.shape.PORT.default(3001), HOST: httpSchema.shape.HOST })
+  .extend({
+    PORT: httpSchema.shape.PORT.default(3001),
+    /**
+     * Interface of the health and metrics server. Loopback unless configured: /ready and /metrics
+     * describe the internals and are for the local orchestrator and scraper, not the internet.
+     * (HOST is the REST API's.)
+     */
+    INGESTOR_HOST: z.string().min(1).default('127.0.0.1'),
+  })
   .superRefine((env, ctx) => {
     // Without a shared subscription every connection would receive a copy of every message.
     if (
@@ -40,8 +48,9 @@ const schema = z
       if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required in production' });
     }
   })
-  .transform((env) => ({
+  .transform(({ INGESTOR_HOST, ...env }) => ({
     ...resolveDatabase(env),
+    HOST: INGESTOR_HOST,
     // Development and test talk to a local broker; production must say where its broker is.
     MQTT_HOST: env.MQTT_HOST ?? '127.0.0.1',
     MQTT_CLIENT_ID: env.MQTT_CLIENT_ID ?? 'sck-ingest',
