@@ -24,8 +24,8 @@ const schema = z
     /** Most buckets one readings request may ask for; more is a 400 naming a rollup that fits. */
     READINGS_MAX_BUCKETS: z.coerce.number().int().min(10).max(1_000_000).default(10_000),
     /**
-     * Readings rollups running at once; default half the pool, so cheap requests always find a
-     * connection. Beyond it requests wait, and past 4× of them they get a 429.
+     * Readings rollups running at once; default a quarter of the pool, so cheap requests always find a
+     * connection and CPU. Beyond it requests wait, and past 4× of them they get a 429.
      */
     READINGS_MAX_CONCURRENT: z.coerce.number().int().min(1).max(200).optional(),
     /**
@@ -44,7 +44,7 @@ const schema = z
   .transform((env) => ({
     ...env,
     READINGS_MAX_CONCURRENT:
-      env.READINGS_MAX_CONCURRENT ?? Math.max(1, Math.floor(env.DATABASE_POOL_SIZE / 2)),
+      env.READINGS_MAX_CONCURRENT ?? Math.max(1, Math.floor(env.DATABASE_POOL_SIZE / 4)),
   }));
 
 export type ApiConfig = z.output<typeof schema>;
