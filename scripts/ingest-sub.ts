@@ -13,7 +13,7 @@ const { env, values } = flagsToEnv(process.argv.slice(2), {
   connections: 'MQTT_CONNECTIONS',
   'receive-maximum': 'MQTT_RECEIVE_MAXIMUM',
   'database-url': 'DATABASE_URL',
-  'http-port': 'PORT',
+  'http-port': 'INGESTOR_PORT',
   'log-level': 'LOG_LEVEL',
 });
 if (values.help) {

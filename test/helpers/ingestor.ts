@@ -22,7 +22,7 @@ export function ingestorEnv(databaseUrl: string, brokerPort: number, overrides: 
     // Each ingestor its own BullMQ keys, so tests never see each other's jobs.
     QUEUE_PREFIX: `t${Math.random().toString(36).slice(2, 10)}`,
     LOG_LEVEL: 'warn',
-    PORT: '0',
+    INGESTOR_PORT: '0',
     HOST: '127.0.0.1',
     ...overrides,
   };
@@ -57,7 +57,7 @@ export async function spawnIngestor(
   env: Record<string, string>,
   options: SpawnOptions = {},
 ): Promise<IngestorProcess> {
-  const port = env.PORT && env.PORT !== '0' ? Number(env.PORT) : await freePort();
+  const port = env.INGESTOR_PORT && env.INGESTOR_PORT !== '0' ? Number(env.INGESTOR_PORT) : await freePort();
   let log = '';
   const entry =
     options.build === 'dist'
@@ -65,7 +65,7 @@ export async function spawnIngestor(
       : ['--import', '@swc-node/register/esm-register', 'apps/ingestor/src/main.ts'];
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: env.LOG_LEVEL ?? 'log' },
+    env: { ...process.env, ...env, INGESTOR_PORT: String(port), LOG_LEVEL: env.LOG_LEVEL ?? 'log' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));

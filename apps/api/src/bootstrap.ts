@@ -6,6 +6,7 @@ import { type ApiConfig, logLevelsUpTo } from '../../../libs/config/src/index.js
 import type { Express } from 'express';
 import { ApiModule } from './api.module.js';
 import { PUBLIC_URL_LOCAL } from './common/pagination.js';
+import { corsOptions } from './common/cors.js';
 import { serveOpenApi } from './openapi.js';
 
 export interface RunningApi {
@@ -19,8 +20,7 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
     abortOnError: false,
   });
   (app.getHttpAdapter().getInstance() as Express).locals[PUBLIC_URL_LOCAL] = config.PUBLIC_URL;
-  // Browser dashboards read the pagination headers.
-  app.enableCors({ exposedHeaders: ['Link', 'Total', 'Per-Page', 'Retry-After'] });
+  app.enableCors(corsOptions(config.CORS_ORIGINS));
   serveOpenApi(app);
   await app.listen(config.PORT, config.HOST);
   const { port } = (app.getHttpServer() as Server).address() as { port: number };

@@ -49,7 +49,7 @@ export async function startIngestor(config: IngestorConfig): Promise<RunningInge
   // connection: a resumed session delivers its pending messages right after CONNACK.
   await app.init();
   await app.startAllMicroservices();
-  await app.listen(config.PORT, config.HOST);
+  await app.listen(config.INGESTOR_PORT, config.HOST);
   const address = (app.getHttpServer() as import('node:net').Server).address() as { port: number };
   new Logger('Ingestor').log(`health and metrics on http://${config.HOST}:${address.port}`);
   return {

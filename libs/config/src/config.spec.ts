@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadIngestorConfig } from './index.js';
+import { ConfigError, loadApiConfig, loadIngestorConfig } from './index.js';
 
 describe('ingestor config', () => {
   it('defaults the broker to 127.0.0.1 in development and test', () => {
@@ -9,6 +9,11 @@ describe('ingestor config', () => {
     expect(config.MQTT_TOPIC_PREFIXES).toEqual(['']);
     expect(config.MQTT_CONNECTIONS).toBe(16);
     expect(config.MQTT_RECEIVE_MAXIMUM).toBe(256);
+  });
+
+  it('takes its health port from INGESTOR_PORT, not from the PORT a shell may export for the API', () => {
+    expect(loadIngestorConfig({ PORT: '3000' }).INGESTOR_PORT).toBe(3001);
+    expect(loadIngestorConfig({ PORT: '3000', INGESTOR_PORT: '4001' }).INGESTOR_PORT).toBe(4001);
   });
 
   it('requires MQTT_HOST and MQTT_CLIENT_ID in production, naming both', () => {
@@ -63,5 +68,23 @@ describe('ingestor health server', () => {
     expect(loadIngestorConfig({}).HOST).toBe('127.0.0.1');
     expect(loadIngestorConfig({ HOST: '0.0.0.0' }).HOST).toBe('127.0.0.1');
     expect(loadIngestorConfig({ INGESTOR_HOST: '0.0.0.0' }).HOST).toBe('0.0.0.0');
+  });
+});
+
+describe('api config: CORS_ORIGINS', () => {
+  const base = { DATABASE_URL: 'postgres://localhost/x' };
+
+  it('defaults to any origin and parses a comma list without trailing slashes', () => {
+    expect(loadApiConfig(base).CORS_ORIGINS).toBe('*');
+    expect(
+      loadApiConfig({ ...base, CORS_ORIGINS: 'https://smartcitizen.me/, http://localhost:8080' })
+        .CORS_ORIGINS,
+    ).toEqual(['https://smartcitizen.me', 'http://localhost:8080']);
+  });
+
+  it('refuses an origin with a path or a wildcard inside a list, naming the key', () => {
+    for (const bad of ['https://a.example/app', 'https://a.example,*', 'a.example']) {
+      expect(() => loadApiConfig({ ...base, CORS_ORIGINS: bad })).toThrow(/CORS_ORIGINS/);
+    }
   });
 });

@@ -21,8 +21,9 @@ const schema = z
   .extend(ingestSchema.shape)
   .extend(lifecycleSchema.shape)
   .extend(logSchema.shape)
+  // INGESTOR_PORT, not PORT: a shell that exports PORT for the API can start the ingestor too.
   .extend({
-    PORT: httpSchema.shape.PORT.default(3001),
+    INGESTOR_PORT: httpSchema.shape.PORT.default(3001),
     /**
      * Interface of the health and metrics server. Loopback unless configured: /ready and /metrics
      * describe the internals and are for the local orchestrator and scraper, not the internet.

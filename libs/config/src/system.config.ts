@@ -42,7 +42,7 @@ export function loadSystemConfig(env: Env = process.env): SystemConfig {
   };
   const embedded = attempt(() => parseEnv(embeddedSchema, env));
   const mqttEmbedded = !env.MQTT_HOST;
-  const ingestorEnv: Env = { ...env, PORT: env.INGESTOR_PORT ?? '3001' };
+  const ingestorEnv: Env = { ...env };
   if (mqttEmbedded && embedded) {
     // The embedded broker (aedes) speaks MQTT 3.1.1 and has no shared subscriptions: one
     // connection with a persistent session (clean=false), subscribed without a share.

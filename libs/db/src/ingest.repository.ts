@@ -83,7 +83,7 @@ export class IngestRepository {
     if (others.length === 0) {
       // One statement is one transaction: no BEGIN/COMMIT round trips on the hot path. Straight on
       // the pg pool behind Prisma: `$queryRaw` serializes every parameter to JSON and parses it
-      // back, and this statement's parameters are the batch's columns (bench/README.md, item 22).
+      // back, and this statement's parameters are the batch's columns.
       const { rows } = await this.db.pool.query<{ inserted: number }>(text, values);
       inserted = rows[0].inserted;
     } else {

@@ -3,6 +3,7 @@ import type { ZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { ApiError } from './api-error.js';
 import { findTextProblem } from './text-check.js';
+import { refuseUnknownFilters } from './filters.js';
 
 /**
  * Validation: nestjs-zod 5 (its peer range says Nest 10/11; an npm `overrides` entry lets it sit on
@@ -29,6 +30,7 @@ export class ApiValidationPipe implements PipeTransform {
       const where = metadata.type === 'body' ? 'body field' : 'parameter';
       throw ApiError.badRequest(`${where} ${bad.path} ${bad.problem}`);
     }
+    if (metadata.type === 'query') refuseUnknownFilters(input, dto.schema);
     const result = dto.schema.safeParse(input);
     if (result.success) return result.data;
     const problems = result.error.issues.map((issue) => describeIssue(issue, input, dto.schema!));

@@ -8,6 +8,7 @@ export interface Rollup {
 }
 
 const UNIT_MS: Record<Exclude<RollupUnit, 'y' | 'M'>, number> = {
+  ms: 1,
   s: 1000,
   m: 60_000,
   h: 3_600_000,
@@ -46,6 +47,7 @@ export function bucketsInRange(from: Date, to: Date, every: Rollup): number {
     case 'h':
     case 'm':
     case 's':
+    case 'ms':
       return Math.ceil((to.getTime() - from.getTime()) / (every.count * UNIT_MS[every.unit])) + 1;
   }
 }

@@ -20,7 +20,7 @@ export interface AckSlot {
  *
  * MQTT.js hands a connection its next packet only after the current one is acknowledged, which
  * leaves one message in flight per connection: batching then needs hundreds of connections, each
- * costing a read and a write system call per message (bench/README.md, "Tuning"). With this
+ * costing a read and a write system call per message (bench/HISTORY.md, "Tuning"). With this
  * window a connection holds up to `limit` messages (the Receive Maximum it announces): PUBACKs go
  * out only once their messages are stored, in the order the PUBLISHes arrived as MQTT requires
  * [MQTT-4.6.0-2], and those that become due in one turn of the event loop leave in one write.

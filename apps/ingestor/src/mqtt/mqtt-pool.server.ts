@@ -276,7 +276,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
    * Queues the message for its handler and returns a promise that settles with the message's own
    * outcome. Handlers take the messages of one turn of the event loop together (all members, one
    * call per pattern): Nest's per-call dispatch (context, pipes, guards, interceptors, exception
-   * zone) paid per message cost 8-13 % of the ingestor's CPU (bench/README.md, tuning item 16).
+   * zone) is then paid once per group, not once per message.
    */
   private dispatch(member: number, packet: IPublishPacket): Promise<void> {
     const route = routeTopic(packet.topic, this.options.topicPrefixes);
