@@ -10,7 +10,6 @@ import {
   numberParam,
   paginationShape,
 } from '../common/params.js';
-import { isoTime } from '../common/responses.js';
 import { MAX_INPUT_DEPTH } from '../common/text-check.js';
 
 const MAX_META_BYTES = 16_384;
