@@ -43,6 +43,7 @@ export class ApiModule {
           url: config.DATABASE_URL,
           poolSize: config.DATABASE_POOL_SIZE,
           statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS,
+          parallelWorkersPerQuery: 0,
         }),
         // Per client IP across all routes (the throttler's default counts per route), in memory:
         // each API replica counts its own clients.

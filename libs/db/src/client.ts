@@ -9,6 +9,11 @@ export interface DbOptions {
   poolSize: number;
   /** PostgreSQL cancels any statement of this pool running longer (statement_timeout); unset: no limit. */
   statementTimeoutMs?: number;
+  /**
+   * Parallel workers one statement may use (max_parallel_workers_per_gather); the API sets 0 so a
+   * few heavy rollups cannot take every core from the cheap requests.
+   */
+  parallelWorkersPerQuery?: number;
 }
 
 /** SQLSTATE of a statement cancelled by statement_timeout (query_canceled). */
@@ -20,6 +25,9 @@ export function createPrismaClient(options: DbOptions): { prisma: PrismaClient; 
     connectionString: options.url,
     max: options.poolSize,
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    ...(options.parallelWorkersPerQuery !== undefined
+      ? { options: `-c max_parallel_workers_per_gather=${options.parallelWorkersPerQuery}` }
+      : {}),
   });
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
