@@ -60,9 +60,9 @@ it('builds with kustomize and every object validates against its Kubernetes sche
 
 it('probes, resources, disruption budgets and the ingestor grace period fit the apps', () => {
   const config = find('ConfigMap', 'sck-ingest-config').data;
-  for (const [kind, name, port] of [
-    ['Deployment', 'sck-api', 3000],
-    ['StatefulSet', 'sck-ingestor', 3001],
+  for (const [kind, name, port, hostVariable] of [
+    ['Deployment', 'sck-api', 3000, 'HOST'],
+    ['StatefulSet', 'sck-ingestor', 3001, 'INGESTOR_HOST'],
   ] as const) {
     const workload = find(kind, name);
     const pod = workload.spec.template.spec;
@@ -75,7 +75,7 @@ it('probes, resources, disruption budgets and the ingestor grace period fit the 
       parseInt(container.resources.requests.memory),
     );
     // Probes reach the pod IP: the apps must listen on every interface.
-    expect(container.env).toContainEqual({ name: 'HOST', value: '0.0.0.0' });
+    expect(container.env).toContainEqual({ name: hostVariable, value: '0.0.0.0' });
     expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(Number(config.SHUTDOWN_TIMEOUT_MS));
     const budgets = manifests.filter(
       (m: Manifest) =>

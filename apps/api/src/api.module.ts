@@ -25,6 +25,7 @@ import { MetricsController } from './metrics/metrics.controller.js';
 import { ApiQueuesService } from './queues/api-queues.service.js';
 import { ReadingsController } from './readings/readings.controller.js';
 import { ReadingsService } from './readings/readings.service.js';
+import { RollupGate } from './readings/rollup-gate.js';
 import { SensorsController } from './sensors/sensors.controller.js';
 import { SensorsService } from './sensors/sensors.service.js';
 import { ComponentsController } from './components/components.controller.js';
@@ -50,7 +51,12 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         LoggerModule.forRoot(loggerParams('api', config)),
-        DbModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
+        DbModule.forRoot({
+          url: config.DATABASE_URL,
+          poolSize: config.DATABASE_POOL_SIZE,
+          statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS,
+          parallelWorkersPerQuery: 0,
+        }),
         AuthModule,
         // The queue dashboard (Bull Board), admins only; QueueBoardService adds the queues.
         BullBoardModule.forRootAsync({
@@ -88,7 +94,7 @@ export class ApiModule {
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_PIPE, useClass: ApiValidationPipe },
-        { provide: APP_FILTER, useValue: new ApiExceptionFilter(config.RATE_LIMIT_PER_MINUTE) },
+        { provide: APP_FILTER, useValue: new ApiExceptionFilter(config) },
         DevicesService,
         SensorsService,
         ReadingsService,
@@ -103,6 +109,10 @@ export class ApiModule {
         ApiQueuesService,
         ApiMetricsService,
         QueueBoardService,
+        {
+          provide: RollupGate,
+          useValue: new RollupGate(config.READINGS_MAX_CONCURRENT, 4 * config.READINGS_MAX_CONCURRENT),
+        },
       ],
     };
   }

@@ -4,7 +4,9 @@ import { type INestApplication, Logger } from '@nestjs/common';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { NestFactory } from '@nestjs/core';
 import type { ApiConfig } from '../../../libs/config/src/index.js';
+import type { Express } from 'express';
 import { ApiModule } from './api.module.js';
+import { PUBLIC_URL_LOCAL } from './common/pagination.js';
 import { corsOptions } from './common/cors.js';
 import { ApiMetricsService } from './metrics/api-metrics.service.js';
 import { serveOpenApi } from './openapi.js';
@@ -22,6 +24,7 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
   app.useLogger(app.get(PinoLogger));
   // Before the routes (registered by listen), so every request is timed, refused ones included.
   app.use(app.get(ApiMetricsService).middleware());
+  (app.getHttpAdapter().getInstance() as Express).locals[PUBLIC_URL_LOCAL] = config.PUBLIC_URL;
   app.enableCors(corsOptions(config.CORS_ORIGINS));
   serveOpenApi(app);
   await app.listen(config.PORT, config.HOST);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { embeddedDatabaseUrl, embeddedPostgresDir, readEmbeddedCredentials } from './embedded-credentials.js';
 
 /**
  * The one place that reads `process.env`. Each app parses its schema once, before Nest boots;
@@ -27,7 +28,7 @@ const unsetIfEmpty = <T extends z.ZodType>(schema: T) =>
 
 /**
  * Single-node mode: what `npm start` runs in its own process when DATABASE_URL, MQTT_HOST or
- * REDIS_URL is unset. The embedded PostgreSQL listens on 127.0.0.1 only, with trust auth.
+ * REDIS_URL is unset. The embedded PostgreSQL listens on 127.0.0.1 only, with password auth.
  */
 export const embeddedSchema = z.object({
   /** Data of the embedded services (PostgreSQL under `<dir>/postgres`), kept across restarts. */
@@ -43,11 +44,6 @@ export const embeddedSchema = z.object({
   EMBEDDED_MQTT_PORT: int(1, 65535).default(1883),
 });
 
-/** The database of the embedded PostgreSQL (superuser `postgres`, trust auth on 127.0.0.1). */
-export function embeddedDatabaseUrl(port: number): string {
-  return `postgresql://postgres@127.0.0.1:${port}/sck_ingest`;
-}
-
 export const databaseSchema = z.object({
   /** Unset: the embedded PostgreSQL (started by `npm start`, see embeddedSchema). */
   DATABASE_URL: unsetIfEmpty(
@@ -55,6 +51,7 @@ export const databaseSchema = z.object({
   ),
   DATABASE_POOL_SIZE: int(1, 200).default(8),
   EMBEDDED_POSTGRES_PORT: embeddedSchema.shape.EMBEDDED_POSTGRES_PORT,
+  EMBEDDED_DATA_DIR: embeddedSchema.shape.EMBEDDED_DATA_DIR,
 });
 
 /**
@@ -62,12 +59,13 @@ export const databaseSchema = z.object({
  * Every app resolves it the same way, so `device:create` without a URL reaches the database of a
  * running `npm start`.
  */
-export function resolveDatabase<T extends { DATABASE_URL?: string; EMBEDDED_POSTGRES_PORT: number }>(
-  env: T,
-): Omit<T, 'DATABASE_URL'> & { DATABASE_URL: string; DATABASE_EMBEDDED: boolean } {
+export function resolveDatabase<
+  T extends { DATABASE_URL?: string; EMBEDDED_POSTGRES_PORT: number; EMBEDDED_DATA_DIR: string },
+>(env: T): Omit<T, 'DATABASE_URL'> & { DATABASE_URL: string; DATABASE_EMBEDDED: boolean } {
+  const credentials = () => readEmbeddedCredentials(embeddedPostgresDir(env.EMBEDDED_DATA_DIR));
   return {
     ...env,
-    DATABASE_URL: env.DATABASE_URL ?? embeddedDatabaseUrl(env.EMBEDDED_POSTGRES_PORT),
+    DATABASE_URL: env.DATABASE_URL ?? embeddedDatabaseUrl(env.EMBEDDED_POSTGRES_PORT, credentials()?.app),
     DATABASE_EMBEDDED: env.DATABASE_URL === undefined,
   };
 }

@@ -1,4 +1,4 @@
-export { createPrismaClient, PrismaClient, type DbOptions } from './client.js';
+export { createPrismaClient, PrismaClient, QUERY_CANCELED, type DbOptions } from './client.js';
 export { PrismaService, DB_OPTIONS } from './prisma.service.js';
 export { DbModule } from './db.module.js';
 export {

@@ -5,5 +5,6 @@ export * from './timestamps.js';
 export * from './readings.js';
 export * from './samples.js';
 export * from './device-messages.js';
+export * from './device-token.js';
 export * from './pg-text.js';
 export * from './log-safe.js';

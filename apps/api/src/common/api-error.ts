@@ -10,6 +10,7 @@ export const API_ERRORS = {
   unprocessable_entity: HttpStatus.UNPROCESSABLE_ENTITY,
   enhance_your_calm: HttpStatus.TOO_MANY_REQUESTS,
   internal_server_error: HttpStatus.INTERNAL_SERVER_ERROR,
+  service_unavailable: HttpStatus.SERVICE_UNAVAILABLE,
 } as const;
 
 export type ApiErrorId = keyof typeof API_ERRORS;

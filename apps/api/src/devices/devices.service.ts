@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
   type ApiUser,
@@ -6,15 +5,16 @@ import {
   type DeviceFields,
   type DeviceRecord,
   DeviceTokenTakenError,
+  ParkedMessagesRepository,
 } from '../../../../libs/db/src/index.js';
+import { generateDeviceToken } from '../../../../libs/domain/src/index.js';
 import { ApiError } from '../common/api-error.js';
 import type { PageRequest } from '../common/pagination.js';
 import type { CreateDeviceBody, ListDevicesQuery, UpdateDeviceBody } from './devices.dto.js';
 import { type DeviceJson, canManage, presentDevice } from './device.presenter.js';
 import { ReplayParkedNotifier } from './replay-parked.notifier.js';
+import { type TokenClaimProof, mayClaimParkedToken } from './token-claim.policy.js';
 import { mergeTags, postprocessingOf } from './device-body.js';
-
-const TOKEN_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const DEFAULT_WITHIN_KM = 1000;
 
 /**
@@ -38,6 +38,7 @@ export class DevicesService {
   constructor(
     private readonly devices: DeviceCatalogRepository,
     private readonly replay: ReplayParkedNotifier,
+    private readonly parked: ParkedMessagesRepository,
   ) {}
 
   async list(
@@ -107,8 +108,13 @@ export class DevicesService {
     return device;
   }
 
-  async create(body: CreateDeviceBody, viewer: ApiUser): Promise<DeviceJson> {
+  async create(
+    body: CreateDeviceBody,
+    viewer: ApiUser,
+    proof: TokenClaimProof = { onboardingSession: false },
+  ): Promise<DeviceJson> {
     const fields = toFields(body);
+    if (body.device_token !== undefined) await this.checkClaim(body.device_token, viewer, proof);
     let device: DeviceRecord | undefined;
     // A generated token can collide with an existing one; a few fresh draws make that vanishingly rare.
     for (let attempt = 0; !device; attempt++) {
@@ -133,6 +139,9 @@ export class DevicesService {
         archived: ['use DELETE /v0/devices/:id to archive'],
       });
     }
+    if (body.device_token !== undefined && body.device_token !== current.token) {
+      await this.checkClaim(body.device_token, viewer, { onboardingSession: false });
+    }
     let device: DeviceRecord;
     try {
       device = await this.devices.updateDevice(id, toFields(body), unarchive && current.archivedAt !== null);
@@ -152,6 +161,15 @@ export class DevicesService {
     await this.devices.archiveDevice(id);
   }
 
+  /**
+   * A token with parked traffic is refused without proof, with the same 422 as a taken token: the
+   * answer tells a prober nothing about which tokens publish, exist, are private or archived.
+   */
+  private async checkClaim(token: string, viewer: ApiUser, proof: TokenClaimProof): Promise<void> {
+    if (mayClaimParkedToken(viewer, proof)) return;
+    if (await this.parked.hasParkedMessages(token)) throw tokenTaken(token);
+  }
+
   private async present(devices: DeviceRecord[], viewer: ApiUser | null): Promise<DeviceJson[]> {
     const ownerIds = [...new Set(devices.flatMap((d) => (d.ownerId === null ? [] : [d.ownerId])))];
     const [sensors, ownerDevices] = await Promise.all([
@@ -166,10 +184,6 @@ export class DevicesService {
       presentDevice(d, sensors, viewer, now, d.ownerId === null ? [] : (ownerDevices.get(d.ownerId) ?? [])),
     );
   }
-}
-
-export function generateDeviceToken(): string {
-  return Array.from({ length: 6 }, () => TOKEN_ALPHABET[randomInt(TOKEN_ALPHABET.length)]).join('');
 }
 
 function tokenTaken(token: string): ApiError {
