@@ -16,6 +16,9 @@ import { ReadingsController } from './readings/readings.controller.js';
 import { ReadingsService } from './readings/readings.service.js';
 import { SensorsController } from './sensors/sensors.controller.js';
 import { SensorsService } from './sensors/sensors.service.js';
+import { LiveStreamHub } from './stream/live-stream.hub.js';
+import { StreamController } from './stream/stream.controller.js';
+import { StreamService } from './stream/stream.service.js';
 
 export { API_CONFIG };
 
@@ -33,7 +36,13 @@ export class ApiModule {
           generateKey: (_context, tracker, throttler) => `${throttler}:${tracker}`,
         }),
       ],
-      controllers: [HealthController, DevicesController, SensorsController, ReadingsController],
+      controllers: [
+        HealthController,
+        StreamController,
+        DevicesController,
+        SensorsController,
+        ReadingsController,
+      ],
       providers: [
         { provide: API_CONFIG, useValue: config },
         // Guards run in this order: count the request first, then authenticate it.
@@ -46,6 +55,8 @@ export class ApiModule {
         SensorsService,
         ReadingsService,
         ReplayParkedNotifier,
+        LiveStreamHub,
+        StreamService,
       ],
     };
   }

@@ -24,7 +24,13 @@ export class IngestorModule {
   static forRoot(config: IngestorConfig, pool: MqttPoolServer): DynamicModule {
     return {
       module: IngestorModule,
-      imports: [DbModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE })],
+      imports: [
+        DbModule.forRoot({
+          url: config.DATABASE_URL,
+          poolSize: config.DATABASE_POOL_SIZE,
+          liveOutbox: config.LIVE_ENABLED,
+        }),
+      ],
       controllers: [IngestController, HealthController],
       providers: [
         { provide: INGESTOR_CONFIG, useValue: config },

@@ -3,7 +3,9 @@ import {
   type Env,
   databaseSchema,
   httpSchema,
+  liveSchema,
   logSchema,
+  streamSchema,
   nodeEnv,
   parseEnv,
   redisSchema,
@@ -15,6 +17,8 @@ const schema = z
   .extend(databaseSchema.shape)
   .extend(redisSchema.shape)
   .extend(logSchema.shape)
+  .extend(liveSchema.shape)
+  .extend(streamSchema.shape)
   .extend({ PORT: httpSchema.shape.PORT.default(3000), HOST: httpSchema.shape.HOST })
   .extend({
     /** Requests per minute one client (IP) may make to /v0; the Smart Citizen API allows 150. */

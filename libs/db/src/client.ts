@@ -7,6 +7,8 @@ export { PrismaClient };
 export interface DbOptions {
   url: string;
   poolSize: number;
+  /** Batches also write their inserted readings to live_outbox (live readings, docs/live.md). */
+  liveOutbox?: boolean;
 }
 
 /** One pg.Pool shared by Prisma (through the driver adapter) and the readings rollup (ReadingsQueryRepository). */

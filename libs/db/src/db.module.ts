@@ -11,6 +11,7 @@ import { SensorCatalogRepository } from './sensor-catalog.repository.js';
 import { UsersRepository } from './users.repository.js';
 import { ParkedMessagesRepository } from './parked-messages.repository.js';
 import { PartitionsRepository } from './partitions.repository.js';
+import { LiveOutboxRepository } from './live-outbox.repository.js';
 
 const repositories = [
   IngestRepository,
@@ -24,6 +25,7 @@ const repositories = [
   UsersRepository,
   ParkedMessagesRepository,
   PartitionsRepository,
+  LiveOutboxRepository,
 ];
 
 @Module({})

@@ -63,3 +63,13 @@ export {
   type ParkedCursor,
 } from './parked-messages.repository.js';
 export { PartitionsRepository } from './partitions.repository.js';
+export {
+  LiveOutboxRepository,
+  comparePositions,
+  type LiveBatch,
+  type LivePosition,
+  type LiveRead,
+  type LiveReading,
+} from './live-outbox.repository.js';
+export { LiveWakeupListener } from './live-wakeup.listener.js';
+export { LIVE_OUTBOX_CHANNEL } from './live-outbox.statements.js';

@@ -5,3 +5,4 @@ export * from './timestamps.js';
 export * from './readings.js';
 export * from './samples.js';
 export * from './device-messages.js';
+export * from './live-readings.js';
