@@ -30,6 +30,8 @@ CREATE TABLE live_positions (
 ALTER TABLE users
   ADD COLUMN forwarding_token text UNIQUE CHECK (forwarding_token ~ '^[A-Za-z0-9_-]+$'),
   ADD COLUMN forwarding_username text;
+UPDATE users SET forwarding_token = replace(gen_random_uuid()::text, '-', '')
+ WHERE role IN ('researcher', 'admin');
 
 -- Down Migration
 

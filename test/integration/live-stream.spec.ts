@@ -26,7 +26,7 @@ beforeAll(async () => {
   owner = await layer.newUser('owner', 'researcher');
   other = await layer.newUser('other');
   const create = async (body: object) =>
-    ((await (await api.request('/v0/devices', { method: 'POST', token: owner.token, body })).json()) as Json)
+    (await (await api.request('/v0/devices', { method: 'POST', token: owner.token, body })).json())
       .id as number;
   publicA = await create({ name: 'A' });
   publicB = await create({ name: 'B' });
@@ -63,7 +63,7 @@ function readingKeys(events: SseEvent[]): string[] {
   return events
     .filter((e) => e.event === 'message')
     .flatMap((e) => {
-      const body = JSON.parse(e.data) as Json;
+      const body = JSON.parse(e.data);
       return (body.readings as Json[]).map((r) => key(body.device_id, r.sensor_id, r.timestamp));
     });
 }

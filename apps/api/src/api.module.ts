@@ -16,6 +16,8 @@ import { ReadingsController } from './readings/readings.controller.js';
 import { ReadingsService } from './readings/readings.service.js';
 import { SensorsController } from './sensors/sensors.controller.js';
 import { SensorsService } from './sensors/sensors.service.js';
+import { ForwardController } from './forward/forward.controller.js';
+import { ForwardService } from './forward/forward.service.js';
 import { LiveStreamHub } from './stream/live-stream.hub.js';
 import { StreamController } from './stream/stream.controller.js';
 import { StreamService } from './stream/stream.service.js';
@@ -39,6 +41,7 @@ export class ApiModule {
       controllers: [
         HealthController,
         StreamController,
+        ForwardController,
         DevicesController,
         SensorsController,
         ReadingsController,
@@ -57,6 +60,7 @@ export class ApiModule {
         ReplayParkedNotifier,
         LiveStreamHub,
         StreamService,
+        ForwardService,
       ],
     };
   }

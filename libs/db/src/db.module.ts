@@ -12,6 +12,7 @@ import { UsersRepository } from './users.repository.js';
 import { ParkedMessagesRepository } from './parked-messages.repository.js';
 import { PartitionsRepository } from './partitions.repository.js';
 import { LiveOutboxRepository } from './live-outbox.repository.js';
+import { ForwardingRepository } from './forwarding.repository.js';
 
 const repositories = [
   IngestRepository,
@@ -26,6 +27,7 @@ const repositories = [
   ParkedMessagesRepository,
   PartitionsRepository,
   LiveOutboxRepository,
+  ForwardingRepository,
 ];
 
 @Module({})

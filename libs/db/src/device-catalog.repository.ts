@@ -75,6 +75,8 @@ export interface DeviceFields {
   userTags?: string[];
   isPrivate?: boolean;
   preciseLocation?: boolean;
+  /** Forward stored batches to the owner's forward topic (researchers and admins only). */
+  enableForwarding?: boolean;
   meta?: Record<string, unknown> | null;
 }
 
@@ -247,6 +249,7 @@ function toColumns(fields: DeviceFields) {
     userTags: fields.userTags,
     isPrivate: fields.isPrivate,
     preciseLocation: fields.preciseLocation,
+    enableForwarding: fields.enableForwarding,
     meta: fields.meta === null ? Prisma.DbNull : (fields.meta as Prisma.InputJsonValue | undefined),
   };
 }

@@ -42,6 +42,7 @@ export { IngestErrorsRepository } from './ingest-errors.repository.js';
 export {
   UsersRepository,
   USER_ROLES,
+  FORWARDING_ROLES,
   createUserWithToken,
   type ApiUser,
   type NewUser,
@@ -73,3 +74,5 @@ export {
 } from './live-outbox.repository.js';
 export { LiveWakeupListener } from './live-wakeup.listener.js';
 export { LIVE_OUTBOX_CHANNEL } from './live-outbox.statements.js';
+export { LiveLeaderLock } from './live-leader.lock.js';
+export { ForwardingRepository, type ForwardingTarget, type UserForwarding } from './forwarding.repository.js';

@@ -11,7 +11,7 @@ export function firehoseTopic(deviceId: number): string {
 }
 
 /** The forwarding topic of the Smart Citizen platform (leading slash included, as it has it). */
-export function forwardTopic(forwardingToken: string, deviceId: number): string {
+export function forwardTopic(forwardingToken: string, deviceId: number | '+'): string {
   return `/forward/${forwardingToken}/device/${deviceId}/readings`;
 }
 
@@ -48,7 +48,7 @@ export function liveReadingsMessage(batch: LiveBatchInput, sensorId?: number): L
     stored_at: batch.storedAt.toISOString(),
     readings: readings
       .map((r) => ({ sensor_id: r.sensorId, timestamp: r.recordedAt.toISOString(), value: r.value }))
-      .sort((a, b) => a.sensor_id - b.sensor_id || a.timestamp.localeCompare(b.timestamp)),
+      .sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.sensor_id - b.sensor_id),
   };
 }
 

@@ -74,6 +74,9 @@ const deviceFields = {
   user_tags: userTags.optional(),
   is_private: booleanField.optional(),
   precise_location: booleanField.optional(),
+  enable_forwarding: booleanField
+    .describe("Forward each stored batch to the owner's forward topic (researchers and admins only).")
+    .optional(),
   meta: z.record(z.string(), z.unknown()).nullable().describe('Any JSON object, or null.').optional(),
 };
 

@@ -6,11 +6,12 @@ import {
   type DeviceFields,
   type DeviceRecord,
   DeviceTokenTakenError,
+  FORWARDING_ROLES,
 } from '../../../../libs/db/src/index.js';
 import { ApiError } from '../common/api-error.js';
 import type { PageRequest } from '../common/pagination.js';
 import type { CreateDeviceBody, ListDevicesQuery, UpdateDeviceBody } from './devices.dto.js';
-import { type DeviceJson, canManage, presentDevice } from './device.presenter.js';
+import { type DeviceJson, canManage, presentDevice } from '../../../../libs/presenters/src/index.js';
 import { ReplayParkedNotifier } from './replay-parked.notifier.js';
 
 const TOKEN_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -89,6 +90,7 @@ export class DevicesService {
   }
 
   async create(body: CreateDeviceBody, viewer: ApiUser): Promise<DeviceJson> {
+    mayForward(body, viewer);
     const fields = toFields(body);
     let device: DeviceRecord | undefined;
     // A generated token can collide with an existing one; a few fresh draws make that vanishingly rare.
@@ -109,6 +111,7 @@ export class DevicesService {
   async update(id: number, body: UpdateDeviceBody, viewer: ApiUser): Promise<DeviceJson> {
     const unarchive = body.archived === false;
     const current = await this.findManageableDevice(id, viewer, { includeArchived: unarchive });
+    mayForward(body, viewer);
     if (body.archived === true) {
       throw ApiError.unprocessable('archived: true is not accepted: archive a device with DELETE', {
         archived: ['use DELETE /v0/devices/:id to archive'],
@@ -150,6 +153,13 @@ function tokenTaken(token: string): ApiError {
   });
 }
 
+/** Citizens may not switch forwarding on or off; researchers and admins may. */
+function mayForward(body: { enable_forwarding?: boolean }, viewer: ApiUser): void {
+  if (body.enable_forwarding !== undefined && !FORWARDING_ROLES.includes(viewer.role)) {
+    throw ApiError.forbidden('Only researchers and admins may set enable_forwarding');
+  }
+}
+
 function toFields(body: Omit<UpdateDeviceBody, 'archived'>): DeviceFields {
   return {
     name: body.name,
@@ -162,6 +172,7 @@ function toFields(body: Omit<UpdateDeviceBody, 'archived'>): DeviceFields {
     userTags: body.user_tags,
     isPrivate: body.is_private,
     preciseLocation: body.precise_location,
+    enableForwarding: body.enable_forwarding,
     meta: body.meta,
   };
 }

@@ -7,7 +7,7 @@ import {
 } from '../../../../libs/db/src/index.js';
 import { ApiError } from '../common/api-error.js';
 import type { PageRequest } from '../common/pagination.js';
-import { isoSeconds } from '../common/time.js';
+import { isoSeconds } from '../../../../libs/presenters/src/index.js';
 import { DevicesService, readable } from '../devices/devices.service.js';
 import type { ReadingsQuery } from './readings.dto.js';
 import { sensorKey } from './sensor-key.js';

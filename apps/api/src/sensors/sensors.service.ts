@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type ApiUser, type Sensor, SensorCatalogRepository } from '../../../../libs/db/src/index.js';
 import { ApiError } from '../common/api-error.js';
 import type { PageRequest } from '../common/pagination.js';
-import { isoSeconds } from '../common/time.js';
+import { isoSeconds } from '../../../../libs/presenters/src/index.js';
 import type { CreateSensorBody, ListSensorsQuery, UpdateSensorBody } from './sensors.dto.js';
 
 /** The v0 sensor JSON, keys in the reference's order. */

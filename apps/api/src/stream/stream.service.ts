@@ -8,7 +8,7 @@ import {
 } from '../../../../libs/db/src/index.js';
 import { parseLiveEventId } from '../../../../libs/domain/src/index.js';
 import { ApiError } from '../common/api-error.js';
-import { canManage } from '../devices/device.presenter.js';
+import { canManage } from '../../../../libs/presenters/src/index.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { LiveStreamHub } from './live-stream.hub.js';
 import { StreamClient, type StreamFilter } from './stream-client.js';

@@ -1,6 +1,6 @@
-import type { ApiUser, DeviceRecord, DeviceSensorValue, DeviceState } from '../../../../libs/db/src/index.js';
-import { geohash } from '../common/geohash.js';
-import { isoSeconds } from '../common/time.js';
+import type { ApiUser, DeviceRecord, DeviceSensorValue, DeviceState } from '../../db/src/index.js';
+import { geohash } from './geohash.js';
+import { isoSeconds } from './time.js';
 
 export const FILTERED = '[FILTERED]';
 const ONLINE_WITHIN_MS = 60 * 60_000;

@@ -1,0 +1,22 @@
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
+
+export const forwardQuery = z.object({
+  topic: z.string().max(1024).describe('The topic the broker asks about.').default(''),
+  username: z.string().max(256).describe('The broker user asking.').default(''),
+});
+export class ForwardQuery extends createZodDto(forwardQuery) {}
+
+export const forwardResponse = z.strictObject({ result: z.enum(['allow', 'deny']) });
+export class ForwardResponse extends createZodDto(forwardResponse) {}
+
+export const forwardingUsernameBody = z.object({
+  forwarding_username: z
+    .string()
+    .regex(/^[A-Za-z0-9_.@-]{1,128}$/)
+    .nullable()
+    .describe(
+      'The broker user who reads your forward topics (1 to 128 letters, digits, "_", ".", "@" or "-"), or null.',
+    ),
+});
+export class ForwardingUsernameBody extends createZodDto(forwardingUsernameBody) {}

@@ -1,0 +1,3 @@
+export * from './device.presenter.js';
+export * from './geohash.js';
+export * from './time.js';
