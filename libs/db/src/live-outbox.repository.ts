@@ -31,6 +31,11 @@ export interface LiveRead {
   batches: LiveBatch[];
   /** True when the page limit cut the read short: more readable batches follow. */
   more: boolean;
+  /**
+   * True when committed batches exist that are not readable yet because an older transaction is
+   * still running: read again soon (it is usually another batch about to commit).
+   */
+  pending: boolean;
 }
 
 export const comparePositions = (a: LivePosition, b: LivePosition): number =>
@@ -61,19 +66,26 @@ export class LiveOutboxRepository {
     options: { limit: number; upTo?: LivePosition; deviceId?: number },
   ): Promise<LiveRead> {
     const upTo = options.upTo ?? { txId: BigInt('9223372036854775807'), deviceId: 2147483647 };
-    const { rows } = await this.db.pool.query<BatchRow>(
-      `SELECT o.tx_id::text AS tx_id, o.device_id, o.sensor_ids, o.recorded_ats, o.reading_values,
-              o.stored_at, d.is_private,
-              (d.enable_forwarding AND u.forwarding_token IS NOT NULL) AS forwarded
-         FROM live_outbox o
-         LEFT JOIN devices d ON d.id = o.device_id
-         LEFT JOIN users u ON u.id = d.owner_id
-        WHERE (o.tx_id, o.device_id) > ($1::bigint, $2::int)
-          AND (o.tx_id, o.device_id) <= ($3::bigint, $4::int)
-          AND o.tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
-          AND ($5::int IS NULL OR o.device_id = $5::int)
-        ORDER BY o.tx_id, o.device_id
-        LIMIT $6`,
+    // One statement, one snapshot: the horizon, the page below it, and whether committed batches
+    // wait above it (read again soon) all agree.
+    const { rows } = await this.db.pool.query<BatchRow & { pending: boolean }>(
+      `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS x)
+       SELECT EXISTS (SELECT 1 FROM live_outbox WHERE tx_id >= (SELECT x FROM h)) AS pending, b.*
+         FROM (SELECT 1) AS one
+         LEFT JOIN LATERAL (
+           SELECT o.tx_id::text AS tx_id, o.device_id, o.sensor_ids, o.recorded_ats, o.reading_values,
+                  o.stored_at, d.is_private,
+                  (d.enable_forwarding AND u.forwarding_token IS NOT NULL) AS forwarded
+             FROM live_outbox o
+             LEFT JOIN devices d ON d.id = o.device_id
+             LEFT JOIN users u ON u.id = d.owner_id
+            WHERE (o.tx_id, o.device_id) > ($1::bigint, $2::int)
+              AND (o.tx_id, o.device_id) <= ($3::bigint, $4::int)
+              AND o.tx_id < (SELECT x FROM h)
+              AND ($5::int IS NULL OR o.device_id = $5::int)
+            ORDER BY o.tx_id, o.device_id
+            LIMIT $6
+         ) AS b ON true`,
       [
         after.txId.toString(),
         after.deviceId,
@@ -83,8 +95,9 @@ export class LiveOutboxRepository {
         options.limit + 1,
       ],
     );
-    const more = rows.length > options.limit;
-    return { batches: rows.slice(0, options.limit).map(toBatch), more };
+    const found = rows.filter((r) => r.tx_id !== null);
+    const more = found.length > options.limit;
+    return { batches: found.slice(0, options.limit).map(toBatch), more, pending: !more && rows[0].pending };
   }
 
   /** A position before every batch not yet readable: where a reader that wants only new batches starts. */

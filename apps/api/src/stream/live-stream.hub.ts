@@ -13,6 +13,13 @@ import type { StreamClient } from './stream-client.js';
 export const STREAM_PAGE = 200;
 const KEEPALIVE_MS = 15_000;
 const RETRY_MS = 1000;
+/**
+ * Wait before reading again while a committed batch waits behind an older open transaction
+ * (usually a batch about to commit; any write transaction of the cluster holds the horizon, and
+ * only batches notify), doubling up to PENDING_MAX_MS.
+ */
+const PENDING_MS = 10;
+const PENDING_MAX_MS = 100;
 
 /**
  * Follows live_outbox for the whole API process (one reader, woken by the commit notifications
@@ -30,6 +37,7 @@ export class LiveStreamHub implements OnModuleInit, OnModuleDestroy {
   private listener: LiveWakeupListener | undefined;
   private reading = false;
   private again = false;
+  private pendingReads = 0;
   private pollTimer: NodeJS.Timeout | undefined;
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private failing = false;
@@ -99,7 +107,11 @@ export class LiveStreamHub implements OnModuleInit, OnModuleDestroy {
     this.reading = true;
     clearTimeout(this.pollTimer);
     this.readNew()
-      .then((soon) => this.next(soon ? 0 : this.config.LIVE_POLL_MS))
+      .then((next) => {
+        this.pendingReads = next === 'pending' ? this.pendingReads + 1 : 0;
+        const pendingMs = Math.min(PENDING_MS * 2 ** (this.pendingReads - 1), PENDING_MAX_MS);
+        this.next(next === 'more' ? 0 : next === 'pending' ? pendingMs : this.config.LIVE_POLL_MS);
+      })
       .catch((error: unknown) => {
         if (!this.failing) this.logger.warn(`reading live batches failed: ${String(error)}`);
         this.failing = true;
@@ -110,7 +122,7 @@ export class LiveStreamHub implements OnModuleInit, OnModuleDestroy {
   private next(delayMs: number): void {
     this.reading = false;
     if (this.stopped) return;
-    if (this.again || delayMs === 0) {
+    if ((this.again && this.pendingReads === 0) || delayMs === 0) {
       this.again = false;
       setImmediate(() => this.wake());
       return;
@@ -118,10 +130,10 @@ export class LiveStreamHub implements OnModuleInit, OnModuleDestroy {
     this.pollTimer = setTimeout(() => this.wake(), delayMs);
   }
 
-  /** Reads one page after the hub's position and hands it to the live clients. True: read again. */
-  private async readNew(): Promise<boolean> {
+  /** Reads one page after the hub's position and hands it to the live clients; says when to read next. */
+  private async readNew(): Promise<'more' | 'pending' | 'idle'> {
     const from = await this.currentPosition();
-    const { batches, more } = await this.outbox.readAfter(from, { limit: STREAM_PAGE });
+    const { batches, more, pending } = await this.outbox.readAfter(from, { limit: STREAM_PAGE });
     this.failing = false;
     for (const batch of batches) {
       for (const client of this.clients) {
@@ -132,7 +144,7 @@ export class LiveStreamHub implements OnModuleInit, OnModuleDestroy {
       }
       this.position = { txId: batch.txId, deviceId: batch.deviceId };
     }
-    return more;
+    return more ? 'more' : pending ? 'pending' : 'idle';
   }
 
   /** Brings a client from its position to the hub's, page by page, waiting for its socket. */

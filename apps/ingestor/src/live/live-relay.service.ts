@@ -15,6 +15,13 @@ import type { LiveOutput } from './live-output.js';
 const RELAY_PAGE = 500;
 /** How often a follower ingestor asks whether it may lead; also the retry after a failed send. */
 const RETRY_MS = 2000;
+/**
+ * Wait before reading again while a committed batch waits behind an older open transaction
+ * (usually a batch about to commit; any write transaction of the cluster holds the horizon, and
+ * only batches notify), doubling up to PENDING_MAX_MS.
+ */
+const PENDING_MS = 10;
+const PENDING_MAX_MS = 100;
 /** How often the leader deletes batches past the retention. */
 const PRUNE_EVERY_MS = 60_000;
 
@@ -66,28 +73,28 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
     for (const loop of this.outputs) loop.wake();
   }
 
-  get isStopped(): boolean {
-    return this.stopped;
-  }
-
   get pollMs(): number {
     return this.config.LIVE_POLL_MS;
   }
 
-  /** One relay step for `output`: true when more batches are waiting. */
-  async step(output: LiveOutput): Promise<boolean> {
-    if (!(await this.lock.tryAcquire())) return false;
-    const from = (await this.outbox.position(output.name)) ?? (await this.startPosition(output.name));
-    const { batches, more } = await this.outbox.readAfter(from, { limit: RELAY_PAGE });
-    if (batches.length === 0) return false;
-    await output.send(batches);
-    const last = batches[batches.length - 1];
-    await this.outbox.savePosition(output.name, { txId: last.txId, deviceId: last.deviceId });
-    return more;
+  get isStopped(): boolean {
+    return this.stopped;
   }
 
-  get leading(): boolean {
-    return this.lock.isHeld;
+  /**
+   * One relay step for `output`; returns how long to wait before the next (0: at once, 'pending':
+   * batches wait behind an older open transaction), null when not leading.
+   */
+  async step(output: LiveOutput): Promise<number | 'pending' | null> {
+    if (!(await this.lock.tryAcquire())) return null;
+    const from = (await this.outbox.position(output.name)) ?? (await this.startPosition(output.name));
+    const { batches, more, pending } = await this.outbox.readAfter(from, { limit: RELAY_PAGE });
+    if (batches.length > 0) {
+      await output.send(batches);
+      const last = batches[batches.length - 1];
+      await this.outbox.savePosition(output.name, { txId: last.txId, deviceId: last.deviceId });
+    }
+    return more ? 0 : pending ? 'pending' : this.config.LIVE_POLL_MS;
   }
 
   /** An output's first run starts at the visibility horizon: nothing stored before it goes out. */
@@ -122,6 +129,7 @@ class OutputLoop {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
+  private pendingReads = 0;
 
   constructor(
     private readonly output: LiveOutput,
@@ -146,21 +154,29 @@ class OutputLoop {
   }
 
   private async run(): Promise<void> {
-    let delay = this.relay.pollMs;
+    let delay: number;
+    // Notifications shorten the poll, not the retry delay of a failing output or of a follower.
+    let wakeable = true;
     try {
-      const more = await this.relay.step(this.output);
+      const next = await this.relay.step(this.output);
       if (this.failing) this.relay.recovered(this.output);
       this.failing = false;
-      if (more) delay = 0;
-      if (!this.relay.leading) delay = Math.max(delay, RETRY_MS);
+      wakeable = next !== null;
+      this.pendingReads = next === 'pending' ? this.pendingReads + 1 : 0;
+      delay =
+        next === null
+          ? RETRY_MS
+          : next === 'pending'
+            ? Math.min(PENDING_MS * 2 ** (this.pendingReads - 1), PENDING_MAX_MS)
+            : next;
     } catch (error) {
       this.relay.report(this.output, error, !this.failing);
       this.failing = true;
+      wakeable = false;
       delay = RETRY_MS;
     }
     if (this.relay.isStopped) return;
-    // While an output fails, notifications do not shorten its retry delay.
-    if ((this.again && !this.failing) || delay === 0) {
+    if ((this.again && wakeable) || delay === 0) {
       this.again = false;
       setImmediate(() => this.wake());
     } else {
