@@ -156,7 +156,7 @@ class OutputLoop {
   private async run(): Promise<void> {
     let delay: number;
     // Notifications shorten the poll, not the retry delay of a failing output or of a follower.
-    let wakeable = true;
+    let wakeable: boolean;
     try {
       const next = await this.relay.step(this.output);
       if (this.failing) this.relay.recovered(this.output);
