@@ -25,16 +25,7 @@ CREATE TABLE live_positions (
   updated_at  timestamptz NOT NULL DEFAULT now()
 );
 
--- Forwarding (Smart Citizen compatible): researchers and admins receive their devices' readings
--- on /forward/<forwarding_token>/device/<id>/readings.
-ALTER TABLE users
-  ADD COLUMN forwarding_token text UNIQUE CHECK (forwarding_token ~ '^[A-Za-z0-9_-]+$'),
-  ADD COLUMN forwarding_username text;
-UPDATE users SET forwarding_token = replace(gen_random_uuid()::text, '-', '')
- WHERE role IN ('researcher', 'admin');
-
 -- Down Migration
 
-ALTER TABLE users DROP COLUMN forwarding_username, DROP COLUMN forwarding_token;
 DROP TABLE live_positions;
 DROP TABLE live_outbox;

@@ -20,6 +20,7 @@ let writer: { prisma: PrismaService; ingest: IngestRepository };
 const received: { topic: string; body: Json }[] = [];
 let researcher: Awaited<ReturnType<typeof layer.newUser>>;
 let forwardingToken: string;
+let forwardingUsername: string;
 const ids: Record<'pub' | 'priv' | 'fwd', number> = { pub: 0, priv: 0, fwd: 0 };
 
 const topic = (token: string) => `device/sck/${token}/readings/raw`;
@@ -42,14 +43,13 @@ beforeAll(async () => {
     is_private: true,
     enable_forwarding: true,
   });
-  const me = await api.request('/v0/me/forwarding', {
-    method: 'PUT',
-    token: researcher.token,
-    body: { forwarding_username: 'lab-broker-user' },
-  });
+  // GET /v0/me makes a researcher's forwarding credentials the first time.
+  const me = await api.request('/v0/me', { token: researcher.token });
   expect(me.status).toBe(200);
-  forwardingToken = (await me.json()).forwarding_token;
-  expect(forwardingToken).toMatch(/^[0-9a-f]{32}$/);
+  const credentials = await me.json();
+  forwardingToken = credentials.forwarding_token;
+  forwardingUsername = credentials.forwarding_username;
+  expect(forwardingToken).toMatch(/^[A-Za-z0-9_-]{16,}$/);
   ingestor = await startInProcessIngestor(ingestorEnv(db.url, broker.port, { LIVE_POLL_MS: '100' }));
   // A persistent session: what is published while it is reconnecting waits for it at the broker.
   subscriber = await mqtt.connectAsync(broker.url, {
@@ -145,19 +145,19 @@ describe('live outputs of the ingestor', () => {
       await (
         await api.request(`/v0/forward?${new URLSearchParams({ topic: t, username }).toString()}`)
       ).json();
-    expect(await ask(`/forward/${forwardingToken}/device/${ids.fwd}/readings`, 'lab-broker-user')).toEqual({
+    expect(await ask(`/forward/${forwardingToken}/device/${ids.fwd}/readings`, forwardingUsername)).toEqual({
       result: 'allow',
     });
-    expect(await ask(`forward/${forwardingToken}/#`, 'lab-broker-user')).toEqual({ result: 'allow' });
+    expect(await ask(`forward/${forwardingToken}/#`, forwardingUsername)).toEqual({ result: 'allow' });
     expect(await ask(`/forward/${forwardingToken}/device/1/readings`, 'someone-else')).toEqual({
       result: 'deny',
     });
     expect(
-      await ask(`/forward/0123456789abcdef0123456789abcdef/device/1/readings`, 'lab-broker-user'),
+      await ask(`/forward/0123456789abcdef0123456789abcdef/device/1/readings`, forwardingUsername),
     ).toEqual({
       result: 'deny',
     });
-    expect(await ask(`/forward/${forwardingToken}`, 'lab-broker-user')).toEqual({ result: 'deny' });
+    expect(await ask(`/forward/${forwardingToken}`, forwardingUsername)).toEqual({ result: 'deny' });
     expect(await ask('', '')).toEqual({ result: 'deny' });
   });
 

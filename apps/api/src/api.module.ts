@@ -21,6 +21,19 @@ import { ForwardService } from './forward/forward.service.js';
 import { LiveStreamHub } from './stream/live-stream.hub.js';
 import { StreamController } from './stream/stream.controller.js';
 import { StreamService } from './stream/stream.service.js';
+import { ComponentsController } from './components/components.controller.js';
+import { MeasurementsController } from './measurements/measurements.controller.js';
+import { SearchController } from './search/search.controller.js';
+import { SearchService } from './search/search.service.js';
+import { UsersController } from './users/users.controller.js';
+import { UsersService } from './users/users.service.js';
+import { CsvExportService } from './device-data/csv-export.service.js';
+import { CsvImportService } from './device-data/csv-import.service.js';
+import { DeviceDataController } from './device-data/device-data.controller.js';
+import { ReadingRulesProvider } from './device-data/reading-rules.provider.js';
+import { ReadingsUploadService } from './device-data/readings-upload.service.js';
+import { WorldMapController } from './world-map/world-map.controller.js';
+import { WorldMapService } from './world-map/world-map.service.js';
 
 export { API_CONFIG };
 
@@ -40,11 +53,17 @@ export class ApiModule {
       ],
       controllers: [
         HealthController,
+        WorldMapController,
         StreamController,
         ForwardController,
         DevicesController,
         SensorsController,
         ReadingsController,
+        MeasurementsController,
+        ComponentsController,
+        UsersController,
+        SearchController,
+        DeviceDataController,
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
@@ -57,6 +76,13 @@ export class ApiModule {
         DevicesService,
         SensorsService,
         ReadingsService,
+        WorldMapService,
+        UsersService,
+        SearchService,
+        ReadingRulesProvider,
+        ReadingsUploadService,
+        CsvImportService,
+        CsvExportService,
         ReplayParkedNotifier,
         LiveStreamHub,
         StreamService,

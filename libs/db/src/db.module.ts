@@ -13,6 +13,10 @@ import { ParkedMessagesRepository } from './parked-messages.repository.js';
 import { PartitionsRepository } from './partitions.repository.js';
 import { LiveOutboxRepository } from './live-outbox.repository.js';
 import { ForwardingRepository } from './forwarding.repository.js';
+import { WorldMapRepository } from './world-map.repository.js';
+import { MeasurementsRepository } from './measurements.repository.js';
+import { PeopleRepository } from './people.repository.js';
+import { ReadingsExportRepository } from './readings-export.repository.js';
 
 const repositories = [
   IngestRepository,
@@ -24,6 +28,10 @@ const repositories = [
   ReadingsQueryRepository,
   IngestErrorsRepository,
   UsersRepository,
+  WorldMapRepository,
+  MeasurementsRepository,
+  PeopleRepository,
+  ReadingsExportRepository,
   ParkedMessagesRepository,
   PartitionsRepository,
   LiveOutboxRepository,

@@ -8,11 +8,6 @@ export interface ForwardingTarget {
   forwardingToken: string;
 }
 
-export interface UserForwarding {
-  forwardingToken: string | null;
-  forwardingUsername: string | null;
-}
-
 /** Forwarding to owners (Smart Citizen compatible): who forwards where, and who may read it. */
 @Injectable()
 export class ForwardingRepository {
@@ -36,23 +31,5 @@ export class ForwardingRepository {
       SELECT count(*)::int AS n FROM users
        WHERE forwarding_token = ${forwardingToken} AND forwarding_username = ${forwardingUsername}`;
     return rows[0].n > 0;
-  }
-
-  /** Sets the broker user allowed to read the user's forward topics. */
-  async setForwardingUsername(userId: number, username: string | null): Promise<UserForwarding> {
-    const user = await this.db.client.user.update({
-      where: { id: userId },
-      data: { forwardingUsername: username },
-      select: { forwardingToken: true, forwardingUsername: true },
-    });
-    return user;
-  }
-
-  async findUserForwarding(userId: number): Promise<UserForwarding> {
-    const user = await this.db.client.user.findUniqueOrThrow({
-      where: { id: userId },
-      select: { forwardingToken: true, forwardingUsername: true },
-    });
-    return user;
   }
 }

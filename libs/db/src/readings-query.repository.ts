@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Prisma } from './generated/prisma/client.js';
 import { PrismaService } from './prisma.service.js';
 
-export const ROLLUP_UNITS = ['y', 'M', 'w', 'd', 'h', 'm', 's'] as const;
+export const ROLLUP_UNITS = ['y', 'M', 'w', 'd', 'h', 'm', 's', 'ms'] as const;
 export type RollupUnit = (typeof ROLLUP_UNITS)[number];
 export const ROLLUP_FUNCTIONS = ['avg', 'min', 'max', 'sum', 'count', 'first', 'last'] as const;
 export type RollupFunction = (typeof ROLLUP_FUNCTIONS)[number];
@@ -16,6 +16,8 @@ export interface RollupQuery {
   to: Date;
   every: { count: number; unit: RollupUnit };
   fn: RollupFunction;
+  /** At most this many buckets, the newest. */
+  limit?: number;
 }
 
 /** What `findReadingsTarget` found; null where there is no such row. */
@@ -38,12 +40,13 @@ export interface RollupBucket {
 /** Buckets start at whole units in UTC; weeks on Mondays (2000-01-03 was one). */
 const ORIGIN = Prisma.sql`TIMESTAMPTZ '2000-01-03 00:00:00+00'`;
 
-const SECONDS: Record<Exclude<RollupUnit, 'y' | 'M'>, number> = {
+export const ROLLUP_SECONDS: Record<Exclude<RollupUnit, 'y' | 'M'>, number> = {
   w: 7 * 86400,
   d: 86400,
   h: 3600,
   m: 60,
   s: 1,
+  ms: 0.001,
 };
 
 function bucketOf(every: RollupQuery['every']): Prisma.Sql {
@@ -63,7 +66,8 @@ function bucketOf(every: RollupQuery['every']): Prisma.Sql {
     case 'h':
     case 'm':
     case 's':
-      return Prisma.sql`date_bin(make_interval(secs => ${n * SECONDS[every.unit]}::float8), recorded_at, ${ORIGIN})`;
+    case 'ms':
+      return Prisma.sql`date_bin(make_interval(secs => ${n * ROLLUP_SECONDS[every.unit]}::float8), recorded_at, ${ORIGIN})`;
   }
 }
 
@@ -147,5 +151,6 @@ export function rollupStatement(query: RollupQuery): Prisma.Sql {
              WHERE device_id = ${query.deviceId} AND sensor_id = ${query.sensorId}
                AND recorded_at >= ${query.from} AND recorded_at < ${query.to}) AS r
      GROUP BY bucket
-     ORDER BY bucket DESC`;
+     ORDER BY bucket DESC
+     ${query.limit === undefined ? Prisma.empty : Prisma.sql`LIMIT ${query.limit}`}`;
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { PrismaService } from './prisma.service.js';
@@ -39,19 +38,13 @@ export class UsersRepository {
   }
 }
 
-/** Roles that may forward their devices' readings; they get a forwarding token when created. */
+/** Roles that may forward their devices' readings and set enable_forwarding. */
 export const FORWARDING_ROLES: readonly UserRole[] = ['researcher', 'admin'];
 
 /** A user and their first token in one transaction. Also used by `npm run user:create`. */
 export async function createUserWithToken(prisma: PrismaClient, user: NewUser): Promise<ApiUser> {
-  const forwardingToken = FORWARDING_ROLES.includes(user.role) ? randomBytes(16).toString('hex') : null;
   const created = await prisma.user.create({
-    data: {
-      username: user.username,
-      role: user.role,
-      forwardingToken,
-      apiTokens: { create: { tokenHash: user.tokenHash } },
-    },
+    data: { username: user.username, role: user.role, apiTokens: { create: { tokenHash: user.tokenHash } } },
   });
   return { id: created.id, uuid: created.uuid, username: created.username, role: created.role as UserRole };
 }

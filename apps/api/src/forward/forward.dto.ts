@@ -9,14 +9,3 @@ export class ForwardQuery extends createZodDto(forwardQuery) {}
 
 export const forwardResponse = z.strictObject({ result: z.enum(['allow', 'deny']) });
 export class ForwardResponse extends createZodDto(forwardResponse) {}
-
-export const forwardingUsernameBody = z.object({
-  forwarding_username: z
-    .string()
-    .regex(/^[A-Za-z0-9_.@-]{1,128}$/)
-    .nullable()
-    .describe(
-      'The broker user who reads your forward topics (1 to 128 letters, digits, "_", ".", "@" or "-"), or null.',
-    ),
-});
-export class ForwardingUsernameBody extends createZodDto(forwardingUsernameBody) {}

@@ -28,8 +28,12 @@ export class ForwardService {
       this.logger.debug(`device ${job.deviceId} no longer forwards; batch dropped`);
       return 'not_forwarding';
     }
-    const sensors = await this.devices.findLatestSensorValues([device.id]);
-    const json = presentDevice(device, sensors, target.owner);
+    const owner = target.owner;
+    const [sensors, ownerDevices] = await Promise.all([
+      this.devices.findLatestSensorValues([device.id]),
+      this.devices.findOwnerDeviceIds([owner.id], { id: owner.id, isAdmin: owner.role === 'admin' }),
+    ]);
+    const json = presentDevice(device, sensors, owner, Date.now(), ownerDevices.get(owner.id) ?? []);
     const payload = {
       ...json,
       device_token: FILTERED,
