@@ -161,6 +161,40 @@ describe('live outputs of the ingestor', () => {
     expect(await ask('', '')).toEqual({ result: 'deny' });
   });
 
+  it('lets researchers and admins set enable_forwarding, not citizens', async () => {
+    const citizen = await layer.newUser('citizen-kit-owner');
+    const own = await api.request('/v0/devices', {
+      method: 'POST',
+      token: citizen.token,
+      body: { name: 'mine' },
+    });
+    const id = (await own.json()).id as number;
+    const refused = await api.request(`/v0/devices/${id}`, {
+      method: 'PATCH',
+      token: citizen.token,
+      body: { enable_forwarding: true },
+    });
+    expect(refused.status).toBe(403);
+    const created = await api.request('/v0/devices', {
+      method: 'POST',
+      token: citizen.token,
+      body: { name: 'other', enable_forwarding: true },
+    });
+    expect(created.status).toBe(403);
+    const { rows } = await db.sql.query(
+      'SELECT count(*)::int AS n FROM devices WHERE enable_forwarding AND owner_id = $1',
+      [citizen.id],
+    );
+    expect(rows[0].n).toBe(0);
+    const allowed = await api.request(`/v0/devices/${ids.pub}`, {
+      method: 'PATCH',
+      token: researcher.token,
+      body: { enable_forwarding: false },
+    });
+    expect(allowed.status).toBe(200);
+    expect((await allowed.json()).data_policy.enable_forwarding).toBe(false);
+  });
+
   it('a broker outage delays forwards and the firehose but loses nothing', async () => {
     const before = forwards().length;
     const firehoseBefore = firehoseKeys().length;
