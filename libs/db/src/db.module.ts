@@ -13,6 +13,7 @@ import { ParkedMessagesRepository } from './parked-messages.repository.js';
 import { PartitionsRepository } from './partitions.repository.js';
 import { LiveOutboxRepository } from './live-outbox.repository.js';
 import { ForwardingRepository } from './forwarding.repository.js';
+import { RetentionRepository } from './retention.repository.js';
 import { WorldMapRepository } from './world-map.repository.js';
 import { MeasurementsRepository } from './measurements.repository.js';
 import { PeopleRepository } from './people.repository.js';
@@ -36,6 +37,7 @@ const repositories = [
   PartitionsRepository,
   LiveOutboxRepository,
   ForwardingRepository,
+  RetentionRepository,
 ];
 
 @Module({})

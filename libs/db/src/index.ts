@@ -80,6 +80,7 @@ export { LiveWakeupListener } from './live-wakeup.listener.js';
 export { LIVE_OUTBOX_CHANNEL } from './live-outbox.statements.js';
 export { LiveLeaderLock } from './live-leader.lock.js';
 export { ForwardingRepository, type ForwardingTarget } from './forwarding.repository.js';
+export { RetentionRepository } from './retention.repository.js';
 export { WorldMapRepository, type WorldMapDevice } from './world-map.repository.js';
 export { MeasurementsRepository, type ComponentRecord } from './measurements.repository.js';
 export {

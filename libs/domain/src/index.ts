@@ -6,3 +6,5 @@ export * from './readings.js';
 export * from './samples.js';
 export * from './device-messages.js';
 export * from './live-readings.js';
+export * from './pg-text.js';
+export * from './redact.js';
