@@ -14,6 +14,7 @@ import { PartitionsRepository } from './partitions.repository.js';
 import { LiveOutboxRepository } from './live-outbox.repository.js';
 import { ForwardingRepository } from './forwarding.repository.js';
 import { RetentionRepository } from './retention.repository.js';
+import { IngestorInstancesRepository } from './ingestor-instances.repository.js';
 import { WorldMapRepository } from './world-map.repository.js';
 import { MeasurementsRepository } from './measurements.repository.js';
 import { PeopleRepository } from './people.repository.js';
@@ -38,6 +39,7 @@ const repositories = [
   LiveOutboxRepository,
   ForwardingRepository,
   RetentionRepository,
+  IngestorInstancesRepository,
 ];
 
 @Module({})

@@ -81,6 +81,16 @@ export { LIVE_OUTBOX_CHANNEL } from './live-outbox.statements.js';
 export { LiveLeaderLock } from './live-leader.lock.js';
 export { ForwardingRepository, type ForwardingTarget } from './forwarding.repository.js';
 export { RetentionRepository } from './retention.repository.js';
+export {
+  IngestorInstancesRepository,
+  LIVE_HEARTBEATS,
+  findInstanceState,
+  listGroupMembers,
+  requestDecommission,
+  type DecommissionRequest,
+  type GroupMember,
+  type IngestorInstance,
+} from './ingestor-instances.repository.js';
 export { WorldMapRepository, type WorldMapDevice } from './world-map.repository.js';
 export { MeasurementsRepository, type ComponentRecord } from './measurements.repository.js';
 export {
