@@ -155,6 +155,7 @@ it(`answers ${REQUESTS} hostile query strings (seed ${SEED}) without a single 5x
     `/v0/users/${encodeURIComponent(pick(hostile))}`,
     `/v0/devices/${deviceId}/readings.csv`,
     `/v0/devices/${deviceId}/readings/csv_archive`,
+    '/v0/forward',
   ];
   const statuses = new Map<number, number>();
   const failures: string[] = [];

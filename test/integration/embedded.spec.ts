@@ -143,6 +143,13 @@ describe.skipIf(blocked !== null)('single-node mode (npm start on embedded defau
 
     const recordedAt = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000);
     const at = recordedAt.toISOString().replace('.000Z', 'Z');
+    // The live firehose works on the embedded broker too (docs/live.md).
+    const firehose = await connectPublisher(ports.mqtt);
+    const live: { topic: string; body: { device_id: number; readings: unknown[] } }[] = [];
+    firehose.on('message', (topic, payload) =>
+      live.push({ topic, body: JSON.parse(payload.toString()) as (typeof live)[number]['body'] }),
+    );
+    await firehose.subscribeAsync('sck/v1/#', { qos: 1 });
     const publisher = await connectPublisher(ports.mqtt);
     await publisher.publishAsync('device/sck/emb001/readings/raw', `{t:${at},55:21.75,56:40.5}`, { qos: 1 });
     await publisher.endAsync();
@@ -158,6 +165,15 @@ describe.skipIf(blocked !== null)('single-node mode (npm start on embedded defau
       { what: 'the reading to be readable through the API', timeoutMs: 15_000, intervalMs: 200 },
     );
     expect(stored.readings).toEqual([[at, 21.75]]);
+    await waitFor(
+      () => live.length,
+      (n) => n >= 1,
+      { what: 'the reading on the firehose', timeoutMs: 15_000 },
+    );
+    await firehose.endAsync();
+    expect(live.map((m) => [m.topic, m.body.device_id, m.body.readings.length])).toEqual([
+      [`sck/v1/devices/${device.id}/readings`, device.id, 2],
+    ]);
 
     // A kit nobody registered yet: its reading is parked. Registering it through the API enqueues
     // the replay on BullMQ's PostgreSQL backend (no Redis anywhere), and the ingestor's own

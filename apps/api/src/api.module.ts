@@ -28,6 +28,11 @@ import { ReadingsService } from './readings/readings.service.js';
 import { RollupGate } from './readings/rollup-gate.js';
 import { SensorsController } from './sensors/sensors.controller.js';
 import { SensorsService } from './sensors/sensors.service.js';
+import { ForwardController } from './forward/forward.controller.js';
+import { ForwardService } from './forward/forward.service.js';
+import { LiveStreamHub } from './stream/live-stream.hub.js';
+import { StreamController } from './stream/stream.controller.js';
+import { StreamService } from './stream/stream.service.js';
 import { ComponentsController } from './components/components.controller.js';
 import { MeasurementsController } from './measurements/measurements.controller.js';
 import { SearchController } from './search/search.controller.js';
@@ -79,6 +84,8 @@ export class ApiModule {
         HealthController,
         MetricsController,
         WorldMapController,
+        StreamController,
+        ForwardController,
         DevicesController,
         SensorsController,
         ReadingsController,
@@ -113,6 +120,9 @@ export class ApiModule {
           provide: RollupGate,
           useValue: new RollupGate(config.READINGS_MAX_CONCURRENT, 4 * config.READINGS_MAX_CONCURRENT),
         },
+        LiveStreamHub,
+        StreamService,
+        ForwardService,
       ],
     };
   }

@@ -7,6 +7,12 @@ import { HealthController } from './health.controller.js';
 import { IngestController } from './ingest.controller.js';
 import { MQTT_POOL } from './ingestor.tokens.js';
 import { DeviceLifecycleProcessor } from './jobs/device-lifecycle.processor.js';
+import { ForwardProcessor } from './jobs/forward.processor.js';
+import { FirehoseOutput } from './live/firehose.output.js';
+import { ForwardOutput } from './live/forward.output.js';
+import { ForwardService } from './live/forward.service.js';
+import { LivePublisherAdapter } from './live/live-publisher.adapter.js';
+import { LiveRelayService } from './live/live-relay.service.js';
 import { JobWorkersService } from './jobs/job-workers.service.js';
 import { MaintenanceProcessor } from './jobs/maintenance.processor.js';
 import { StoreForwardProcessor } from './jobs/store-forward.processor.js';
@@ -31,7 +37,11 @@ export class IngestorModule {
       module: IngestorModule,
       imports: [
         LoggerModule.forRoot(loggerParams('ingestor', config)),
-        DbModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
+        DbModule.forRoot({
+          url: config.DATABASE_URL,
+          poolSize: config.DATABASE_POOL_SIZE,
+          liveOutbox: config.LIVE_ENABLED,
+        }),
       ],
       controllers: [IngestController, HealthController],
       providers: [
@@ -52,6 +62,12 @@ export class IngestorModule {
         DeviceLifecycleProcessor,
         StoreForwardProcessor,
         MaintenanceProcessor,
+        LivePublisherAdapter,
+        FirehoseOutput,
+        ForwardOutput,
+        ForwardService,
+        ForwardProcessor,
+        LiveRelayService,
         JobWorkersService,
       ],
     };

@@ -3,8 +3,10 @@ import {
   type Env,
   databaseSchema,
   httpSchema,
+  liveSchema,
   ingestSchema,
   logSchema,
+  streamSchema,
   nodeEnv,
   parseEnv,
   redisSchema,
@@ -34,6 +36,8 @@ const schema = z
   .extend(databaseSchema.shape)
   .extend(redisSchema.shape)
   .extend(logSchema.shape)
+  .extend(liveSchema.shape)
+  .extend(streamSchema.shape)
   .extend({ PORT: httpSchema.shape.PORT.default(3000), HOST: httpSchema.shape.HOST })
   // Readings posted to the API (JSON or an SD-card CSV) pass the same rules as MQTT ones.
   .extend({

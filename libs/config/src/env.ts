@@ -190,6 +190,22 @@ export const lifecycleSchema = z.object({
   INGESTOR_HEARTBEAT_MS: int(200, 600_000).default(5000),
 });
 
+/** Live readings (docs/live.md): the outbox, the firehose and forwarding relay, the SSE streams. */
+export const liveSchema = z.object({
+  /** Stored batches go to the live outbox and out on the firehose, streams and forwards. */
+  LIVE_ENABLED: bool.default(true),
+  /** How long stored batches stay resumable (SSE Last-Event-ID) and relayable. At least an hour. */
+  LIVE_RETENTION_MINUTES: int(60, 7 * 24 * 60).default(60),
+  /** Readers look for new batches at least this often, besides the commit notifications. */
+  LIVE_POLL_MS: int(50, 60_000).default(1000),
+});
+
+/** Server-sent event streams of the API. */
+export const streamSchema = z.object({
+  /** Streams one API process serves at once; more are refused with 503 and Retry-After. */
+  STREAM_MAX_CLIENTS: int(1, 100_000).default(1000),
+});
+
 export const httpSchema = z.object({
   PORT: int(0, 65535),
   HOST: z.string().default('0.0.0.0'),

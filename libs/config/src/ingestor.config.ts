@@ -5,6 +5,7 @@ import {
   httpSchema,
   ingestSchema,
   lifecycleSchema,
+  liveSchema,
   logSchema,
   mqttSchema,
   nodeEnv,
@@ -21,6 +22,7 @@ const schema = z
   .extend(ingestSchema.shape)
   .extend(lifecycleSchema.shape)
   .extend(logSchema.shape)
+  .extend(liveSchema.shape)
   // INGESTOR_PORT, not PORT: a shell that exports PORT for the API can start the ingestor too.
   .extend({
     INGESTOR_PORT: httpSchema.shape.PORT.default(3001),

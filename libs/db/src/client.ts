@@ -14,6 +14,8 @@ export interface DbOptions {
    * few heavy rollups cannot take every core from the cheap requests.
    */
   parallelWorkersPerQuery?: number;
+  /** Batches also write their inserted readings to live_outbox (live readings, docs/live.md). */
+  liveOutbox?: boolean;
 }
 
 /** SQLSTATE of a statement cancelled by statement_timeout (query_canceled). */

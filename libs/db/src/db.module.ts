@@ -11,6 +11,8 @@ import { SensorCatalogRepository } from './sensor-catalog.repository.js';
 import { UsersRepository } from './users.repository.js';
 import { ParkedMessagesRepository } from './parked-messages.repository.js';
 import { PartitionsRepository } from './partitions.repository.js';
+import { LiveOutboxRepository } from './live-outbox.repository.js';
+import { ForwardingRepository } from './forwarding.repository.js';
 import { RetentionRepository } from './retention.repository.js';
 import { IngestorInstancesRepository } from './ingestor-instances.repository.js';
 import { WorldMapRepository } from './world-map.repository.js';
@@ -34,6 +36,8 @@ const repositories = [
   ReadingsExportRepository,
   ParkedMessagesRepository,
   PartitionsRepository,
+  LiveOutboxRepository,
+  ForwardingRepository,
   RetentionRepository,
   IngestorInstancesRepository,
 ];

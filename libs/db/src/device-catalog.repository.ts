@@ -58,6 +58,8 @@ export interface DeviceFields {
   userTags?: string[];
   isPrivate?: boolean;
   preciseLocation?: boolean;
+  /** Forward stored batches to the owner's forward topic (researchers and admins only). */
+  enableForwarding?: boolean;
   notifyStoppedPublishing?: boolean;
   notifyLowBattery?: boolean;
   city?: string | null;
@@ -263,6 +265,7 @@ function toColumns(fields: DeviceFields) {
     userTags: fields.userTags,
     isPrivate: fields.isPrivate,
     preciseLocation: fields.preciseLocation,
+    enableForwarding: fields.enableForwarding,
     notifyStoppedPublishing: fields.notifyStoppedPublishing,
     notifyLowBattery: fields.notifyLowBattery,
     city: fields.city,

@@ -46,6 +46,7 @@ export { IngestErrorsRepository } from './ingest-errors.repository.js';
 export {
   UsersRepository,
   USER_ROLES,
+  FORWARDING_ROLES,
   createUserWithToken,
   type ApiUser,
   type NewUser,
@@ -67,6 +68,18 @@ export {
   type ParkedCursor,
 } from './parked-messages.repository.js';
 export { PartitionsRepository } from './partitions.repository.js';
+export {
+  LiveOutboxRepository,
+  comparePositions,
+  type LiveBatch,
+  type LivePosition,
+  type LiveRead,
+  type LiveReading,
+} from './live-outbox.repository.js';
+export { LiveWakeupListener } from './live-wakeup.listener.js';
+export { LIVE_OUTBOX_CHANNEL } from './live-outbox.statements.js';
+export { LiveLeaderLock } from './live-leader.lock.js';
+export { ForwardingRepository, type ForwardingTarget } from './forwarding.repository.js';
 export { RetentionRepository } from './retention.repository.js';
 export {
   IngestorInstancesRepository,

@@ -10,6 +10,7 @@ import {
   storedTopic,
 } from './device-lifecycle.statements.js';
 import { KnownPairs } from './known-pairs.js';
+import { LIVE_OUTBOX_RESULT, LIVE_OUTBOX_STEP } from './live-outbox.statements.js';
 
 export interface StoredReading {
   deviceId: number;
@@ -56,7 +57,11 @@ const compareReadings = (a: StoredReading, b: StoredReading) =>
 export class IngestRepository {
   private readonly knownPairs = new KnownPairs();
 
-  constructor(private readonly db: PrismaService) {}
+  private readonly live: boolean;
+
+  constructor(private readonly db: PrismaService) {
+    this.live = db.options.liveOutbox ?? false;
+  }
 
   /** Active (not archived) devices for these tokens. On the pg pool, like the readings statement. */
   async findActiveDevicesByTokens(tokens: string[]): Promise<Map<string, number>> {
@@ -85,7 +90,7 @@ export class IngestRepository {
     }
     const sorted = [...batch.readings].sort(compareReadings);
     const pairs = this.knownPairs.unknownIn(sorted);
-    const readings = readingsStatement(sorted, pairs, lifecycleDevices(batch.lifecycle));
+    const readings = readingsStatement(sorted, pairs, lifecycleDevices(batch.lifecycle), this.live);
     // Straight on the pg pool behind Prisma: `$queryRaw` serializes every parameter to JSON and
     // parses it back, and these statements' parameters are the batch's columns and payloads.
     // One statement alone is one transaction: no BEGIN/COMMIT round trips.
@@ -165,8 +170,11 @@ function insertErrorsStatement(errors: IngestErrorRecord[]): PgStatement {
 const EMPTY = Buffer.alloc(0);
 const MAX_MESSAGE = 2000;
 
-/** The batch statement of readingsStatement; $1–$10 are its comma-joined columns. */
-const READINGS_STATEMENT = `
+/**
+ * The batch statement of readingsStatement; $1–$10 are its comma-joined columns. `live`: also
+ * writes the batch's inserted readings to the live outbox (live-outbox.statements.ts).
+ */
+const readingsStatementText = (live: boolean) => `
   WITH stored AS (
     INSERT INTO readings (device_id, sensor_id, recorded_at, value)
     SELECT r.device_id, r.sensor_id, to_timestamp(r.at), r.value
@@ -176,10 +184,10 @@ const READINGS_STATEMENT = `
                   string_to_array($4::text, ',')::float8[])
         AS r(device_id, sensor_id, at, value)
     ON CONFLICT DO NOTHING
-    RETURNING 1
+    RETURNING device_id, sensor_id, recorded_at, value
   ), inserted AS (
     SELECT count(*)::int AS n FROM stored
-  ), pairs AS (
+  )${live ? LIVE_OUTBOX_STEP : ''}, pairs AS (
     INSERT INTO device_sensors (device_id, sensor_id)
     SELECT * FROM unnest(string_to_array($5::text, ',')::int[],
                          string_to_array($6::text, ',')::int[])
@@ -205,7 +213,9 @@ const READINGS_STATEMENT = `
        AND (d.last_reading_at IS NULL OR d.last_reading_at < to_timestamp(s.last_at)
             OR d.first_reading_at IS NULL OR d.first_reading_at > to_timestamp(s.first_at))
   )
-  SELECT n AS inserted FROM inserted`;
+  SELECT n AS inserted${live ? LIVE_OUTBOX_RESULT : ''} FROM inserted`;
+const READINGS_STATEMENT = readingsStatementText(false);
+const READINGS_STATEMENT_LIVE = readingsStatementText(true);
 
 /**
  * Readings, new device × sensor pairs and device reading times in one statement (data-modifying
@@ -230,12 +240,13 @@ function readingsStatement(
   readings: StoredReading[],
   pairs: StoredReading[],
   alsoChanged: number[],
+  live: boolean,
 ): { text: string; values: string[] } {
   const span = spanPerDevice(readings);
   const changedDevices = idsInOrder([...span.map((s) => s.deviceId), ...alsoChanged]);
   const column = <T>(rows: T[], pick: (row: T) => number) => rows.map(pick).join(',');
   return {
-    text: READINGS_STATEMENT,
+    text: live ? READINGS_STATEMENT_LIVE : READINGS_STATEMENT,
     values: [
       column(readings, (r) => r.deviceId),
       column(readings, (r) => r.sensorId),

@@ -38,6 +38,9 @@ export class UsersRepository {
   }
 }
 
+/** Roles that may forward their devices' readings and set enable_forwarding. */
+export const FORWARDING_ROLES: readonly UserRole[] = ['researcher', 'admin'];
+
 /** A user and their first token in one transaction. Also used by `npm run user:create`. */
 export async function createUserWithToken(prisma: PrismaClient, user: NewUser): Promise<ApiUser> {
   const created = await prisma.user.create({

@@ -6,5 +6,6 @@ export * from './readings.js';
 export * from './samples.js';
 export * from './device-messages.js';
 export * from './device-token.js';
+export * from './live-readings.js';
 export * from './pg-text.js';
 export * from './log-safe.js';

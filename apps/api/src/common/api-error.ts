@@ -53,6 +53,9 @@ export class ApiError extends Error {
   static forbidden(message: string) {
     return new ApiError('forbidden', message);
   }
+  static unavailable(message: string) {
+    return new ApiError('service_unavailable', message);
+  }
   static notFound(message: string) {
     return new ApiError('record_not_found', message);
   }

@@ -95,6 +95,9 @@ const deviceFields = {
   user_tags: userTags.optional(),
   is_private: booleanField.optional(),
   precise_location: booleanField.optional(),
+  enable_forwarding: booleanField
+    .describe("Forward each stored batch to the owner's forward topic (researchers and admins only).")
+    .optional(),
   notify_stopped_publishing: booleanField
     .describe('Email the owner when the kit stops publishing: true or false.')
     .optional(),

@@ -6,12 +6,13 @@ import {
   type DeviceRecord,
   DeviceTokenTakenError,
   ParkedMessagesRepository,
+  FORWARDING_ROLES,
 } from '../../../../libs/db/src/index.js';
 import { generateDeviceToken } from '../../../../libs/domain/src/index.js';
 import { ApiError } from '../common/api-error.js';
 import type { PageRequest } from '../common/pagination.js';
 import type { CreateDeviceBody, ListDevicesQuery, UpdateDeviceBody } from './devices.dto.js';
-import { type DeviceJson, canManage, presentDevice } from './device.presenter.js';
+import { type DeviceJson, canManage, presentDevice } from '../../../../libs/presenters/src/index.js';
 import { ReplayParkedNotifier } from './replay-parked.notifier.js';
 import { type TokenClaimProof, mayClaimParkedToken } from './token-claim.policy.js';
 import { mergeTags, postprocessingOf } from './device-body.js';
@@ -113,6 +114,7 @@ export class DevicesService {
     viewer: ApiUser,
     proof: TokenClaimProof = { onboardingSession: false },
   ): Promise<DeviceJson> {
+    mayForward(body, viewer);
     const fields = toFields(body);
     if (body.device_token !== undefined) await this.checkClaim(body.device_token, viewer, proof);
     let device: DeviceRecord | undefined;
@@ -134,6 +136,7 @@ export class DevicesService {
   async update(id: number, body: UpdateDeviceBody, viewer: ApiUser): Promise<DeviceJson> {
     const unarchive = body.archived === false;
     const current = await this.findManageableDevice(id, viewer, { includeArchived: unarchive });
+    mayForward(body, viewer);
     if (body.archived === true) {
       throw ApiError.unprocessable('archived: true is not accepted: archive a device with DELETE', {
         archived: ['use DELETE /v0/devices/:id to archive'],
@@ -192,6 +195,13 @@ function tokenTaken(token: string): ApiError {
   });
 }
 
+/** Citizens may not switch forwarding on or off; researchers and admins may. */
+function mayForward(body: { enable_forwarding?: boolean }, viewer: ApiUser): void {
+  if (body.enable_forwarding !== undefined && !FORWARDING_ROLES.includes(viewer.role)) {
+    throw ApiError.forbidden('Only researchers and admins may set enable_forwarding');
+  }
+}
+
 function toFields(body: Omit<UpdateDeviceBody, 'archived'>): DeviceFields {
   return {
     name: body.name,
@@ -204,6 +214,7 @@ function toFields(body: Omit<UpdateDeviceBody, 'archived'>): DeviceFields {
     userTags: body.user_tags,
     isPrivate: body.is_private,
     preciseLocation: body.precise_location,
+    enableForwarding: body.enable_forwarding,
     notifyStoppedPublishing: body.notify_stopped_publishing,
     notifyLowBattery: body.notify_low_battery,
     city: body.city,

@@ -1,6 +1,6 @@
 import type { RollupUnit } from '../../../../libs/db/src/index.js';
 import { ApiError } from '../common/api-error.js';
-import { isoSeconds } from '../common/time.js';
+import { isoSeconds } from '../../../../libs/presenters/src/index.js';
 
 export interface Rollup {
   count: number;

@@ -8,7 +8,7 @@ import {
 } from '../../../../libs/db/src/index.js';
 import { ApiError } from '../common/api-error.js';
 import type { PageRequest } from '../common/pagination.js';
-import { isoMillis, isoSeconds } from '../common/time.js';
+import { isoMillis, isoSeconds } from '../../../../libs/presenters/src/time.js';
 import { DevicesService, readable } from '../devices/devices.service.js';
 import type { ReadingsQuery } from './readings.dto.js';
 import { API_CONFIG } from '../api.tokens.js';
@@ -16,7 +16,7 @@ import { checkBucketLimit } from './bucket-limit.js';
 import { RollupGate } from './rollup-gate.js';
 import { checkIntervalCount, fillsIntervals, spanBefore } from './readings-window.js';
 import { fillIntervals, rollupMs } from './intervals.js';
-import { sensorKey } from './sensor-key.js';
+import { sensorKey } from '../../../../libs/presenters/src/sensor-key.js';
 
 @Injectable()
 export class ReadingsService {
