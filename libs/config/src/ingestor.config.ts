@@ -7,6 +7,7 @@ import {
   lifecycleSchema,
   logSchema,
   mqttSchema,
+  storageSchema,
   nodeEnv,
   parseEnv,
   redisSchema,
@@ -20,6 +21,7 @@ const schema = z
   .extend(mqttSchema.shape)
   .extend(ingestSchema.shape)
   .extend(lifecycleSchema.shape)
+  .extend(storageSchema.shape)
   .extend(logSchema.shape)
   // INGESTOR_PORT, not PORT: a shell that exports PORT for the API can start the ingestor too.
   .extend({ INGESTOR_PORT: httpSchema.shape.PORT.default(3001), HOST: httpSchema.shape.HOST })

@@ -11,6 +11,8 @@ import { SensorCatalogRepository } from './sensor-catalog.repository.js';
 import { UsersRepository } from './users.repository.js';
 import { ParkedMessagesRepository } from './parked-messages.repository.js';
 import { PartitionsRepository } from './partitions.repository.js';
+import { RollupsRepository } from './rollups.repository.js';
+import { CompactionRepository } from './compaction.repository.js';
 
 const repositories = [
   IngestRepository,
@@ -24,6 +26,8 @@ const repositories = [
   UsersRepository,
   ParkedMessagesRepository,
   PartitionsRepository,
+  RollupsRepository,
+  CompactionRepository,
 ];
 
 @Module({})

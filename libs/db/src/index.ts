@@ -31,6 +31,7 @@ export {
   ReadingsQueryRepository,
   type ReadingsTarget,
   rollupStatement,
+  rollupStatementFor,
   ROLLUP_FUNCTIONS,
   ROLLUP_UNITS,
   type RollupBucket,
@@ -63,3 +64,6 @@ export {
   type ParkedCursor,
 } from './parked-messages.repository.js';
 export { PartitionsRepository } from './partitions.repository.js';
+export { RollupsRepository, type RollupRefresh } from './rollups.repository.js';
+export { CompactionRepository, type CompactionStep } from './compaction.repository.js';
+export { touchedHours } from './storage-lifecycle.js';

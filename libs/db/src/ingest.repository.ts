@@ -4,6 +4,7 @@ import { Prisma } from './generated/prisma/client.js';
 import { PrismaService } from './prisma.service.js';
 import { type LifecycleWrite, lifecycleStatements } from './device-lifecycle.statements.js';
 import { KnownPairs } from './known-pairs.js';
+import { COMPACTED_ALREADY, LATE_READINGS_LOCK, touchedHours } from './storage-lifecycle.js';
 
 export interface StoredReading {
   deviceId: number;
@@ -47,8 +48,18 @@ const compareReadings = (a: StoredReading, b: StoredReading) =>
 @Injectable()
 export class IngestRepository {
   private readonly knownPairs = new KnownPairs();
+  /** Readings older than this many ms take the compacted-day check; null while compaction is off. */
+  private lateAfterMs: number | null = null;
 
   constructor(private readonly db: PrismaService) {}
+
+  /**
+   * Compaction moves days older than `compactAfterDays` out of `readings`. Readings within a day of
+   * that horizon are checked against the compacted rows, so a late or redelivered one is stored once.
+   */
+  useCompactionHorizon(compactAfterDays: number): void {
+    this.lateAfterMs = compactAfterDays > 0 ? (compactAfterDays - 1) * 86_400_000 : null;
+  }
 
   /** Active (not archived) devices for these tokens. On the pg pool, like the readings statement. */
   async findActiveDevicesByTokens(tokens: string[]): Promise<Map<string, number>> {
@@ -78,9 +89,15 @@ export class IngestRepository {
     }
     const sorted = [...batch.readings].sort(compareReadings);
     const pairs = this.knownPairs.unknownIn(sorted);
-    const { text, values } = readingsStatement(sorted, pairs, lifecycleDevices(batch.lifecycle));
+    const lateBefore = this.lateAfterMs === null ? -Infinity : Date.now() - this.lateAfterMs;
+    const { text, values } = readingsStatement(sorted, pairs, lifecycleDevices(batch.lifecycle), lateBefore);
+    // Old readings wait for a running compaction chunk (and hold it off) so that none is stored
+    // beside the compacted row that already holds it.
+    const lock = sorted.some((r) => r.recordedAt < lateBefore)
+      ? [this.db.client.$queryRaw`SELECT pg_advisory_xact_lock_shared(${LATE_READINGS_LOCK})`]
+      : [];
     let inserted: number;
-    if (others.length === 0) {
+    if (others.length === 0 && lock.length === 0) {
       // One statement is one transaction: no BEGIN/COMMIT round trips on the hot path. Straight on
       // the pg pool behind Prisma: `$queryRaw` serializes every parameter to JSON and parses it
       // back, and this statement's parameters are the batch's columns.
@@ -88,8 +105,8 @@ export class IngestRepository {
       inserted = rows[0].inserted;
     } else {
       const write = this.db.client.$queryRawUnsafe<{ inserted: number }[]>(text, ...values);
-      const [rows] = (await this.db.client.$transaction([write, ...others])) as [{ inserted: number }[]];
-      inserted = rows[0].inserted;
+      const results = await this.db.client.$transaction([...lock, write, ...others]);
+      inserted = (results[lock.length] as { inserted: number }[])[0].inserted;
     }
     this.knownPairs.remember(pairs);
     return { inserted };
@@ -128,7 +145,11 @@ export class IngestRepository {
   }
 }
 
-/** The batch statement of readingsStatement; $1–$10 are its comma-joined columns. */
+/**
+ * The batch statement of readingsStatement; $1–$10 are its comma-joined columns, $11–$12 the
+ * device × hour buckets for rollup_marks, $13 the epoch second before which a reading is checked
+ * against readings_compact (-Infinity while compaction is off; the check never runs for the rest).
+ */
 const READINGS_STATEMENT = `
   WITH stored AS (
     INSERT INTO readings (device_id, sensor_id, recorded_at, value)
@@ -138,10 +159,15 @@ const READINGS_STATEMENT = `
                   string_to_array($3::text, ',')::float8[],
                   string_to_array($4::text, ',')::float8[])
         AS r(device_id, sensor_id, at, value)
+     WHERE CASE WHEN r.at >= $13::float8 THEN true ELSE NOT ${COMPACTED_ALREADY} END
     ON CONFLICT DO NOTHING
     RETURNING 1
   ), inserted AS (
     SELECT count(*)::int AS n FROM stored
+  ), marks AS (
+    INSERT INTO rollup_marks (device_ids, hours)
+    SELECT string_to_array($11::text, ',')::int[], string_to_array($12::text, ',')::int[]
+     WHERE (SELECT n FROM inserted) > 0
   ), pairs AS (
     INSERT INTO device_sensors (device_id, sensor_id)
     SELECT * FROM unnest(string_to_array($5::text, ',')::int[],
@@ -176,6 +202,9 @@ const READINGS_STATEMENT = `
  * travels as one comma-joined text parameter split in SQL, timestamps as epoch seconds: far
  * cheaper to build than pg's per-element array literals of numbers and ISO strings.
  *
+ * Rollups are not written here either: one rollup_marks row names the device × hour buckets the
+ * batch stored readings in, and the rollup job recomputes those off the hot path.
+ *
  * Latest values are not written here: the API reads them from `readings` (the newest row by its
  * primary key), so a batch writes no row version per reading beyond the reading itself.
  *
@@ -193,8 +222,10 @@ function readingsStatement(
   readings: StoredReading[],
   pairs: StoredReading[],
   alsoChanged: number[],
+  lateBefore: number,
 ): { text: string; values: string[] } {
   const span = spanPerDevice(readings);
+  const hours = touchedHours(readings);
   const changedDevices = idsInOrder([...span.map((s) => s.deviceId), ...alsoChanged]);
   const column = <T>(rows: T[], pick: (row: T) => number) => rows.map(pick).join(',');
   return {
@@ -210,6 +241,9 @@ function readingsStatement(
       column(span, (s) => s.deviceId),
       column(span, (s) => s.first / 1000),
       column(span, (s) => s.last / 1000),
+      hours.deviceIds,
+      hours.hours,
+      String(lateBefore / 1000),
     ],
   };
 }
