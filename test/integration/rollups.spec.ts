@@ -142,7 +142,12 @@ describe('hourly rollups', () => {
     await compareRandom(60);
 
     // Late readings into hours already rolled up, and redeliveries of stored ones.
-    const { rows: stored } = await db.sql.query<{ device_id: number; sensor_id: number; at: number; value: number }>(
+    const { rows: stored } = await db.sql.query<{
+      device_id: number;
+      sensor_id: number;
+      at: number;
+      value: number;
+    }>(
       `SELECT device_id, sensor_id, (extract(epoch FROM recorded_at) * 1000)::float8 AS at, value
          FROM readings ORDER BY random() LIMIT 500`,
     );

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from './prisma.service.js';
-import { LATE_READINGS_LOCK } from './storage-lifecycle.js';
+import { inTransaction, LATE_READINGS_LOCK } from './storage-lifecycle.js';
 
 const DAY_MS = 86_400_000;
 
@@ -37,7 +37,11 @@ export class CompactionRepository {
       const match = /^readings_(\d{4})_(\d{2})$/.exec(name);
       if (!match) continue;
       const [year, month] = [Number(match[1]), Number(match[2]) - 1];
-      const part = { name, from: new Date(Date.UTC(year, month, 1)), to: new Date(Date.UTC(year, month + 1, 1)) };
+      const part = {
+        name,
+        from: new Date(Date.UTC(year, month, 1)),
+        to: new Date(Date.UTC(year, month + 1, 1)),
+      };
       if (part.from < before) parts.push(part);
     }
     return parts.sort((a, b) => a.from.getTime() - b.from.getTime());
@@ -64,9 +68,7 @@ export class CompactionRepository {
    * there, in one transaction: a crash leaves the chunk either wholly moved or untouched.
    */
   async compactChunk(day: Date, deviceIds: number[]): Promise<CompactionStep> {
-    const client = await this.db.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.db.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [LATE_READINGS_LOCK]);
       const locked = Date.now();
       const { rows } = await client.query<{ readings: number; rows: number }>(
@@ -97,14 +99,8 @@ export class CompactionRepository {
          SELECT (SELECT count(*) FROM moved)::int AS readings, (SELECT count(*) FROM merged)::int AS rows`,
         [day, deviceIds],
       );
-      await client.query('COMMIT');
       return { ...rows[0], lockedMs: Date.now() - locked };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /**

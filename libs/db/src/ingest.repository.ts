@@ -94,7 +94,7 @@ export class IngestRepository {
     // Old readings wait for a running compaction chunk (and hold it off) so that none is stored
     // beside the compacted row that already holds it.
     const lock = sorted.some((r) => r.recordedAt < lateBefore)
-      ? [this.db.client.$queryRaw`SELECT pg_advisory_xact_lock_shared(${LATE_READINGS_LOCK})`]
+      ? [this.db.client.$executeRaw`SELECT pg_advisory_xact_lock_shared(${LATE_READINGS_LOCK})`]
       : [];
     let inserted: number;
     if (others.length === 0 && lock.length === 0) {

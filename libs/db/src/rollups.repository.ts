@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from './generated/prisma/client.js';
 import { PrismaService } from './prisma.service.js';
-import { BUCKET_ORIGIN, ROLLUP_JOB_LOCK } from './storage-lifecycle.js';
+import { BUCKET_ORIGIN, inTransaction, ROLLUP_JOB_LOCK } from './storage-lifecycle.js';
 import type { RollupFunction, RollupQuery } from './readings-query.repository.js';
 
 const HOUR_MS = 3_600_000;
@@ -25,7 +25,8 @@ export interface HourlyRange {
 export function hourlyRange(query: RollupQuery): HourlyRange | null {
   const { count, unit } = query.every;
   const seconds = UNIT_SECONDS[unit];
-  const wholeHours = unit === 'y' || unit === 'M' || (seconds !== undefined && (count * seconds) % 3600 === 0);
+  const wholeHours =
+    unit === 'y' || unit === 'M' || (seconds !== undefined && (count * seconds) % 3600 === 0);
   if (!wholeHours) return null;
   const hourFrom = Math.ceil(query.from.getTime() / HOUR_MS) * HOUR_MS;
   const hourTo = Math.floor(query.to.getTime() / HOUR_MS) * HOUR_MS;
@@ -122,17 +123,12 @@ export class RollupsRepository {
    * before `closedBefore`, from the rows. Returns null when another ingestor runs the job.
    */
   async refresh(closedBefore: Date, maxMarks = 500, maxBuckets = 2000): Promise<RollupRefresh | null> {
-    const client = await this.db.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.db.pool, async (client) => {
       const { rows: lock } = await client.query<{ ok: boolean }>(
         'SELECT pg_try_advisory_xact_lock($1) AS ok',
         [ROLLUP_JOB_LOCK],
       );
-      if (!lock[0].ok) {
-        await client.query('ROLLBACK');
-        return null;
-      }
+      if (!lock[0].ok) return null;
       const { rows: folded } = await client.query<{ marks: number }>(
         `WITH taken AS (
            DELETE FROM rollup_marks WHERE id IN (SELECT id FROM rollup_marks ORDER BY id LIMIT $1)
@@ -171,13 +167,7 @@ export class RollupsRepository {
         )
         SELECT count(*)::int AS buckets FROM due`;
       const { rows } = await client.query<{ buckets: number }>(recompute.text, recompute.values);
-      await client.query('COMMIT');
       return { marks: folded[0].marks, buckets: rows[0].buckets };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 }

@@ -1,3 +1,5 @@
+import type pg from 'pg';
+
 /**
  * What the ingest statement and the storage jobs share about rollups and compaction
  * (docs/storage.md).
@@ -49,4 +51,32 @@ export function touchedHours(readings: { deviceId: number; recordedAt: number }[
     }
   }
   return { deviceIds: deviceIds.join(','), hours: hours.join(',') };
+}
+
+/**
+ * Runs `work` in one transaction on its own pool connection. A connection that fails mid-way
+ * (terminated, reset) is closed rather than given back to the pool; its error event is handled
+ * here, as the pool only listens on idle connections.
+ */
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  const ignore = () => undefined;
+  client.on('error', ignore);
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => (broken = true));
+    broken = true;
+    throw error;
+  } finally {
+    client.off('error', ignore);
+    client.release(broken);
+  }
 }
