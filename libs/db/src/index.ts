@@ -64,6 +64,6 @@ export {
   type ParkedCursor,
 } from './parked-messages.repository.js';
 export { PartitionsRepository } from './partitions.repository.js';
-export { RollupsRepository, type RollupRefresh } from './rollups.repository.js';
+export { RollupsRepository, refreshRollups, type RollupRefresh } from './rollups.repository.js';
 export { CompactionRepository, type CompactionStep } from './compaction.repository.js';
 export { touchedHours } from './storage-lifecycle.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from './generated/prisma/client.js';
 import { PrismaService } from './prisma.service.js';
-import { hourlyRange, hourlyRollupStatement } from './rollups.repository.js';
+import { hourlyRange, hourlyRollupStatement, wholeHours } from './rollups.repository.js';
 
 export const ROLLUP_UNITS = ['y', 'M', 'w', 'd', 'h', 'm', 's'] as const;
 export type RollupUnit = (typeof ROLLUP_UNITS)[number];
@@ -70,19 +70,21 @@ function bucketOf(every: RollupQuery['every'], column = Prisma.sql`recorded_at`)
 }
 
 /**
- * Sums are taken in numeric: exact, so a sum of hourly sums (readings_hourly) equals the sum of the
- * rows in any order, and both paths answer the same double.
+ * Rollups of whole hours take sums in numeric (`exact`): exact, so a sum of hourly sums
+ * (readings_hourly) equals the sum of the rows in any order, and the rollup tables and the rows
+ * answer the same double. Finer rollups, which only the rows answer, sum doubles: numeric costs
+ * a decimal conversion per row.
  */
-function aggregateOf(fn: RollupFunction): Prisma.Sql {
+function aggregateOf(fn: RollupFunction, exact: boolean): Prisma.Sql {
   switch (fn) {
     case 'avg':
-      return Prisma.sql`(sum(value::numeric) / count(*))::float8`;
+      return exact ? Prisma.sql`(sum(value::numeric) / count(*))::float8` : Prisma.sql`avg(value)`;
     case 'min':
       return Prisma.sql`min(value)`;
     case 'max':
       return Prisma.sql`max(value)`;
     case 'sum':
-      return Prisma.sql`sum(value::numeric)::float8`;
+      return exact ? Prisma.sql`sum(value::numeric)::float8` : Prisma.sql`sum(value)`;
     case 'count':
       return Prisma.sql`count(*)::float8`;
     case 'first':
@@ -161,7 +163,7 @@ export function rollupStatementFor(query: RollupQuery): Prisma.Sql {
  */
 export function rollupStatement(query: RollupQuery): Prisma.Sql {
   return Prisma.sql`
-    SELECT bucket AS at, ${aggregateOf(query.fn)} AS value, count(*)::int AS samples
+    SELECT bucket AS at, ${aggregateOf(query.fn, wholeHours(query.every))} AS value, count(*)::int AS samples
       FROM (SELECT ${bucketOf(query.every)} AS bucket, recorded_at, value
               FROM readings_in(${query.deviceId}::int, ${query.sensorId}::int,
                                ${query.from}::timestamptz, ${query.to}::timestamptz)) AS r

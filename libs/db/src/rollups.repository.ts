@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { Injectable } from '@nestjs/common';
 import { Prisma } from './generated/prisma/client.js';
 import { PrismaService } from './prisma.service.js';
@@ -18,16 +19,18 @@ export interface HourlyRange {
   hourTo: Date;
 }
 
+/** Whether every bucket of this size is a whole number of UTC hours. */
+export function wholeHours({ count, unit }: RollupQuery['every']): boolean {
+  const seconds = UNIT_SECONDS[unit];
+  return unit === 'y' || unit === 'M' || (seconds !== undefined && (count * seconds) % 3600 === 0);
+}
+
 /**
  * The whole hours a rollup can be answered from, or null when it must read the rows: its buckets
  * must be whole hours (y, M, or a multiple of 3600 s) and the range must hold at least one hour.
  */
 export function hourlyRange(query: RollupQuery): HourlyRange | null {
-  const { count, unit } = query.every;
-  const seconds = UNIT_SECONDS[unit];
-  const wholeHours =
-    unit === 'y' || unit === 'M' || (seconds !== undefined && (count * seconds) % 3600 === 0);
-  if (!wholeHours) return null;
+  if (!wholeHours(query.every)) return null;
   const hourFrom = Math.ceil(query.from.getTime() / HOUR_MS) * HOUR_MS;
   const hourTo = Math.floor(query.to.getTime() / HOUR_MS) * HOUR_MS;
   if (hourFrom >= hourTo) return null;
@@ -122,15 +125,25 @@ export class RollupsRepository {
    * rollup_pending, then recomputes up to `maxBuckets` pending device × hour buckets that closed
    * before `closedBefore`, from the rows. Returns null when another ingestor runs the job.
    */
-  async refresh(closedBefore: Date, maxMarks = 500, maxBuckets = 2000): Promise<RollupRefresh | null> {
-    return inTransaction(this.db.pool, async (client) => {
-      const { rows: lock } = await client.query<{ ok: boolean }>(
-        'SELECT pg_try_advisory_xact_lock($1) AS ok',
-        [ROLLUP_JOB_LOCK],
-      );
-      if (!lock[0].ok) return null;
-      const { rows: folded } = await client.query<{ marks: number }>(
-        `WITH taken AS (
+  refresh(closedBefore: Date, maxMarks = 500, maxBuckets = 2000): Promise<RollupRefresh | null> {
+    return refreshRollups(this.db.pool, closedBefore, maxMarks, maxBuckets);
+  }
+}
+
+/** RollupsRepository.refresh on a plain pg pool (the benchmark seeds series outside Nest). */
+export function refreshRollups(
+  pool: pg.Pool,
+  closedBefore: Date,
+  maxMarks = 500,
+  maxBuckets = 2000,
+): Promise<RollupRefresh | null> {
+  return inTransaction(pool, async (client) => {
+    const { rows: lock } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
+      ROLLUP_JOB_LOCK,
+    ]);
+    if (!lock[0].ok) return null;
+    const { rows: folded } = await client.query<{ marks: number }>(
+      `WITH taken AS (
            DELETE FROM rollup_marks WHERE id IN (SELECT id FROM rollup_marks ORDER BY id LIMIT $1)
            RETURNING device_ids, hours
          ), pending AS (
@@ -140,9 +153,9 @@ export class RollupsRepository {
            ON CONFLICT DO NOTHING
          )
          SELECT count(*)::int AS marks FROM taken`,
-        [maxMarks],
-      );
-      const recompute = Prisma.sql`
+      [maxMarks],
+    );
+    const recompute = Prisma.sql`
         WITH due AS (
           DELETE FROM rollup_pending
            WHERE (device_id, hour) IN (SELECT device_id, hour FROM rollup_pending
@@ -166,8 +179,7 @@ export class RollupsRepository {
                   EXCLUDED.first_at, EXCLUDED.first_value, EXCLUDED.last_at, EXCLUDED.last_value)
         )
         SELECT count(*)::int AS buckets FROM due`;
-      const { rows } = await client.query<{ buckets: number }>(recompute.text, recompute.values);
-      return { marks: folded[0].marks, buckets: rows[0].buckets };
-    });
-  }
+    const { rows } = await client.query<{ buckets: number }>(recompute.text, recompute.values);
+    return { marks: folded[0].marks, buckets: rows[0].buckets };
+  });
 }
