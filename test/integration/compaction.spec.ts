@@ -235,4 +235,43 @@ describe('compaction', () => {
     expect(await counts()).toMatchObject({ raw_old: 0, unsorted: 0 });
     expect(await everyReading([id])).toEqual(all);
   });
+
+  it('retention drops whole months of raw and compacted readings and keeps the hourly rollups', async () => {
+    await refreshRollups();
+    const months = 2;
+    const now = new Date(NOW);
+    const before = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - months, 1));
+    const kept = async () =>
+      (
+        await db.sql.query(
+          `SELECT (SELECT count(*) FROM readings WHERE recorded_at < $1)::int AS raw,
+                  (SELECT count(*) FROM readings_compact WHERE day_start < $1)::int AS compact,
+                  (SELECT count(*) FROM readings_hourly WHERE hour < $1)::int AS hourly,
+                  (SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relname LIKE 'readings_2%')::int AS partitions`,
+          [before],
+        )
+      ).rows[0] as { raw: number; compact: number; hourly: number; partitions: number };
+    const was = await kept();
+    expect(was.compact).toBeGreaterThan(0);
+    expect(was.hourly).toBeGreaterThan(0);
+    const off = new CompactionService(new CompactionRepository(prisma), ingest, {
+      COMPACT_AFTER_DAYS: HORIZON_DAYS,
+      RETENTION_MONTHS: 0,
+    } as IngestorConfig);
+    expect(await off.applyRetention(now)).toEqual([]);
+    expect(await kept()).toEqual(was);
+    const on = new CompactionService(new CompactionRepository(prisma), ingest, {
+      COMPACT_AFTER_DAYS: HORIZON_DAYS,
+      RETENTION_MONTHS: months,
+    } as IngestorConfig);
+    const dropped = await on.applyRetention(now);
+    expect(dropped.length).toBeGreaterThan(0);
+    const is = await kept();
+    expect(is).toEqual({
+      raw: 0,
+      compact: 0,
+      hourly: was.hourly,
+      partitions: was.partitions - dropped.length,
+    });
+  });
 });

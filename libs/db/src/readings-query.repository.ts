@@ -72,19 +72,22 @@ function bucketOf(every: RollupQuery['every'], column = Prisma.sql`recorded_at`)
 /**
  * Rollups of whole hours take sums in numeric (`exact`): exact, so a sum of hourly sums
  * (readings_hourly) equals the sum of the rows in any order, and the rollup tables and the rows
- * answer the same double. Finer rollups, which only the rows answer, sum doubles: numeric costs
- * a decimal conversion per row.
+ * answer the same double. Finer rollups, which only the rows answer, sum doubles in time order
+ * (the same double whether the rows are hot or compacted): numeric costs a decimal conversion per
+ * row.
  */
 function aggregateOf(fn: RollupFunction, exact: boolean): Prisma.Sql {
   switch (fn) {
     case 'avg':
-      return exact ? Prisma.sql`(sum(value::numeric) / count(*))::float8` : Prisma.sql`avg(value)`;
+      return exact
+        ? Prisma.sql`(sum(value::numeric) / count(*))::float8`
+        : Prisma.sql`avg(value ORDER BY recorded_at)`;
     case 'min':
       return Prisma.sql`min(value)`;
     case 'max':
       return Prisma.sql`max(value)`;
     case 'sum':
-      return exact ? Prisma.sql`sum(value::numeric)::float8` : Prisma.sql`sum(value)`;
+      return exact ? Prisma.sql`sum(value::numeric)::float8` : Prisma.sql`sum(value ORDER BY recorded_at)`;
     case 'count':
       return Prisma.sql`count(*)::float8`;
     case 'first':

@@ -6,6 +6,7 @@ import { BUCKET_ORIGIN, inTransaction, ROLLUP_JOB_LOCK } from './storage-lifecyc
 import type { RollupFunction, RollupQuery } from './readings-query.repository.js';
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 const ORIGIN = Prisma.raw(BUCKET_ORIGIN);
 
 /** Seconds per fixed-length rollup unit; months and years are whole hours too. */
@@ -17,6 +18,15 @@ export interface HourlyRange {
   hourFrom: Date;
   /** End (exclusive) of the last whole hour. */
   hourTo: Date;
+  /** The whole UTC days within, read from readings_daily; an empty range unless buckets are whole days. */
+  dayFrom: Date;
+  dayTo: Date;
+}
+
+/** Whether every bucket of this size is a whole number of UTC days. */
+function wholeDays({ count, unit }: RollupQuery['every']): boolean {
+  const seconds = UNIT_SECONDS[unit];
+  return unit === 'y' || unit === 'M' || (seconds !== undefined && (count * seconds) % 86400 === 0);
 }
 
 /** Whether every bucket of this size is a whole number of UTC hours. */
@@ -34,7 +44,15 @@ export function hourlyRange(query: RollupQuery): HourlyRange | null {
   const hourFrom = Math.ceil(query.from.getTime() / HOUR_MS) * HOUR_MS;
   const hourTo = Math.floor(query.to.getTime() / HOUR_MS) * HOUR_MS;
   if (hourFrom >= hourTo) return null;
-  return { hourFrom: new Date(hourFrom), hourTo: new Date(hourTo) };
+  let dayFrom = Math.ceil(hourFrom / DAY_MS) * DAY_MS;
+  let dayTo = Math.floor(hourTo / DAY_MS) * DAY_MS;
+  if (!wholeDays(query.every) || dayFrom >= dayTo) dayFrom = dayTo = hourFrom;
+  return {
+    hourFrom: new Date(hourFrom),
+    hourTo: new Date(hourTo),
+    dayFrom: new Date(dayFrom),
+    dayTo: new Date(dayTo),
+  };
 }
 
 /** The aggregate of a bucket from hourly parts (`parts` columns); equals `aggregateOf` on the rows. */
@@ -75,7 +93,7 @@ export function hourlyRollupStatement(
   bucketOf: (column: Prisma.Sql) => Prisma.Sql,
 ): Prisma.Sql {
   const { deviceId: device, sensorId: sensor, from, to } = query;
-  const { hourFrom, hourTo } = range;
+  const { hourFrom, hourTo, dayFrom, dayTo } = range;
   const firstHour = hourFrom.getTime() / HOUR_MS;
   const endHour = hourTo.getTime() / HOUR_MS;
   return Prisma.sql`
@@ -87,11 +105,20 @@ export function hourlyRollupStatement(
        CROSS JOIN LATERAL unnest(m.device_ids, m.hours) AS u(device_id, hour)
        WHERE ${device}::int = ANY(m.device_ids) AND u.device_id = ${device}
          AND u.hour >= ${firstHour}::int AND u.hour < ${endHour}::int
+    ), dirty_days AS (
+      SELECT DISTINCT date_bin(interval '1 day', hour, ${ORIGIN}) AS day FROM dirty
     ), parts AS (
+      SELECT day AS hour, samples, total, min_value, max_value, first_at, first_value, last_at, last_value
+        FROM readings_daily
+       WHERE device_id = ${device} AND sensor_id = ${sensor} AND day >= ${dayFrom} AND day < ${dayTo}
+         AND day NOT IN (SELECT day FROM dirty_days)
+      UNION ALL
       SELECT hour, samples, total, min_value, max_value, first_at, first_value, last_at, last_value
         FROM readings_hourly
        WHERE device_id = ${device} AND sensor_id = ${sensor} AND hour >= ${hourFrom} AND hour < ${hourTo}
          AND hour NOT IN (SELECT hour FROM dirty)
+         AND NOT (hour >= ${dayFrom} AND hour < ${dayTo}
+                  AND date_bin(interval '1 day', hour, ${ORIGIN}) NOT IN (SELECT day FROM dirty_days))
       UNION ALL
       SELECT date_bin(interval '1 hour', r.recorded_at, ${ORIGIN}) AS hour, ${HOURLY_COLUMNS}
         FROM (SELECT * FROM readings_in(${device}, ${sensor}, ${from}, ${hourFrom})
@@ -178,8 +205,30 @@ export function refreshRollups(
                  (EXCLUDED.samples, EXCLUDED.total, EXCLUDED.min_value, EXCLUDED.max_value,
                   EXCLUDED.first_at, EXCLUDED.first_value, EXCLUDED.last_at, EXCLUDED.last_value)
         )
-        SELECT count(*)::int AS buckets FROM due`;
-    const { rows } = await client.query<{ buckets: number }>(recompute.text, recompute.values);
+        SELECT (SELECT count(*) FROM due)::int AS buckets,
+               coalesce(array_agg(d.device_id), '{}') AS devices, coalesce(array_agg(d.day), '{}') AS days
+          FROM (SELECT DISTINCT device_id, date_bin(interval '1 day', hour, ${ORIGIN}) AS day FROM due) d`;
+    const { rows } = await client.query<{ buckets: number; devices: number[]; days: Date[] }>(
+      recompute.text,
+      recompute.values,
+    );
+    // The days of the recomputed hours, from their hours (a later statement: it sees them).
+    await client.query(
+      `INSERT INTO readings_daily
+       SELECT h.device_id, h.sensor_id, t.day, sum(h.samples)::int, sum(h.total), min(h.min_value),
+              max(h.max_value), min(h.first_at), (array_agg(h.first_value ORDER BY h.first_at))[1],
+              max(h.last_at), (array_agg(h.last_value ORDER BY h.last_at DESC))[1]
+         FROM unnest($1::int[], $2::timestamptz[]) AS t(device_id, day)
+         JOIN device_sensors ds ON ds.device_id = t.device_id
+         JOIN readings_hourly h ON h.device_id = ds.device_id AND h.sensor_id = ds.sensor_id
+                               AND h.hour >= t.day AND h.hour < t.day + interval '1 day'
+        GROUP BY h.device_id, h.sensor_id, t.day
+       ON CONFLICT (device_id, sensor_id, day) DO UPDATE
+          SET (samples, total, min_value, max_value, first_at, first_value, last_at, last_value) =
+              (EXCLUDED.samples, EXCLUDED.total, EXCLUDED.min_value, EXCLUDED.max_value,
+               EXCLUDED.first_at, EXCLUDED.first_value, EXCLUDED.last_at, EXCLUDED.last_value)`,
+      [rows[0].devices, rows[0].days],
+    );
     return { marks: folded[0].marks, buckets: rows[0].buckets };
   });
 }

@@ -4,8 +4,12 @@ import { daysBetween } from '../../../../libs/db/src/compaction.repository.js';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 
 const DAY_MS = 86_400_000;
-/** Devices per compaction chunk: one transaction holds at most this many devices' day of rows. */
-const CHUNK_DEVICES = 20;
+/**
+ * Devices per compaction chunk: one transaction holds at most this many devices' day of rows
+ * (~86,000 readings for kits sending 12 sensors a minute), and a batch with a reading near the
+ * horizon waits at most for one chunk.
+ */
+const CHUNK_DEVICES = 5;
 
 export interface CompactionRun {
   days: number;
