@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../test/helpers/ports.js';
 import { waitFor } from '../test/helpers/poll.js';
-import { refreshRollups, rollupStatement } from '../libs/db/src/index.js';
+import { refreshRollups, rollupStatementFor } from '../libs/db/src/index.js';
 import { percentile } from './stats.js';
 
 export interface RollupSeries {
@@ -113,7 +113,7 @@ async function timeInterleaved(
 /**
  * The rollup two ways, timed alternately (timeInterleaved):
  *
- * - SQL: the API's own rollup statement (`rollupStatement`, 1 h buckets, avg), run directly with
+ * - SQL: the API's own rollup statement (`rollupStatementFor`, 1 h buckets, avg), run directly with
  *   pg: the same SQL, without HTTP, Nest or the lookups around it. On a connection of its own, as
  *   fresh as the API's: a backend that once sorted more than this (the one that seeded the series)
  *   ran the same statement 2.2 ms faster (7.4 against 9.6 ms p50), an advantage the API's
@@ -129,7 +129,7 @@ export async function measureRollups(
   runs: number,
   build: 'src' | 'dist',
 ): Promise<{ sql: RollupTiming; api: RollupTiming | null }> {
-  const statement = rollupStatement({
+  const statement = rollupStatementFor({
     deviceId: series.deviceId,
     sensorId: series.sensorId,
     from: new Date(series.from),

@@ -246,7 +246,10 @@ export async function timeYear(sql: pg.Pool, query: RollupQuery, runs: number) {
   const once = async (k: 0 | 1) => {
     const statement = k === 0 ? tables : raw;
     const started = performance.now();
-    const { rows } = await sql.query(statement.text, statement.values);
+    const { rows } = await sql.query<{ at: Date; value: number; samples: number }>(
+      statement.text,
+      statement.values,
+    );
     times[k].push(performance.now() - started);
     return rows;
   };
