@@ -11,7 +11,12 @@ import {
   type StoredReading,
 } from '../../libs/db/src/index.js';
 import { hourlyRange } from '../../libs/db/src/rollups.repository.js';
+import type { IngestorConfig } from '../../libs/config/src/index.js';
+import { CompactionService } from '../../apps/ingestor/src/storage/compaction.service.js';
+import { StorageJobsService } from '../../apps/ingestor/src/storage/storage-jobs.service.js';
+import { CompactionRepository } from '../../libs/db/src/index.js';
 import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
+import { waitFor } from '../helpers/poll.js';
 
 /** A seeded pseudo-random generator, so a failure can be replayed. */
 function random(seed: number) {
@@ -190,5 +195,52 @@ describe('hourly rollups', () => {
     expect(hourlyRange({ ...base, from, to, every: { count: 1, unit: 'd' } })).not.toBeNull();
     const short = { from: new Date('2024-01-01T10:10:00Z'), to: new Date('2024-01-01T10:50:00Z') };
     expect(hourlyRange({ ...base, ...short, every: { count: 1, unit: 'h' } })).toBeNull();
+  });
+
+  it('are kept by the ingestor job: closed hours recomputed, the current one left pending', async () => {
+    const config = {
+      JOBS_ENABLED: true,
+      ROLLUP_REFRESH_EVERY_MS: 200,
+      COMPACT_AFTER_DAYS: 0,
+      RETENTION_MONTHS: 0,
+    } as IngestorConfig;
+    const jobs = new StorageJobsService(
+      rollups,
+      new CompactionService(new CompactionRepository(prisma), ingest, config),
+      config,
+    );
+    const deviceId = await newDevice(db, 'rollup-job');
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+    const readings = [hour - 3 * 3_600_000 + 5000, hour - 2 * 3_600_000 + 7000, Date.now()].map((at, i) => ({
+      deviceId,
+      sensorId: 55,
+      recordedAt: at,
+      value: i + 0.25,
+    }));
+    await store(readings);
+    jobs.onApplicationBootstrap();
+    try {
+      const rows = await waitFor(
+        async () =>
+          (
+            await db.sql.query<{ hour: Date; samples: number; total: string }>(
+              'SELECT hour, samples, total::text FROM readings_hourly WHERE device_id = $1 ORDER BY hour',
+              [deviceId],
+            )
+          ).rows,
+        (r) => r.length === 2,
+        { what: 'the two closed hours to be rolled up', timeoutMs: 30_000 },
+      );
+      expect(rows.map((r) => [r.hour.getTime(), r.samples, r.total])).toEqual([
+        [hour - 3 * 3_600_000, 1, '0.25'],
+        [hour - 2 * 3_600_000, 1, '1.25'],
+      ]);
+      const { rows: pending } = await db.sql.query('SELECT hour FROM rollup_pending WHERE device_id = $1', [
+        deviceId,
+      ]);
+      expect(pending.map((p: { hour: Date }) => p.hour.getTime())).toEqual([hour]);
+    } finally {
+      await jobs.onModuleDestroy();
+    }
   });
 });

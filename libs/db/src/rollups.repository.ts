@@ -82,9 +82,11 @@ const HOURLY_COLUMNS = Prisma.sql`count(*)::int AS samples, sum(r.value::numeric
        max(r.recorded_at) AS last_at, (array_agg(r.value ORDER BY r.recorded_at DESC))[1] AS last_value`;
 
 /**
- * A rollup answered from readings_hourly. Hours with a pending recomputation (rollup_marks not yet
- * folded, rollup_pending not yet recomputed) and the partial hours at either end of the range are
- * computed from the rows instead, in the same snapshot: the answer equals the rows' at any moment.
+ * A rollup answered from readings_daily and readings_hourly. Hours with a pending recomputation
+ * (rollup_marks not yet folded, rollup_pending not yet recomputed) and the partial hours at either
+ * end of the range are computed from the rows instead, in the same snapshot: the answer equals the
+ * rows' at any moment. Pending hours are read in one pass over the span they cover (usually the
+ * last hour or two), not one probe per hour.
  * `bucketOf` places an hour (column `hour`) in its bucket exactly as the row path places a reading.
  */
 export function hourlyRollupStatement(
@@ -125,8 +127,12 @@ export function hourlyRollupStatement(
               UNION ALL
               SELECT * FROM readings_in(${device}, ${sensor}, ${hourTo}, ${to})
               UNION ALL
-              SELECT h.* FROM dirty d
-               CROSS JOIN LATERAL readings_in(${device}, ${sensor}, d.hour, d.hour + interval '1 hour') h) r
+              SELECT h.* FROM (SELECT min(hour) AS lo, max(hour) AS hi FROM dirty) b
+               CROSS JOIN LATERAL readings_in(${device}, ${sensor}, b.lo, b.hi + interval '1 hour') h
+               WHERE b.lo IS NOT NULL
+                 -- IS TRUE keeps this a hashed lookup per row: as a semi-join the planner, guessing
+                 -- one pending hour, loops over the rows once per pending hour.
+                 AND (date_bin(interval '1 hour', h.recorded_at, ${ORIGIN}) IN (SELECT hour FROM dirty)) IS TRUE) r
        GROUP BY 1
     )
     SELECT bucket AS at, ${aggregateOfParts(query.fn)} AS value, sum(samples)::int AS samples
