@@ -14,6 +14,7 @@ import { Fleet, type FleetMessage } from './fleet.js';
 import { FleetPublisher } from './publisher.js';
 import { measureWriteCeiling, type WriteCeiling } from './write-ceiling.js';
 import { measureRollups, seedRollupSeries, type RollupTiming } from './rollup.js';
+import { benchWorldMap, type WorldMapTiming } from './world-map.js';
 import { cpuMsFromProcStat, mean, percentOf, percentile, perSecond, perThousand } from './stats.js';
 import { publishAll, publishPaced, registerFleet } from './traffic.js';
 
@@ -89,6 +90,9 @@ const batchRows = loadIngestorConfig(ingestorOverrides).BATCH_MAX_ROWS;
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const PUBLISHERS = 8;
 const PROBE_EVERY = 25;
+/** Located, published devices on the world map phase's map (the issue's fleet size). */
+const WORLD_MAP_DEVICES = 50_000;
+
 /** Timed runs of each rollup: with 50, p95 was the third-slowest run and moved with any one hiccup. */
 const ROLLUP_RUNS = 200;
 const STALL_MS = 20_000;
@@ -784,6 +788,13 @@ try {
     `rollup: SQL p50 ${sqlRollup.p50.toFixed(1)} ms p95 ${sqlRollup.p95.toFixed(1)} ms; API ${apiRollup ? `p95 ${apiRollup.p95.toFixed(1)} ms` : 'n/a'}`,
   );
 
+  // 7. The world map of 50,000 located kits that have published, warm, to the last byte.
+  phaseLoads.worldMap = loads();
+  const worldMap = await benchWorldMap(dbUrl, sql, WORLD_MAP_DEVICES);
+  log(
+    `world_map: ${worldMap.devices} devices, warm p50 ${worldMap.p50.toFixed(1)} ms p95 ${worldMap.p95.toFixed(1)} ms`,
+  );
+
   const loadAfter = loads();
   const results = {
     startedAt: startedAt.toISOString(),
@@ -826,6 +837,7 @@ try {
       sql: sqlRollup,
       api: apiRollup,
     },
+    worldMap,
   };
   const markdown = renderMarkdown(results);
   console.log(`\n${markdown}`);
@@ -874,6 +886,7 @@ function renderMarkdown(r: {
   overload: OverloadResult;
   writeCeiling: WriteCeiling;
   rollup: { sql: RollupTiming; api: RollupTiming | null };
+  worldMap: WorldMapTiming;
 }): string {
   const n = (v: number, digits = 0) =>
     Number.isFinite(v)
@@ -951,6 +964,12 @@ function renderMarkdown(r: {
         : 'n/a (API not available)',
       'p95 ≤ 50 ms, ≤ 1.5× SQL',
       api ? mark(api.p95 <= 50 && api.p95 <= 1.5 * r.rollup.sql.p95) : 'n/a',
+    ],
+    [
+      `GET /v0/devices/world_map, ${n(r.worldMap.devices)} devices, warm, gzip, to the last byte`,
+      `p50 ${n(r.worldMap.p50, 1)} ms, p95 ${n(r.worldMap.p95, 1)} ms (${n(r.worldMap.bytes / 1e6, 1)} MB JSON, ${n(r.worldMap.wireBytes / 1e6, 1)} MB sent; first request ${n(r.worldMap.coldMs)} ms)`,
+      'p95 ≤ 100 ms',
+      mark(r.worldMap.p95 <= 100),
     ],
   ];
   const env = Object.entries(r.ingestorEnv);

@@ -97,6 +97,17 @@ it(`answers ${REQUESTS} hostile query strings (seed ${SEED}) without a single 5x
     'from',
     'to',
     'access_token',
+    'limit',
+    'relative',
+    'all_intervals',
+    'q[name_eq]',
+    'q[created_at_gt]',
+    'q[owner_id_eq]',
+    'q[tags_name_in]',
+    'q[tags_name_in][]',
+    'q[postprocessing_id_not_null]',
+    'q[device_id_eq]',
+    'q',
     '__proto__[x]',
     'q[__proto__]',
   ];
@@ -110,6 +121,16 @@ it(`answers ${REQUESTS} hostile query strings (seed ${SEED}) without a single 5x
     `/v0/devices/${pick(hostile)}`,
     `/v0/devices/${pick(hostile)}/readings`,
     `/v0/sensors/${pick(hostile)}`,
+    '/v0/devices/world_map',
+    '/v0/devices/fresh_world_map',
+    '/v0/measurements',
+    `/v0/measurements/${pick(hostile)}`,
+    '/v0/components',
+    `/v0/components/${pick(hostile)}`,
+    '/v0/search',
+    `/v0/users/${encodeURIComponent(pick(hostile))}`,
+    `/v0/devices/${deviceId}/readings.csv`,
+    `/v0/devices/${deviceId}/readings/csv_archive`,
   ];
   const statuses = new Map<number, number>();
   const failures: string[] = [];
@@ -119,7 +140,11 @@ it(`answers ${REQUESTS} hostile query strings (seed ${SEED}) without a single 5x
       return `${encodeURIComponent(pick(params))}=${encodeURIComponent(value)}`;
     });
     if (random() < 0.5)
-      query.push('sensor_id=55', `rollup=${pick(['1h', '10m', '1d', '1w', '1M', '1y', '30s'])}`);
+      query.push(
+        'sensor_id=55',
+        `rollup=${pick(['1h', '10m', '1d', '1w', '1M', '1y', '30s', '0s', '250ms'])}`,
+      );
+    if (random() < 0.2) query.push('all_intervals=true');
     const url = `http://127.0.0.1:${api.port}${pick(paths)}?${query.join('&')}`;
     const response = await fetch(url, {
       // Header values must be visible ASCII (fetch refuses others before sending anything).

@@ -59,8 +59,7 @@ export async function spawnIngestor(
   env: Record<string, string>,
   options: SpawnOptions = {},
 ): Promise<IngestorProcess> {
-  const port =
-    env.INGESTOR_PORT && env.INGESTOR_PORT !== '0' ? Number(env.INGESTOR_PORT) : await freePort();
+  const port = env.INGESTOR_PORT && env.INGESTOR_PORT !== '0' ? Number(env.INGESTOR_PORT) : await freePort();
   let log = '';
   const entry =
     options.build === 'dist'

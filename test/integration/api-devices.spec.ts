@@ -28,12 +28,15 @@ const DEVICE_KEYS = [
   'last_reading_at',
   'created_at',
   'updated_at',
+  'notify',
   'device_token',
+  'postprocessing',
   'location',
   'data_policy',
   'hardware',
   'owner',
   'data',
+  'experiment_ids',
 ];
 
 /** The replay job waiting for `token` (jobs are deduplicated per token, their ids are BullMQ's). */
@@ -293,13 +296,23 @@ describe('GET /v0/devices/:id', () => {
       [14, 'Light', 300],
       [55, 'Temperature', 21.5],
     ]);
-    expect(Object.keys(body.data.sensors[0]).slice(0, 6)).toEqual([
+    expect(Object.keys(body.data.sensors[0])).toEqual([
       'id',
+      'ancestry',
       'name',
       'description',
       'unit',
+      'created_at',
+      'updated_at',
+      'uuid',
+      'default_key',
+      'datasheet',
+      'unit_definition',
+      'measurement',
       'value',
+      'prev_value',
       'last_reading_at',
+      'tags',
     ]);
   });
 

@@ -28,18 +28,43 @@ describe('OpenAPI', () => {
     const doc = await (await api.request('/docs-json')).json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/v0/components',
+      '/v0/components/{id}',
       '/v0/devices',
+      '/v0/devices/fresh_world_map',
+      '/v0/devices/world_map',
       '/v0/devices/{id}',
       '/v0/devices/{id}/ingest_errors',
       '/v0/devices/{id}/readings',
+      '/v0/devices/{id}/readings.csv',
+      '/v0/devices/{id}/readings/csv',
+      '/v0/devices/{id}/readings/csv_archive',
+      '/v0/me',
+      '/v0/measurements',
+      '/v0/measurements/{id}',
+      '/v0/search',
       '/v0/sensors',
       '/v0/sensors/{id}',
+      '/v0/users/{idOrUsername}',
     ]);
+    expect(Object.keys(doc.paths['/v0/devices/{id}/readings']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/v0/me']).sort()).toEqual(['get', 'patch']);
     expect(Object.keys(doc.paths['/v0/devices/{id}']).sort()).toEqual(['delete', 'get', 'patch', 'put']);
     const readings = doc.paths['/v0/devices/{id}/readings'].get.parameters;
     const names = readings.map((p: { name: string }) => p.name);
     expect(names).toEqual(
-      expect.arrayContaining(['id', 'sensor_id', 'sensor_key', 'rollup', 'function', 'from', 'to']),
+      expect.arrayContaining([
+        'id',
+        'sensor_id',
+        'sensor_key',
+        'rollup',
+        'function',
+        'from',
+        'to',
+        'limit',
+        'relative',
+        'all_intervals',
+      ]),
     );
     const rollup = readings.find((p: { name: string }) => p.name === 'rollup');
     expect(rollup.required).toBe(true);

@@ -44,6 +44,12 @@ describe('GET /v0/sensors', () => {
       'unit',
       'created_at',
       'updated_at',
+      'ancestry',
+      'default_key',
+      'datasheet',
+      'unit_definition',
+      'measurement',
+      'tags',
     ]);
     expect(response.headers.get('total')).toBe(String(catalogue.length));
     expect(response.headers.get('per-page')).toBe('3');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestorConfig } from '../../libs/config/src/index.js';
 import {
   CompactionRepository,
+  ReadingsExportRepository,
   IngestRepository,
   PartitionsRepository,
   PrismaService,
@@ -147,6 +148,11 @@ describe('compaction', () => {
     before = await everyReading(devices);
     rollupsBefore = await rollupAnswers(devices);
     latestBefore = await apiLatestValues(db, devices);
+    const exportRepository = new ReadingsExportRepository(prisma);
+    const exported = () =>
+      exportRepository.readWindow(devices[0], SENSORS, new Date(NOW - 62 * DAY), new Date(NOW - 58 * DAY));
+    const exportBefore = await exported();
+    expect(exportBefore.length).toBeGreaterThan(1000);
     expect((await counts()).raw_old).toBeGreaterThan(10_000);
 
     const run = await compaction.run(new Date(NOW));
@@ -157,6 +163,7 @@ describe('compaction', () => {
     expect(await everyReading(devices)).toEqual(before);
     expect(await rollupAnswers(devices)).toEqual(rollupsBefore);
     expect(await apiLatestValues(db, devices)).toEqual(latestBefore);
+    expect(await exported()).toEqual(exportBefore); // the CSV export's window, across the boundary
     const { rows } = await db.sql.query('SELECT count(*)::int AS n FROM readings WHERE device_id = $1', [
       devices[2],
     ]);

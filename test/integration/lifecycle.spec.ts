@@ -90,6 +90,7 @@ afterAll(async () => {
 describe('hello, info and inventory', () => {
   it('stores the hello time, and replaces the hardware info with the newest info', async () => {
     const id = await newDevice(db, 'life01');
+    await db.sql.query(`UPDATE devices SET updated_at = '2024-01-01T00:00:00Z' WHERE id = $1`, [id]);
     const before = Date.now();
     await send([
       { topic: topic('life01', 'hello'), payload: 'life01:Hello' },
@@ -101,6 +102,8 @@ describe('hello, info and inventory', () => {
     expect(row.hello_at.getTime()).toBeGreaterThanOrEqual(before - 1000);
     expect(row.hardware_info).toEqual({ hw_ver: '2.2', mac: 'AB:CD' });
     expect(row.hardware_info_at.getTime()).toBeGreaterThanOrEqual(row.hello_at.getTime());
+    // Hardware info is not an edit of the device: updated_at does not move.
+    expect(row.updated_at.toISOString()).toBe('2024-01-01T00:00:00.000Z');
     expect(await errors('life01')).toEqual([]);
   });
 

@@ -52,3 +52,24 @@ it('seeds the sensor catalogue idempotently and keeps a default readings partiti
   );
   expect(count[0]).toEqual({ n: 127, same: true }); // re-seeding changed no row
 });
+
+it('deploying updates catalogue descriptions of rows no admin edited, and keeps the edited ones', async () => {
+  const { seedSensors } = await import('../../libs/db/src/index.js');
+  // An old seeded description, and one an admin wrote (edited_at set by the API).
+  await db.sql.query(`UPDATE sensors SET description = 'SENSOR_BATT_PERCENT build flag notes' WHERE id = 10`);
+  await db.sql.query(`UPDATE sensors SET description = 'Our own words', edited_at = now() WHERE id = 14`);
+  await seedSensors(db.url);
+  const { rows } = await db.sql.query(
+    `SELECT s.id, s.description, m.name AS measurement FROM sensors s
+       LEFT JOIN measurements m ON m.id = s.measurement_id WHERE s.id IN (10, 14, 55) ORDER BY s.id`,
+  );
+  expect(rows).toEqual([
+    { id: 10, description: "Battery, on the kit's data board", measurement: 'battery' },
+    { id: 14, description: 'Our own words', measurement: 'light' },
+    { id: 55, description: 'Temperature, on the urban sensor board', measurement: 'temperature' },
+  ]);
+  const { rows: unmeasured } = await db.sql.query(
+    'SELECT count(*)::int AS n FROM sensors WHERE measurement_id IS NULL',
+  );
+  expect(unmeasured[0].n).toBe(0);
+});

@@ -16,6 +16,19 @@ import { ReadingsController } from './readings/readings.controller.js';
 import { ReadingsService } from './readings/readings.service.js';
 import { SensorsController } from './sensors/sensors.controller.js';
 import { SensorsService } from './sensors/sensors.service.js';
+import { ComponentsController } from './components/components.controller.js';
+import { MeasurementsController } from './measurements/measurements.controller.js';
+import { SearchController } from './search/search.controller.js';
+import { SearchService } from './search/search.service.js';
+import { UsersController } from './users/users.controller.js';
+import { UsersService } from './users/users.service.js';
+import { CsvExportService } from './device-data/csv-export.service.js';
+import { CsvImportService } from './device-data/csv-import.service.js';
+import { DeviceDataController } from './device-data/device-data.controller.js';
+import { ReadingRulesProvider } from './device-data/reading-rules.provider.js';
+import { ReadingsUploadService } from './device-data/readings-upload.service.js';
+import { WorldMapController } from './world-map/world-map.controller.js';
+import { WorldMapService } from './world-map/world-map.service.js';
 
 export { API_CONFIG };
 
@@ -33,7 +46,18 @@ export class ApiModule {
           generateKey: (_context, tracker, throttler) => `${throttler}:${tracker}`,
         }),
       ],
-      controllers: [HealthController, DevicesController, SensorsController, ReadingsController],
+      controllers: [
+        HealthController,
+        WorldMapController,
+        DevicesController,
+        SensorsController,
+        ReadingsController,
+        MeasurementsController,
+        ComponentsController,
+        UsersController,
+        SearchController,
+        DeviceDataController,
+      ],
       providers: [
         { provide: API_CONFIG, useValue: config },
         // Guards run in this order: count the request first, then authenticate it.
@@ -45,6 +69,13 @@ export class ApiModule {
         DevicesService,
         SensorsService,
         ReadingsService,
+        WorldMapService,
+        UsersService,
+        SearchService,
+        ReadingRulesProvider,
+        ReadingsUploadService,
+        CsvImportService,
+        CsvExportService,
         ReplayParkedNotifier,
       ],
     };

@@ -4,6 +4,7 @@ import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type ApiConfig, logLevelsUpTo } from '../../../libs/config/src/index.js';
 import { ApiModule } from './api.module.js';
+import { corsOptions } from './common/cors.js';
 import { serveOpenApi } from './openapi.js';
 
 export interface RunningApi {
@@ -16,8 +17,7 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
     logger: logLevelsUpTo(config.LOG_LEVEL),
     abortOnError: false,
   });
-  // Browser dashboards read the pagination headers.
-  app.enableCors({ exposedHeaders: ['Link', 'Total', 'Per-Page', 'Retry-After'] });
+  app.enableCors(corsOptions(config.CORS_ORIGINS));
   serveOpenApi(app);
   await app.listen(config.PORT, config.HOST);
   const { port } = (app.getHttpServer() as Server).address() as { port: number };

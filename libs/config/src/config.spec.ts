@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadIngestorConfig } from './index.js';
+import { ConfigError, loadApiConfig, loadIngestorConfig } from './index.js';
 
 describe('ingestor config', () => {
   it('defaults the broker to 127.0.0.1 in development and test', () => {
@@ -60,5 +60,23 @@ describe('ingestor config', () => {
     expect(loadIngestorConfig({ MQTT_SHARED_SUBSCRIPTION: '$queue' }).MQTT_SHARED_SUBSCRIPTION).toBe(
       '$queue',
     );
+  });
+});
+
+describe('api config: CORS_ORIGINS', () => {
+  const base = { DATABASE_URL: 'postgres://localhost/x' };
+
+  it('defaults to any origin and parses a comma list without trailing slashes', () => {
+    expect(loadApiConfig(base).CORS_ORIGINS).toBe('*');
+    expect(
+      loadApiConfig({ ...base, CORS_ORIGINS: 'https://smartcitizen.me/, http://localhost:8080' })
+        .CORS_ORIGINS,
+    ).toEqual(['https://smartcitizen.me', 'http://localhost:8080']);
+  });
+
+  it('refuses an origin with a path or a wildcard inside a list, naming the key', () => {
+    for (const bad of ['https://a.example/app', 'https://a.example,*', 'a.example']) {
+      expect(() => loadApiConfig({ ...base, CORS_ORIGINS: bad })).toThrow(/CORS_ORIGINS/);
+    }
   });
 });

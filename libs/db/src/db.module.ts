@@ -11,6 +11,10 @@ import { SensorCatalogRepository } from './sensor-catalog.repository.js';
 import { UsersRepository } from './users.repository.js';
 import { ParkedMessagesRepository } from './parked-messages.repository.js';
 import { PartitionsRepository } from './partitions.repository.js';
+import { WorldMapRepository } from './world-map.repository.js';
+import { MeasurementsRepository } from './measurements.repository.js';
+import { PeopleRepository } from './people.repository.js';
+import { ReadingsExportRepository } from './readings-export.repository.js';
 import { RollupsRepository } from './rollups.repository.js';
 import { CompactionRepository } from './compaction.repository.js';
 
@@ -24,6 +28,10 @@ const repositories = [
   ReadingsQueryRepository,
   IngestErrorsRepository,
   UsersRepository,
+  WorldMapRepository,
+  MeasurementsRepository,
+  PeopleRepository,
+  ReadingsExportRepository,
   ParkedMessagesRepository,
   PartitionsRepository,
   RollupsRepository,

@@ -71,10 +71,11 @@ export function lifecycleStatements(db: PrismaClient, write: LifecycleWrite): Pr
   }
   if (write.infos.length > 0) {
     // The newest info per device wins, also against one stored earlier (a replayed old info must
-    // not overwrite a newer one).
+    // not overwrite a newer one). updated_at stays: clients read it as "the owner changed the
+    // device", and every kit sends its info daily.
     const rows = write.infos.map((i, ord) => ({ device_id: i.deviceId, info: i.info, at: iso(i.at), ord }));
     statements.push(db.$executeRaw`
-      UPDATE devices AS d SET hardware_info = i.info, hardware_info_at = i.at, updated_at = now()
+      UPDATE devices AS d SET hardware_info = i.info, hardware_info_at = i.at
         FROM (SELECT DISTINCT ON (device_id) device_id, info, at
                 FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
                   AS x(device_id int, info jsonb, at timestamptz, ord int)

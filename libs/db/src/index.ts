@@ -16,14 +16,17 @@ export {
   DeviceCatalogRepository,
   DeviceTokenTakenError,
   type DeviceFields,
+  type PostprocessingFields,
   type DeviceListQuery,
   type DeviceRecord,
   type DeviceSensorValue,
   type DeviceState,
+  type SensorMeasurement,
   type Viewer,
 } from './device-catalog.repository.js';
 export {
   SensorCatalogRepository,
+  type CatalogueSensor,
   type SensorFields,
   type SensorListQuery,
 } from './sensor-catalog.repository.js';
@@ -34,6 +37,7 @@ export {
   rollupStatementFor,
   ROLLUP_FUNCTIONS,
   ROLLUP_UNITS,
+  ROLLUP_SECONDS,
   type RollupBucket,
   type RollupFunction,
   type RollupQuery,
@@ -49,7 +53,7 @@ export {
   type UserRole,
 } from './users.repository.js';
 export { generateApiToken, hashApiToken } from './api-tokens.js';
-export type { IngestError, Sensor } from './generated/prisma/client.js';
+export type { IngestError, Measurement, Sensor } from './generated/prisma/client.js';
 export {
   type HelloWrite,
   type InfoWrite,
@@ -64,6 +68,21 @@ export {
   type ParkedCursor,
 } from './parked-messages.repository.js';
 export { PartitionsRepository } from './partitions.repository.js';
+export { WorldMapRepository, type WorldMapDevice } from './world-map.repository.js';
+export { MeasurementsRepository, type ComponentRecord } from './measurements.repository.js';
+export {
+  PeopleRepository,
+  ProfileTakenError,
+  type DeviceHit,
+  type ProfileFields,
+  type UserHit,
+  type UserProfile,
+} from './people.repository.js';
+export {
+  ReadingsExportRepository,
+  type ExportColumn,
+  type ExportReading,
+} from './readings-export.repository.js';
 export { RollupsRepository, refreshRollups, type RollupRefresh } from './rollups.repository.js';
 export { CompactionRepository, type CompactionStep } from './compaction.repository.js';
 export { touchedHours } from './storage-lifecycle.js';

@@ -9,12 +9,20 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const projectRoot = root.endsWith('dist') ? join(root, '..') : root;
 export const MIGRATIONS_DIR = join(projectRoot, 'prisma', 'migrations');
 export const SENSOR_CATALOGUE = join(projectRoot, 'prisma', 'data', 'sck-sensors.json');
+export const MEASUREMENT_CATALOGUE = join(projectRoot, 'prisma', 'data', 'sck-measurements.json');
 
 export interface CatalogueSensor {
   id: number;
   name: string;
   unit: string;
   description: string;
+}
+
+export interface CatalogueMeasurement {
+  id: number;
+  name: string;
+  description: string;
+  sensor_ids: number[];
 }
 
 export type Log = (line: string) => void;
@@ -53,25 +61,52 @@ export async function migrate(url: string, log: Log = () => undefined): Promise<
   return applied.map((m) => m.name);
 }
 
-/** Upserts the sensor catalogue shipped in prisma/data; running it twice changes nothing. */
-export async function seedSensors(url: string, file = SENSOR_CATALOGUE): Promise<number> {
+/**
+ * Upserts the sensor and measurement catalogues shipped in prisma/data; running it twice changes
+ * nothing. Rows an admin has edited through the API (`edited_at` set) keep the admin's values.
+ */
+export async function seedSensors(
+  url: string,
+  file = SENSOR_CATALOGUE,
+  measurementsFile = MEASUREMENT_CATALOGUE,
+): Promise<number> {
   const sensors = JSON.parse(readFileSync(file, 'utf8')) as CatalogueSensor[];
+  const measurements = JSON.parse(readFileSync(measurementsFile, 'utf8')) as CatalogueMeasurement[];
+  const measurementOf = new Map(measurements.flatMap((m) => m.sensor_ids.map((id) => [id, m.id] as const)));
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query(
-      `INSERT INTO sensors (id, name, unit, description)
-       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[])
+      `INSERT INTO measurements (id, name, description)
+       SELECT * FROM unnest($1::int[], $2::text[], $3::text[])
+       ON CONFLICT (id) DO UPDATE
+         SET name = EXCLUDED.name, description = EXCLUDED.description, updated_at = now()
+         WHERE (measurements.name, measurements.description)
+               IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description)`,
+      [
+        measurements.map((m) => m.id),
+        measurements.map((m) => m.name),
+        measurements.map((m) => m.description),
+      ],
+    );
+    await client.query(
+      `SELECT setval(pg_get_serial_sequence('measurements', 'id'), GREATEST((SELECT max(id) FROM measurements), 1))`,
+    );
+    await client.query(
+      `INSERT INTO sensors (id, name, unit, description, measurement_id)
+       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::int[])
        ON CONFLICT (id) DO UPDATE
          SET name = EXCLUDED.name, unit = EXCLUDED.unit, description = EXCLUDED.description,
-             updated_at = now()
-         WHERE (sensors.name, sensors.unit, sensors.description)
-               IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.unit, EXCLUDED.description)`,
+             measurement_id = EXCLUDED.measurement_id, updated_at = now()
+         WHERE sensors.edited_at IS NULL
+           AND (sensors.name, sensors.unit, sensors.description, sensors.measurement_id)
+               IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.unit, EXCLUDED.description, EXCLUDED.measurement_id)`,
       [
         sensors.map((s) => s.id),
         sensors.map((s) => s.name),
         sensors.map((s) => s.unit),
         sensors.map((s) => s.description),
+        sensors.map((s) => measurementOf.get(s.id) ?? null),
       ],
     );
     // Sensors created later through the API must not collide with catalogue ids.

@@ -3,7 +3,7 @@ import { Prisma } from './generated/prisma/client.js';
 import { PrismaService } from './prisma.service.js';
 import { hourlyRange, hourlyRollupStatement, wholeHours } from './rollups.repository.js';
 
-export const ROLLUP_UNITS = ['y', 'M', 'w', 'd', 'h', 'm', 's'] as const;
+export const ROLLUP_UNITS = ['y', 'M', 'w', 'd', 'h', 'm', 's', 'ms'] as const;
 export type RollupUnit = (typeof ROLLUP_UNITS)[number];
 export const ROLLUP_FUNCTIONS = ['avg', 'min', 'max', 'sum', 'count', 'first', 'last'] as const;
 export type RollupFunction = (typeof ROLLUP_FUNCTIONS)[number];
@@ -17,6 +17,8 @@ export interface RollupQuery {
   to: Date;
   every: { count: number; unit: RollupUnit };
   fn: RollupFunction;
+  /** At most this many buckets, the newest. */
+  limit?: number;
 }
 
 /** What `findReadingsTarget` found; null where there is no such row. */
@@ -39,12 +41,13 @@ export interface RollupBucket {
 /** Buckets start at whole units in UTC; weeks on Mondays (2000-01-03 was one). */
 const ORIGIN = Prisma.sql`TIMESTAMPTZ '2000-01-03 00:00:00+00'`;
 
-const SECONDS: Record<Exclude<RollupUnit, 'y' | 'M'>, number> = {
+export const ROLLUP_SECONDS: Record<Exclude<RollupUnit, 'y' | 'M'>, number> = {
   w: 7 * 86400,
   d: 86400,
   h: 3600,
   m: 60,
   s: 1,
+  ms: 0.001,
 };
 
 /** The start of the bucket holding the instant `column` (a timestamptz expression). */
@@ -65,7 +68,8 @@ function bucketOf(every: RollupQuery['every'], column = Prisma.sql`recorded_at`)
     case 'h':
     case 'm':
     case 's':
-      return Prisma.sql`date_bin(make_interval(secs => ${n * SECONDS[every.unit]}::float8), ${column}, ${ORIGIN})`;
+    case 'ms':
+      return Prisma.sql`date_bin(make_interval(secs => ${n * ROLLUP_SECONDS[every.unit]}::float8), ${column}, ${ORIGIN})`;
   }
 }
 
@@ -171,5 +175,6 @@ export function rollupStatement(query: RollupQuery): Prisma.Sql {
               FROM readings_in(${query.deviceId}::int, ${query.sensorId}::int,
                                ${query.from}::timestamptz, ${query.to}::timestamptz)) AS r
      GROUP BY bucket
-     ORDER BY bucket DESC`;
+     ORDER BY bucket DESC
+     ${query.limit === undefined ? Prisma.empty : Prisma.sql`LIMIT ${query.limit}`}`;
 }

@@ -9,8 +9,15 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 const ORIGIN = Prisma.raw(BUCKET_ORIGIN);
 
-/** Seconds per fixed-length rollup unit; months and years are whole hours too. */
-const UNIT_SECONDS: Record<string, number> = { w: 7 * 86400, d: 86400, h: 3600, m: 60, s: 1 };
+/** Milliseconds per fixed-length rollup unit; months and years are whole days too. */
+const UNIT_MS: Record<string, number> = {
+  w: 7 * 86_400_000,
+  d: 86_400_000,
+  h: 3_600_000,
+  m: 60_000,
+  s: 1000,
+  ms: 1,
+};
 
 /** Hourly rollup rows of one device × sensor: one per hour, or one per partial hour read from rows. */
 export interface HourlyRange {
@@ -25,19 +32,19 @@ export interface HourlyRange {
 
 /** Whether every bucket of this size is a whole number of UTC days. */
 function wholeDays({ count, unit }: RollupQuery['every']): boolean {
-  const seconds = UNIT_SECONDS[unit];
-  return unit === 'y' || unit === 'M' || (seconds !== undefined && (count * seconds) % 86400 === 0);
+  const ms = UNIT_MS[unit];
+  return unit === 'y' || unit === 'M' || (ms !== undefined && (count * ms) % DAY_MS === 0);
 }
 
 /** Whether every bucket of this size is a whole number of UTC hours. */
 export function wholeHours({ count, unit }: RollupQuery['every']): boolean {
-  const seconds = UNIT_SECONDS[unit];
-  return unit === 'y' || unit === 'M' || (seconds !== undefined && (count * seconds) % 3600 === 0);
+  const ms = UNIT_MS[unit];
+  return unit === 'y' || unit === 'M' || (ms !== undefined && (count * ms) % HOUR_MS === 0);
 }
 
 /**
  * The whole hours a rollup can be answered from, or null when it must read the rows: its buckets
- * must be whole hours (y, M, or a multiple of 3600 s) and the range must hold at least one hour.
+ * must be whole hours (y, M, or a multiple of an hour) and the range must hold at least one hour.
  */
 export function hourlyRange(query: RollupQuery): HourlyRange | null {
   if (!wholeHours(query.every)) return null;
@@ -138,7 +145,8 @@ export function hourlyRollupStatement(
     SELECT bucket AS at, ${aggregateOfParts(query.fn)} AS value, sum(samples)::int AS samples
       FROM (SELECT ${bucketOf(Prisma.sql`hour`)} AS bucket, * FROM parts) p
      GROUP BY bucket
-     ORDER BY bucket DESC`;
+     ORDER BY bucket DESC
+     ${query.limit === undefined ? Prisma.empty : Prisma.sql`LIMIT ${query.limit}`}`;
 }
 
 export interface RollupRefresh {

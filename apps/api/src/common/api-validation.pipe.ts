@@ -2,6 +2,7 @@ import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/c
 import type { ZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { ApiError } from './api-error.js';
+import { refuseUnknownFilters } from './filters.js';
 
 /**
  * Validation: nestjs-zod 5 (its peer range says Nest 10/11; an npm `overrides` entry lets it sit on
@@ -29,6 +30,7 @@ export class ApiValidationPipe implements PipeTransform {
         `${where} ${withNul} contains a NUL character (\\u0000), which is not accepted`,
       );
     }
+    if (metadata.type === 'query') refuseUnknownFilters(input, dto.schema);
     const result = dto.schema.safeParse(input);
     if (result.success) return result.data;
     const problems = result.error.issues.map((issue) => describeIssue(issue, input, dto.schema!));

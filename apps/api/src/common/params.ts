@@ -47,7 +47,7 @@ export function idListParam(description: string) {
 }
 
 export const PER_PAGE_DEFAULT = 25;
-export const PER_PAGE_MAX = 100;
+export const PER_PAGE_MAX = 1000;
 
 export const paginationShape = {
   page: integerParam('Page number, a positive integer (default 1).').optional(),

@@ -12,3 +12,8 @@ export function isoSeconds(at: Date | null): string | null {
   if (year < 1000 || year > 9999 || Number.isNaN(year)) return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
   return `${year}-${two(at.getUTCMonth() + 1)}-${two(at.getUTCDate())}T${two(at.getUTCHours())}:${two(at.getUTCMinutes())}:${two(at.getUTCSeconds())}Z`;
 }
+
+/** Times of sub-second rollup buckets: to the millisecond (`2023-06-12T02:57:08.250Z`). */
+export function isoMillis(at: Date): string {
+  return at.toISOString();
+}

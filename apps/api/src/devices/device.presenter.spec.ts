@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiUser, DeviceRecord } from '../../../../libs/db/src/index.js';
+import type { ApiUser, DeviceRecord, DeviceSensorValue } from '../../../../libs/db/src/index.js';
 import { FILTERED, presentDevice } from './device.presenter.js';
 
 const NOW = Date.parse('2024-06-01T12:00:00Z');
@@ -15,18 +15,27 @@ function device(overrides: Partial<DeviceRecord> = {}): DeviceRecord {
     ownerId: 7,
     ownerUuid: 'u-7',
     ownerUsername: 'ana',
+    ownerUrl: null,
+    ownerProfilePicture: null,
+    ownerCity: null,
+    ownerCountryCode: null,
     name: 'Kit',
     description: null,
     isPrivate: false,
     preciseLocation: false,
     enableForwarding: false,
+    notifyStoppedPublishing: false,
+    notifyLowBattery: false,
     latitude: null,
     longitude: null,
     elevation: null,
     exposure: null,
+    city: null,
+    countryCode: null,
     userTags: [],
     meta: null,
     hardwareInfo: null,
+    postprocessing: null,
     lastReadingAt: null,
     archivedAt: null,
     createdAt: new Date('2024-01-01T00:00:00.123Z'),
@@ -80,5 +89,124 @@ describe('presentDevice', () => {
     expect(json.location).toEqual({ latitude: 41.3968, longitude: 2.1942, geohash: 'sp3e9bj' });
     expect(json.created_at).toBe('2024-01-01T00:00:00Z');
     expect(presentDevice(device(), [], null, NOW).location).toEqual({});
+  });
+});
+
+describe('presentDevice: what the clients read', () => {
+  const reading = (overrides: Partial<DeviceSensorValue>): DeviceSensorValue => ({
+    deviceId: 1,
+    sensorId: 55,
+    componentId: 3,
+    uuid: 's-55',
+    parentId: null,
+    name: 'Temperature',
+    description: 'Temperature, on the urban sensor board',
+    unit: 'C',
+    datasheet: null,
+    unitDefinition: null,
+    tags: [],
+    measurement: {
+      id: 4,
+      uuid: 'm-4',
+      name: 'temperature',
+      description: 'Air temperature',
+      definition: null,
+    },
+    sensorCreatedAt: new Date('2024-01-01T00:00:00Z'),
+    sensorUpdatedAt: new Date('2024-01-02T00:00:00Z'),
+    value: 21.5,
+    prevValue: 21.25,
+    recordedAt: new Date('2024-05-31T23:59:59.900Z'),
+    ...overrides,
+  });
+
+  it('has every key of API.md in order, notify and the owner profile included', () => {
+    const json = presentDevice(
+      device({
+        notifyLowBattery: true,
+        ownerCity: 'Barcelona',
+        ownerCountryCode: 'ES',
+        ownerUrl: 'https://ana.example',
+        city: 'Barcelona',
+        countryCode: 'ES',
+      }),
+      [],
+      null,
+      NOW,
+      [1, 4],
+    );
+    expect(Object.keys(json)).toEqual([
+      'id',
+      'uuid',
+      'name',
+      'description',
+      'state',
+      'system_tags',
+      'user_tags',
+      'last_reading_at',
+      'created_at',
+      'updated_at',
+      'notify',
+      'device_token',
+      'postprocessing',
+      'location',
+      'data_policy',
+      'hardware',
+      'owner',
+      'data',
+      'experiment_ids',
+    ]);
+    expect(json.notify).toEqual({ stopped_publishing: false, low_battery: true });
+    expect(json.owner).toEqual({
+      id: 7,
+      uuid: 'u-7',
+      username: 'ana',
+      url: 'https://ana.example',
+      profile_picture: '',
+      location: { city: 'Barcelona', country: 'Spain', country_code: 'ES' },
+      device_ids: [1, 4],
+    });
+    expect(json.location).toEqual({ city: 'Barcelona', country_code: 'ES', country: 'Spain' });
+    expect(json.experiment_ids).toEqual([]);
+  });
+
+  it('gives each sensor its uuid, key, measurement and previous value, sorted by name', () => {
+    const json = presentDevice(
+      device(),
+      [
+        reading({}),
+        reading({ sensorId: 10, name: 'Battery', parentId: 3, measurement: null, prevValue: null }),
+      ],
+      null,
+      NOW,
+    );
+    expect(json.data.sensors.map((s) => s.name)).toEqual(['Battery', 'Temperature']);
+    const [battery, temperature] = json.data.sensors;
+    expect(Object.keys(temperature)).toEqual([
+      'id',
+      'ancestry',
+      'name',
+      'description',
+      'unit',
+      'created_at',
+      'updated_at',
+      'uuid',
+      'default_key',
+      'datasheet',
+      'unit_definition',
+      'measurement',
+      'value',
+      'prev_value',
+      'last_reading_at',
+      'tags',
+    ]);
+    expect(temperature).toMatchObject({
+      uuid: 's-55',
+      default_key: 'temperature',
+      prev_value: 21.25,
+      last_reading_at: '2024-05-31T23:59:59Z',
+      measurement: { name: 'temperature' },
+    });
+    expect(battery).toMatchObject({ ancestry: '3', measurement: null, prev_value: null });
   });
 });

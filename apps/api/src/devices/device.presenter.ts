@@ -1,6 +1,8 @@
 import type { ApiUser, DeviceRecord, DeviceSensorValue, DeviceState } from '../../../../libs/db/src/index.js';
+import { countryName } from '../common/country.js';
 import { geohash } from '../common/geohash.js';
 import { isoSeconds } from '../common/time.js';
+import { sensorKey } from '../readings/sensor-key.js';
 
 export const FILTERED = '[FILTERED]';
 const ONLINE_WITHIN_MS = 60 * 60_000;
@@ -10,12 +12,15 @@ export function canManage(viewer: ApiUser | null, device: Pick<DeviceRecord, 'ow
   return viewer !== null && (viewer.role === 'admin' || viewer.id === device.ownerId);
 }
 
-export function deviceState(device: DeviceRecord): DeviceState {
+export function deviceState(device: Pick<DeviceRecord, 'lastReadingAt' | 'token'>): DeviceState {
   if (device.lastReadingAt) return 'has_published';
   return device.token ? 'never_published' : 'not_configured';
 }
 
-function systemTags(device: DeviceRecord, now: number): string[] {
+export function systemTags(
+  device: Pick<DeviceRecord, 'exposure' | 'createdAt' | 'lastReadingAt'>,
+  now: number,
+): string[] {
   const tags: string[] = [];
   if (device.exposure) tags.push(device.exposure);
   if (now - device.createdAt.getTime() < NEW_WITHIN_MS) tags.push('new');
@@ -24,19 +29,23 @@ function systemTags(device: DeviceRecord, now: number): string[] {
   return tags.sort();
 }
 
-function withoutNulls<T extends Record<string, unknown>>(object: T): Partial<T> {
+export function withoutNulls<T extends Record<string, unknown>>(object: T): Partial<T> {
   return Object.fromEntries(
     Object.entries(object).filter(([, v]) => v !== null && v !== undefined),
   ) as Partial<T>;
 }
 
-function hardware(device: DeviceRecord, manage: boolean) {
+export function hardware(device: DeviceRecord, manage: boolean) {
   const info = device.hardwareInfo;
   const version =
     info && typeof info === 'object' && typeof (info as { hw_ver?: unknown }).hw_ver === 'string'
       ? (info as { hw_ver: string }).hw_ver
       : null;
-  const statusMessage = manage ? (info ?? null) : FILTERED;
+  return hardwareOf(version, manage ? (info ?? null) : FILTERED);
+}
+
+/** `hardware` from the kit's `hw_ver`; `Unknown` without one. */
+export function hardwareOf(version: string | null, statusMessage: unknown) {
   if (version === null) {
     return {
       name: 'Unknown',
@@ -55,15 +64,73 @@ function hardware(device: DeviceRecord, manage: boolean) {
   };
 }
 
-/** The v0 device JSON, keys in the reference's order. */
+/** The owner's public profile as the device JSON shows it. */
+function owner(device: DeviceRecord, deviceIds: number[]) {
+  if (device.ownerId === null) return null;
+  return {
+    id: device.ownerId,
+    uuid: device.ownerUuid,
+    username: device.ownerUsername,
+    url: device.ownerUrl,
+    profile_picture: device.ownerProfilePicture ?? '',
+    location: {
+      city: device.ownerCity,
+      country: countryName(device.ownerCountryCode),
+      country_code: device.ownerCountryCode,
+    },
+    device_ids: deviceIds,
+  };
+}
+
+/** One sensor of `data.sensors`: the catalogue entry with the device's latest values. */
+function sensor(s: DeviceSensorValue) {
+  return {
+    id: s.sensorId,
+    ancestry: s.parentId === null ? null : String(s.parentId),
+    name: s.name,
+    description: s.description,
+    unit: s.unit,
+    created_at: isoSeconds(s.sensorCreatedAt),
+    updated_at: isoSeconds(s.sensorUpdatedAt),
+    uuid: s.uuid,
+    default_key: sensorKey(s.name),
+    datasheet: s.datasheet,
+    unit_definition: s.unitDefinition,
+    measurement: s.measurement,
+    value: s.value,
+    prev_value: s.prevValue,
+    last_reading_at: isoSeconds(s.recordedAt),
+    tags: s.tags,
+  };
+}
+
+/** `location`, unknown members omitted. */
+export function deviceLocation(device: DeviceRecord) {
+  const hasPoint = device.latitude !== null && device.longitude !== null;
+  return withoutNulls({
+    exposure: device.exposure,
+    elevation: device.elevation,
+    latitude: device.latitude,
+    longitude: device.longitude,
+    geohash: hasPoint ? geohash(device.latitude!, device.longitude!) : null,
+    city: device.city,
+    country_code: device.countryCode,
+    country: countryName(device.countryCode),
+  });
+}
+
+/**
+ * The v0 device JSON, keys in the reference's order (../shared/API.md). `ownerDeviceIds`: the
+ * owner's devices the viewer may see.
+ */
 export function presentDevice(
   device: DeviceRecord,
   sensors: DeviceSensorValue[],
   viewer: ApiUser | null,
   now = Date.now(),
+  ownerDeviceIds: number[] = [],
 ) {
   const manage = canManage(viewer, device);
-  const hasPoint = device.latitude !== null && device.longitude !== null;
   return {
     id: device.id,
     uuid: device.uuid,
@@ -75,42 +142,28 @@ export function presentDevice(
     last_reading_at: isoSeconds(device.lastReadingAt),
     created_at: isoSeconds(device.createdAt),
     updated_at: isoSeconds(device.updatedAt),
+    notify: {
+      stopped_publishing: device.notifyStoppedPublishing,
+      low_battery: device.notifyLowBattery,
+    },
     device_token: manage ? device.token : FILTERED,
-    location: withoutNulls({
-      exposure: device.exposure,
-      elevation: device.elevation,
-      latitude: device.latitude,
-      longitude: device.longitude,
-      geohash: hasPoint ? geohash(device.latitude!, device.longitude!) : null,
-      // No geocoder here: city, country_code and country are unknown, so omitted.
-      city: null,
-      country_code: null,
-      country: null,
-    }),
+    postprocessing: device.postprocessing,
+    location: deviceLocation(device),
     data_policy: {
       is_private: device.isPrivate,
       enable_forwarding: device.enableForwarding,
       precise_location: device.preciseLocation,
+      forwarding_destination: null,
     },
     hardware: hardware(device, manage),
-    owner:
-      device.ownerId === null
-        ? null
-        : { id: device.ownerId, uuid: device.ownerUuid, username: device.ownerUsername },
+    owner: owner(device, ownerDeviceIds),
     data: {
       sensors: sensors
         .filter((s) => s.deviceId === device.id)
         .sort((a, b) => a.name.localeCompare(b.name) || a.sensorId - b.sensorId)
-        .map((s) => ({
-          id: s.sensorId,
-          name: s.name,
-          description: s.description,
-          unit: s.unit,
-          value: s.value,
-          last_reading_at: isoSeconds(s.recordedAt),
-          component_id: s.componentId,
-        })),
+        .map(sensor),
     },
+    experiment_ids: [] as number[],
   };
 }
 

@@ -5,11 +5,11 @@ import {
   booleanField,
   idListParam,
   instantParam,
+  integerParam,
   numberField,
   numberParam,
   paginationShape,
 } from '../common/params.js';
-import { isoTime } from '../common/responses.js';
 
 const near = z
   .string()
@@ -27,6 +27,12 @@ const near = z
   })
   .describe('"<latitude>,<longitude>" in decimal degrees; results are ordered by distance from it.');
 
+const tagList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()))
+  .pipe(z.array(z.string().min(1)).min(1))
+  .describe('User tags: repeat the key or give a comma list; devices carrying any of them.');
+
 export const listDevicesQuery = z.object({
   ...paginationShape,
   'q[name_cont]': z.string().describe('Devices whose name contains this text (case-insensitive).').optional(),
@@ -40,6 +46,18 @@ export const listDevicesQuery = z.object({
   'q[last_reading_at_gt]': instantParam('Devices whose last reading is after this instant.').optional(),
   'q[last_reading_at_lt]': instantParam('Devices whose last reading is before this instant.').optional(),
   'q[owner_username_eq]': z.string().min(1).describe("The owner's username.").optional(),
+  'q[name_eq]': z.string().min(1).describe('Devices with exactly this name.').optional(),
+  'q[created_at_gt]': instantParam('Devices created after this instant.').optional(),
+  'q[created_at_lt]': instantParam('Devices created before this instant.').optional(),
+  'q[owner_id_eq]': integerParam("The owner's id, a positive integer.").optional(),
+  'q[tags_name_eq]': z.string().min(1).describe('Devices carrying this user tag.').optional(),
+  'q[tags_name_in]': tagList.optional(),
+  'q[tags_name_in][]': tagList.optional(),
+  'q[postprocessing_id_not_null]': z
+    .enum(['1', '0', 'true', 'false'])
+    .transform((v) => v === '1' || v === 'true')
+    .describe('1 (or true): devices with post-processing settings; 0 (or false): without.')
+    .optional(),
   with_tags: z
     .string()
     .transform((s) => s.split('|').map((t) => t.trim()))
@@ -74,6 +92,41 @@ const deviceFields = {
   user_tags: userTags.optional(),
   is_private: booleanField.optional(),
   precise_location: booleanField.optional(),
+  notify_stopped_publishing: booleanField
+    .describe('Email the owner when the kit stops publishing: true or false.')
+    .optional(),
+  notify_low_battery: booleanField
+    .describe('Email the owner when the battery is low: true or false.')
+    .optional(),
+  city: z.string().trim().max(255).nullable().describe('City name, shown in location.city.').optional(),
+  country_code: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/)
+    .transform((c) => c.toUpperCase())
+    .nullable()
+    .describe('ISO 3166-1 alpha-2 code, e.g. "ES" (location.country is its English name).')
+    .optional(),
+  postprocessing_attributes: z
+    .strictObject({
+      blueprint_url: z
+        .url({ protocol: /^https?$/ })
+        .max(2048)
+        .nullable()
+        .optional(),
+      hardware_url: z
+        .url({ protocol: /^https?$/ })
+        .max(2048)
+        .nullable()
+        .optional(),
+      forwarding_params: z.number().int().nullable().optional(),
+      meta: z.string().max(10_000).nullable().optional(),
+      latest_postprocessing: z.iso.datetime({ offset: true }).nullable().optional(),
+    })
+    .nullable()
+    .describe(
+      "Post-processing settings (the reference's nested attributes): blueprint_url, hardware_url (http or https URLs), forwarding_params (an integer), meta (text), latest_postprocessing (ISO 8601); null removes them.",
+    )
+    .optional(),
   meta: z.record(z.string(), z.unknown()).nullable().describe('Any JSON object, or null.').optional(),
 };
 
@@ -90,63 +143,6 @@ export const updateDeviceBody = z.object({
 });
 export class UpdateDeviceBody extends createZodDto(updateDeviceBody) {}
 
-const filtered = '"[FILTERED]" unless the caller owns the device or is an admin.';
-
-export const deviceResponse = z.strictObject({
-  id: z.number().int(),
-  uuid: z.string(),
-  name: z.string(),
-  description: z.string().nullable(),
-  state: z.enum(DEVICE_STATES),
-  system_tags: z.array(z.string()).describe('indoor/outdoor, new, online/offline; sorted.'),
-  user_tags: z.array(z.string()),
-  last_reading_at: isoTime.nullable(),
-  created_at: isoTime,
-  updated_at: isoTime,
-  device_token: z.string().nullable().describe(filtered),
-  location: z
-    .strictObject({
-      exposure: z.enum(['indoor', 'outdoor']).optional(),
-      elevation: z.number().optional(),
-      latitude: z.number().optional(),
-      longitude: z.number().optional(),
-      geohash: z.string().optional(),
-      city: z.string().optional(),
-      country_code: z.string().optional(),
-      country: z.string().optional(),
-    })
-    .describe('Unknown members are omitted.'),
-  data_policy: z.strictObject({
-    is_private: z.boolean(),
-    enable_forwarding: z.boolean(),
-    precise_location: z.boolean(),
-  }),
-  hardware: z.strictObject({
-    name: z.string(),
-    type: z.string(),
-    version: z.string().nullable(),
-    slug: z.string(),
-    last_status_message: z.unknown().describe(`The latest hardware info the kit sent; ${filtered}`),
-  }),
-  owner: z
-    .strictObject({ id: z.number().int(), uuid: z.string().nullable(), username: z.string().nullable() })
-    .nullable(),
-  data: z.strictObject({
-    sensors: z
-      .array(
-        z.strictObject({
-          id: z.number().int(),
-          name: z.string(),
-          description: z.string(),
-          unit: z.string(),
-          value: z.number(),
-          last_reading_at: isoTime,
-          component_id: z.number().int(),
-        }),
-      )
-      .describe('Latest value of every sensor the device reported, sorted by name.'),
-  }),
-});
-export class DeviceResponse extends createZodDto(deviceResponse) {}
+export { DeviceResponse, deviceResponse } from './device-response.dto.js';
 
 export class ArchivedResponse extends createZodDto(z.strictObject({ message: z.literal('OK') })) {}

@@ -12,6 +12,7 @@ import type { PageRequest } from '../common/pagination.js';
 import type { CreateDeviceBody, ListDevicesQuery, UpdateDeviceBody } from './devices.dto.js';
 import { type DeviceJson, canManage, presentDevice } from './device.presenter.js';
 import { ReplayParkedNotifier } from './replay-parked.notifier.js';
+import { mergeTags, postprocessingOf } from './device-body.js';
 
 const TOKEN_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const DEFAULT_WITHIN_KM = 1000;
@@ -55,12 +56,30 @@ export class DevicesService {
       lastReadingAfter: query['q[last_reading_at_gt]'],
       lastReadingBefore: query['q[last_reading_at_lt]'],
       ownerUsername: query['q[owner_username_eq]'],
+      nameEquals: query['q[name_eq]'],
+      createdAfter: query['q[created_at_gt]'],
+      createdBefore: query['q[created_at_lt]'],
+      ownerId: query['q[owner_id_eq]'],
+      tagsAll: query['q[tags_name_eq]'] === undefined ? undefined : [query['q[tags_name_eq]']],
+      tagsAny: mergeTags(query['q[tags_name_in]'], query['q[tags_name_in][]']),
+      hasPostprocessing: query['q[postprocessing_id_not_null]'],
       tags: query.with_tags,
       near: query.near && { ...query.near, withinKm: query.within ?? DEFAULT_WITHIN_KM },
       offset: page.offset,
       limit: page.perPage,
     });
     return { total, devices: await this.present(devices, viewer) };
+  }
+
+  /** A user's devices the viewer may see, as the user JSON embeds them (at most 1000). */
+  async listOwnedBy(ownerId: number, viewer: ApiUser | null): Promise<DeviceJson[]> {
+    const { devices } = await this.devices.listVisibleDevices({
+      viewer: viewer && { id: viewer.id, isAdmin: viewer.role === 'admin' },
+      ownerId,
+      offset: 0,
+      limit: 1000,
+    });
+    return this.present(devices, viewer);
   }
 
   async get(id: number, viewer: ApiUser | null): Promise<DeviceJson> {
@@ -134,9 +153,18 @@ export class DevicesService {
   }
 
   private async present(devices: DeviceRecord[], viewer: ApiUser | null): Promise<DeviceJson[]> {
-    const sensors = await this.devices.findLatestSensorValues(devices.map((d) => d.id));
+    const ownerIds = [...new Set(devices.flatMap((d) => (d.ownerId === null ? [] : [d.ownerId])))];
+    const [sensors, ownerDevices] = await Promise.all([
+      this.devices.findLatestSensorValues(devices.map((d) => d.id)),
+      this.devices.findOwnerDeviceIds(
+        ownerIds,
+        viewer && { id: viewer.id, isAdmin: viewer.role === 'admin' },
+      ),
+    ]);
     const now = Date.now();
-    return devices.map((d) => presentDevice(d, sensors, viewer, now));
+    return devices.map((d) =>
+      presentDevice(d, sensors, viewer, now, d.ownerId === null ? [] : (ownerDevices.get(d.ownerId) ?? [])),
+    );
   }
 }
 
@@ -162,6 +190,11 @@ function toFields(body: Omit<UpdateDeviceBody, 'archived'>): DeviceFields {
     userTags: body.user_tags,
     isPrivate: body.is_private,
     preciseLocation: body.precise_location,
+    notifyStoppedPublishing: body.notify_stopped_publishing,
+    notifyLowBattery: body.notify_low_battery,
+    city: body.city,
+    countryCode: body.country_code,
     meta: body.meta,
+    postprocessing: postprocessingOf(body.postprocessing_attributes),
   };
 }

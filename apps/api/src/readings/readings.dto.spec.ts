@@ -8,12 +8,16 @@ describe('rollup', () => {
     expect(rollupParam.parse('10m')).toEqual({ count: 10, unit: 'm', text: '10m' });
     expect(rollupParam.parse('3M')).toEqual({ count: 3, unit: 'M', text: '3M' });
     expect(rollupParam.parse('04w')).toEqual({ count: 4, unit: 'w', text: '4w' });
-    for (const unit of ['y', 'M', 'w', 'd', 'h', 'm', 's'])
+    for (const unit of ['y', 'M', 'w', 'd', 'h', 'm', 's', 'ms'])
       expect(rollupParam.parse(`2${unit}`).unit).toBe(unit);
   });
 
-  it('refuses a zero count, unknown units, missing parts and counts past a valid date', () => {
-    for (const bad of ['0h', '1x', 'h', '1', '1.5h', '-1h', '1H', '1001y', '1 h h']) {
+  it('reads a count of 0 as 1 (the web app sends 0s for a chart wider than its range)', () => {
+    expect(rollupParam.parse('0s')).toEqual({ count: 1, unit: 's', text: '1s' });
+  });
+
+  it('refuses negative counts, unknown units, missing parts and counts past a valid date', () => {
+    for (const bad of ['-1h', '1x', 'mss', '1sm', 'h', '1', '1.5h', '-1h', '1H', '1001y', '1 h h']) {
       expect(rollupParam.safeParse(bad).success, bad).toBe(false);
     }
   });

@@ -13,24 +13,34 @@ const MAX_COUNT: Record<RollupUnit, number> = {
   h: 8_760_000,
   m: 525_600_000,
   s: 2_000_000_000,
+  ms: 2_000_000_000,
 };
 
 export const ROLLUP_FORMS =
-  'an integer followed by a unit: y (years), M (months), w (weeks), d (days), h (hours), m (minutes) or s (seconds), e.g. 10m, 1h, 4w';
+  'an integer followed by a unit: y (years), M (months), w (weeks), d (days), h (hours), m (minutes), s (seconds) or ms (milliseconds), e.g. 10m, 1h, 4w';
 
-export const rollupParam = z
-  .string()
-  .transform((text, ctx) => {
-    const match = /^(\d{1,10})([yMwdhms])$/.exec(text.trim());
-    const count = match ? Number(match[1]) : 0;
-    const unit = match?.[2] as RollupUnit | undefined;
-    if (!unit || count < 1 || count > MAX_COUNT[unit]) {
-      ctx.addIssue({ code: 'custom', message: `must be ${ROLLUP_FORMS} (count from 1)` });
-      return z.NEVER;
-    }
-    return { count, unit, text: `${count}${unit}` };
-  })
-  .describe(`Bucket size: ${ROLLUP_FORMS}.`);
+/**
+ * A count and a unit. `minimum` 0 (rollups) reads a count of 0 as 1: the web app asks for
+ * `<range in seconds / chart width>s`, which is 0s for a chart wider than its range in seconds.
+ */
+function durationParam(description: string, minimum: 0 | 1) {
+  return z
+    .string()
+    .transform((text, ctx) => {
+      const match = /^(\d{1,10})(ms|[yMwdhms])$/.exec(text.trim());
+      const given = match ? Number(match[1]) : -1;
+      const unit = match?.[2] as RollupUnit | undefined;
+      if (!unit || given < minimum || given > MAX_COUNT[unit]) {
+        ctx.addIssue({ code: 'custom', message: `must be ${ROLLUP_FORMS} (count from ${minimum})` });
+        return z.NEVER;
+      }
+      const count = Math.max(given, 1);
+      return { count, unit, text: `${count}${unit}` };
+    })
+    .describe(description);
+}
+
+export const rollupParam = durationParam(`Bucket size: ${ROLLUP_FORMS}; a count of 0 is read as 1.`, 0);
 
 export const readingsQuery = z
   .object({
@@ -45,8 +55,22 @@ export const readingsQuery = z
       .enum(ROLLUP_FUNCTIONS)
       .describe(`Aggregate per bucket: ${ROLLUP_FUNCTIONS.join(', ')} (default avg).`)
       .optional(),
-    from: instantParam('Start (inclusive); default to − 6 weeks.').optional(),
+    from: instantParam('Start (inclusive); default to − relative, or to − 6 weeks.').optional(),
     to: instantParam('End (exclusive); default now.').optional(),
+    relative: durationParam(
+      `Without from: the span before to, ${ROLLUP_FORMS.replace('an integer', 'a positive integer')}.`,
+      1,
+    ).optional(),
+    limit: integerParam('At most this many buckets, the newest; a positive integer.', {
+      max: 1_000_000,
+    }).optional(),
+    all_intervals: z
+      .enum(['true', 'false', '1', '0'])
+      .transform((v) => v === 'true' || v === '1')
+      .describe(
+        'true: every interval of [from, to) is answered, [time, null] where nothing was read (rollups of 10m or more).',
+      )
+      .optional(),
   })
   .superRefine((query, ctx) => {
     if (query.sensor_id === undefined && query.sensor_key === undefined) {
@@ -73,7 +97,11 @@ export const readingsResponse = z.strictObject({
   from: isoTime,
   to: isoTime,
   sample_size: z.number().int().describe('Readings the buckets were computed from.'),
-  readings: z.array(z.tuple([isoTime, z.number()])).describe('[bucket start, value] pairs, newest first.'),
+  readings: z
+    .array(z.tuple([isoTime, z.number().nullable()]))
+    .describe(
+      '[bucket start, value] pairs, newest first; null only for empty intervals (all_intervals=true).',
+    ),
 });
 export class ReadingsResponse extends createZodDto(readingsResponse) {}
 

@@ -7,12 +7,12 @@ import {
 } from '../../../../libs/db/src/index.js';
 import { ApiError } from '../common/api-error.js';
 import type { PageRequest } from '../common/pagination.js';
-import { isoSeconds } from '../common/time.js';
+import { isoMillis, isoSeconds } from '../common/time.js';
 import { DevicesService, readable } from '../devices/devices.service.js';
 import type { ReadingsQuery } from './readings.dto.js';
+import { checkIntervalCount, fillsIntervals, spanBefore } from './readings-window.js';
+import { fillIntervals, rollupMs } from './intervals.js';
 import { sensorKey } from './sensor-key.js';
-
-const DEFAULT_SPAN_MS = 6 * 7 * 86_400_000;
 
 @Injectable()
 export class ReadingsService {
@@ -25,11 +25,13 @@ export class ReadingsService {
 
   async readings(deviceId: number, query: ReadingsQuery, viewer: ApiUser | null) {
     const to = query.to ?? new Date();
-    const from = query.from ?? new Date(to.getTime() - DEFAULT_SPAN_MS);
+    const from = query.from ?? spanBefore(to, query.relative);
     if (from.getTime() >= to.getTime()) {
       throw ApiError.badRequest(`from (${isoSeconds(from)}) must be before to (${isoSeconds(to)})`);
     }
     const fn = query.function ?? 'avg';
+    const fill = query.all_intervals === true && fillsIntervals(query.rollup);
+    if (fill) checkIntervalCount(from, to, query.rollup);
     const sensorId = query.sensor_id ?? (await this.sensorIdOfKey(deviceId, query.sensor_key!, viewer));
     // The rollup starts with the lookups (one round trip instead of two) and is dropped unless they
     // pass: the buckets of a sensor the device never reported are empty anyway.
@@ -40,6 +42,7 @@ export class ReadingsService {
       to,
       every: { count: query.rollup.count, unit: query.rollup.unit },
       fn,
+      limit: fill ? undefined : query.limit,
     });
     rolling.catch(() => undefined);
     const target = await this.readingsQuery.findReadingsTarget(deviceId, sensorId);
@@ -48,6 +51,9 @@ export class ReadingsService {
     const { sensor, componentId } = target;
     if (!sensor) throw ApiError.notFound(`Sensor ${sensorId} not found (see GET /v0/sensors)`);
     const buckets = componentId === null ? [] : await rolling;
+    const answered = fill ? fillIntervals(buckets, from, to, query.rollup).slice(0, query.limit) : buckets;
+    const size = rollupMs(query.rollup);
+    const time = size !== null && size < 1000 ? isoMillis : isoSeconds;
     return {
       device_id: device.id,
       sensor_key: sensorKey(sensor.name),
@@ -58,7 +64,7 @@ export class ReadingsService {
       from: isoSeconds(from),
       to: isoSeconds(to),
       sample_size: buckets.reduce((n, b) => n + b.samples, 0),
-      readings: buckets.map((b) => [isoSeconds(b.at), b.value] as const),
+      readings: answered.map((b) => [time(b.at), b.value] as const),
     };
   }
 

@@ -2,6 +2,7 @@ import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { idListParam, paginationShape } from '../common/params.js';
 import { isoTime } from '../common/responses.js';
+import { measurementResponse } from '../measurements/measurements.dto.js';
 
 export const listSensorsQuery = z.object({
   ...paginationShape,
@@ -25,6 +26,16 @@ export const createSensorBody = z.object({
   description: z.string().max(10_000).describe('Free text.').optional(),
   unit: z.string().max(50).describe('Unit of its values, e.g. "ºC".').optional(),
   parent_id: parentId,
+  measurement_id: z
+    .number()
+    .int()
+    .positive()
+    .nullable()
+    .describe('Id of what it measures (GET /v0/measurements), or null.')
+    .optional(),
+  datasheet: z.string().max(2048).nullable().describe('URL of its datasheet, or null.').optional(),
+  unit_definition: z.string().max(1000).nullable().describe('What its unit means, or null.').optional(),
+  tags: z.array(z.string().trim().min(1).max(100)).max(50).describe('Tags, e.g. ["raw"].').optional(),
 });
 export class CreateSensorBody extends createZodDto(createSensorBody) {}
 
@@ -40,5 +51,11 @@ export const sensorResponse = z.strictObject({
   unit: z.string(),
   created_at: isoTime,
   updated_at: isoTime,
+  ancestry: z.string().nullable().describe('Id of the parent sensor, as text; null for a top-level one.'),
+  default_key: z.string().describe('The sensor_key of the readings endpoint.'),
+  datasheet: z.string().nullable(),
+  unit_definition: z.string().nullable(),
+  measurement: measurementResponse.nullable(),
+  tags: z.array(z.string()),
 });
 export class SensorResponse extends createZodDto(sensorResponse) {}

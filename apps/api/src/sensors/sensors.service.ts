@@ -1,12 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { type ApiUser, type Sensor, SensorCatalogRepository } from '../../../../libs/db/src/index.js';
+import {
+  type ApiUser,
+  type CatalogueSensor,
+  type SensorFields,
+  SensorCatalogRepository,
+} from '../../../../libs/db/src/index.js';
 import { ApiError } from '../common/api-error.js';
 import type { PageRequest } from '../common/pagination.js';
 import { isoSeconds } from '../common/time.js';
+import { presentMeasurement } from '../measurements/measurement.presenter.js';
+import { sensorKey } from '../readings/sensor-key.js';
 import type { CreateSensorBody, ListSensorsQuery, UpdateSensorBody } from './sensors.dto.js';
 
-/** The v0 sensor JSON, keys in the reference's order. */
-export function presentSensor(sensor: Sensor) {
+/** The v0 sensor JSON: the keys of API.md, then what the web app reads of /v0/sensors. */
+export function presentSensor(sensor: CatalogueSensor) {
   return {
     id: sensor.id,
     uuid: sensor.uuid,
@@ -16,6 +23,25 @@ export function presentSensor(sensor: Sensor) {
     unit: sensor.unit,
     created_at: isoSeconds(sensor.createdAt),
     updated_at: isoSeconds(sensor.updatedAt),
+    ancestry: sensor.parentId === null ? null : String(sensor.parentId),
+    default_key: sensorKey(sensor.name),
+    datasheet: sensor.datasheet,
+    unit_definition: sensor.unitDefinition,
+    measurement: sensor.measurement && presentMeasurement(sensor.measurement),
+    tags: sensor.tags,
+  };
+}
+
+function toFields(body: UpdateSensorBody): SensorFields {
+  return {
+    name: body.name,
+    description: body.description,
+    unit: body.unit,
+    parentId: body.parent_id,
+    measurementId: body.measurement_id,
+    datasheet: body.datasheet,
+    unitDefinition: body.unit_definition,
+    tags: body.tags,
   };
 }
 
@@ -42,12 +68,8 @@ export class SensorsService {
   async create(body: CreateSensorBody, viewer: ApiUser) {
     requireAdmin(viewer);
     await this.checkParent(body.parent_id);
-    const sensor = await this.sensors.createSensor({
-      name: body.name,
-      description: body.description,
-      unit: body.unit,
-      parentId: body.parent_id,
-    });
+    await this.checkMeasurement(body.measurement_id);
+    const sensor = await this.sensors.createSensor({ ...toFields(body), name: body.name });
     return presentSensor(sensor);
   }
 
@@ -59,14 +81,19 @@ export class SensorsService {
       });
     }
     await this.checkParent(body.parent_id);
-    const sensor = await this.sensors.updateSensor(id, {
-      name: body.name,
-      description: body.description,
-      unit: body.unit,
-      parentId: body.parent_id,
-    });
+    await this.checkMeasurement(body.measurement_id);
+    const sensor = await this.sensors.updateSensor(id, toFields(body));
     if (!sensor) throw ApiError.notFound(`Sensor ${id} not found`);
     return presentSensor(sensor);
+  }
+
+  private async checkMeasurement(measurementId: number | null | undefined) {
+    if (measurementId === null || measurementId === undefined) return;
+    if (!(await this.sensors.measurementExists(measurementId))) {
+      throw ApiError.unprocessable(`measurement_id ${measurementId} names no measurement`, {
+        measurement_id: ['names no measurement (see GET /v0/measurements)'],
+      });
+    }
   }
 
   private async checkParent(parentId: number | null | undefined) {

@@ -1,0 +1,25 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ApiConfig } from '../../../../libs/config/src/index.js';
+import { SensorCatalogRepository } from '../../../../libs/db/src/index.js';
+import type { ReadingRules } from '../../../../libs/domain/src/index.js';
+import { API_CONFIG } from '../api.tokens.js';
+
+/** The reading rules of PROTOCOL.md with the API's clock and the catalogue as it is now. */
+@Injectable()
+export class ReadingRulesProvider {
+  private readonly floor: number;
+  private readonly maxFutureMs: number;
+
+  constructor(
+    private readonly sensors: SensorCatalogRepository,
+    @Inject(API_CONFIG) config: ApiConfig,
+  ) {
+    this.floor = Date.parse(config.READINGS_FLOOR);
+    this.maxFutureMs = config.READINGS_MAX_FUTURE_HOURS * 3_600_000;
+  }
+
+  async rules(): Promise<ReadingRules> {
+    const sensorIds = new Set((await this.sensors.listSensorNames()).map((s) => s.id));
+    return { sensorIds, now: Date.now(), floor: this.floor, maxFutureMs: this.maxFutureMs };
+  }
+}

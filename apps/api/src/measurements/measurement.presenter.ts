@@ -1,0 +1,16 @@
+import type { Measurement } from '../../../../libs/db/src/index.js';
+import { isoSeconds } from '../common/time.js';
+
+/** The measurement as sensors embed it (the connector's `Measurement`). */
+export function presentMeasurement(m: Measurement) {
+  return { id: m.id, uuid: m.uuid, name: m.name, description: m.description, definition: m.definition };
+}
+
+/** `GET /v0/measurements[/:id]`: the embedded keys, then its times. */
+export function presentMeasurementRecord(m: Measurement) {
+  return {
+    ...presentMeasurement(m),
+    created_at: isoSeconds(m.createdAt),
+    updated_at: isoSeconds(m.updatedAt),
+  };
+}
