@@ -20,7 +20,7 @@ export interface ChaosContext {
     faults: number,
     fleet: Fleet,
     verdict: Verdict,
-    extra?: { peakRssMb?: number; badTried?: number; badRecorded?: number },
+    extra?: { peakRssMb?: number; badTried?: number; badRecorded?: number; realRatePct?: number },
   ): void;
   close(): Promise<void>;
 }

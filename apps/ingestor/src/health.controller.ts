@@ -1,3 +1,4 @@
+import { memoryUsage } from 'node:process';
 import { Controller, Get, Header, HttpException, HttpStatus, Inject } from '@nestjs/common';
 import { PrismaService } from '../../../libs/db/src/index.js';
 import { MQTT_POOL } from './ingestor.tokens.js';
@@ -69,6 +70,14 @@ export class HealthController {
       `# HELP sck_ingest_pending_messages Messages taken whose batch has not settled yet`,
       `# TYPE sck_ingest_pending_messages gauge`,
       `sck_ingest_pending_messages ${depth.pending + depth.writing}`,
+      `# HELP sck_ingest_inflight_bytes Bytes the MQTT pool counts against MQTT_INFLIGHT_MAX_BYTES`,
+      `# TYPE sck_ingest_inflight_bytes gauge`,
+      `sck_ingest_inflight_bytes ${mqtt.inFlightBytes}`,
+      `# HELP sck_ingest_memory_bytes Process memory: resident, V8 heap used, external (buffers)`,
+      `# TYPE sck_ingest_memory_bytes gauge`,
+      ...Object.entries(memoryUsage()).map(
+        ([kind, bytes]) => `sck_ingest_memory_bytes{kind="${kind}"} ${bytes}`,
+      ),
     ].join('\n');
     return `${await this.metrics.registry.metrics()}${extra}\n`;
   }

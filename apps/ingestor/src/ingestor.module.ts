@@ -10,6 +10,7 @@ import { MaintenanceProcessor } from './jobs/maintenance.processor.js';
 import { StoreForwardProcessor } from './jobs/store-forward.processor.js';
 import { ParkedReplayService } from './lifecycle/parked-replay.service.js';
 import { PartitionUpkeepService } from './lifecycle/partition-upkeep.service.js';
+import { RetentionService } from './lifecycle/retention.service.js';
 import type { MqttPoolServer } from './mqtt/mqtt-pool.server.js';
 import { BatchWriterService } from './pipeline/batch-writer.service.js';
 import { EntryDecoderService } from './pipeline/entry-decoder.service.js';
@@ -40,6 +41,7 @@ export class IngestorModule {
         ReadingsService,
         ParkedReplayService,
         PartitionUpkeepService,
+        RetentionService,
         DeviceLifecycleProcessor,
         StoreForwardProcessor,
         MaintenanceProcessor,

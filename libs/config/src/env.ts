@@ -146,6 +146,8 @@ export const ingestSchema = z.object({
   DB_RETRY_WINDOW_MS: int(0, 600_000).default(10_000),
   /** Largest payload accepted; larger ones are recorded as `payload_too_large`. */
   MAX_PAYLOAD_BYTES: int(64, 16 * 1024 * 1024).default(64 * 1024),
+  /** Bytes of a rejected payload kept in ingest_errors (its whole size is kept too). */
+  INGEST_ERROR_PAYLOAD_PREFIX_BYTES: int(0, 64 * 1024).default(1024),
 });
 
 /** Device lifecycle and the BullMQ work around the ingest path (ingestor only). */
@@ -160,6 +162,12 @@ export const lifecycleSchema = z.object({
   PARKED_PURGE_EVERY_MS: int(1000, 7 * 24 * 3_600_000).default(3_600_000),
   /** How often parked messages of tokens that now have an active device are replayed. */
   PARKED_SWEEP_EVERY_MS: int(1000, 7 * 24 * 3_600_000).default(300_000),
+  /** ingest_errors rows older than this are deleted. */
+  INGEST_ERRORS_RETENTION_HOURS: int(1, 24 * 3650).default(30 * 24),
+  /** device_inventory reports received longer ago than this are deleted. */
+  INVENTORY_RETENTION_HOURS: int(1, 24 * 3650).default(365 * 24),
+  /** How often the two retentions above run. */
+  RETENTION_PURGE_EVERY_MS: int(1000, 7 * 24 * 3_600_000).default(3_600_000),
   /** How often readings partitions are checked (ahead, and for backlog months in the default one). */
   PARTITION_UPKEEP_EVERY_MS: int(1000, 7 * 24 * 3_600_000).default(3_600_000),
   /** Monthly partitions created ahead of the current month. */

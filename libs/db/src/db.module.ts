@@ -11,6 +11,7 @@ import { SensorCatalogRepository } from './sensor-catalog.repository.js';
 import { UsersRepository } from './users.repository.js';
 import { ParkedMessagesRepository } from './parked-messages.repository.js';
 import { PartitionsRepository } from './partitions.repository.js';
+import { RetentionRepository } from './retention.repository.js';
 import { WorldMapRepository } from './world-map.repository.js';
 import { MeasurementsRepository } from './measurements.repository.js';
 import { PeopleRepository } from './people.repository.js';
@@ -34,6 +35,7 @@ const repositories = [
   ReadingsExportRepository,
   ParkedMessagesRepository,
   PartitionsRepository,
+  RetentionRepository,
   RollupsRepository,
   CompactionRepository,
 ];

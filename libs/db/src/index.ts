@@ -68,6 +68,7 @@ export {
   type ParkedCursor,
 } from './parked-messages.repository.js';
 export { PartitionsRepository } from './partitions.repository.js';
+export { RetentionRepository } from './retention.repository.js';
 export { WorldMapRepository, type WorldMapDevice } from './world-map.repository.js';
 export { MeasurementsRepository, type ComponentRecord } from './measurements.repository.js';
 export {

@@ -2,8 +2,14 @@ import { Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { literalQueueFilters, routeTopic, subscriptionFilters } from '../../../../libs/domain/src/index.js';
+import {
+  literalQueueFilters,
+  redactTopic,
+  routeTopic,
+  subscriptionFilters,
+} from '../../../../libs/domain/src/index.js';
 import { ACK_DEFERRED, AckWindow } from './ack-window.js';
+import { ByteBudget, receivedCost } from './byte-budget.js';
 import { MqttContext, type MqttMessage, UNROUTABLE } from './mqtt-message.js';
 
 export interface MqttPoolOptions {
@@ -21,8 +27,9 @@ export interface MqttPoolOptions {
    */
   receiveMaximum?: number;
   /**
-   * Payload bytes the pool may hold in messages not yet stored: above it, no member reads its next
-   * message until some are. Bounds memory when large messages fill the windows. Default 8 MiB.
+   * Bytes the pool may hold in messages not yet stored (payload, topic and a fixed overhead each,
+   * or what the handler reports it keeps once decoded): above it, no member reads its next message
+   * until some are. Bounds memory when large messages fill the windows. Default 8 MiB.
    */
   maxInFlightBytes?: number;
   keepaliveSeconds: number;
@@ -67,9 +74,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
   private readonly clients: MqttClient[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
   private qos0InFlight = 0;
-  private inFlightBytes = 0;
-  private readonly maxInFlightBytes: number;
-  private readonly byteWaiters: (() => void)[] = [];
+  private readonly budget: ByteBudget;
   private readonly qos0Waiters: (() => void)[] = [];
   private closing = false;
   private received = 0;
@@ -84,7 +89,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
 
   constructor(private readonly options: MqttPoolOptions) {
     super();
-    this.maxInFlightBytes = options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
+    this.budget = new ByteBudget(options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES);
     // Without a shared subscription the broker gives every member its own copy of every message,
     // so each reading would be processed K times. Such brokers (aedes in single-node mode, any
     // broker with MQTT_SHARED_SUBSCRIPTION=none) get one connection: the config defaults and
@@ -114,6 +119,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
       connected: this.clients.filter((c) => c.connected).length,
       received: this.received,
       inFlight: this.inFlight.size,
+      inFlightBytes: this.budget.bytes,
     };
   }
 
@@ -206,12 +212,14 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
 
     client.handleMessage = (packet, done) => {
       this.received++;
-      const work = this.dispatch(member, packet);
+      const topic = packet.topic;
+      const held = this.budget.hold(receivedCost(packet.payload.length, topic.length));
+      const work = this.dispatch(member, packet, held.retain);
       this.track(work);
-      this.holdBytes(work, packet.payload.length);
+      work.then(held.release, held.release);
       if (packet.qos === 0) {
         // Nothing to acknowledge; take the next one at once, but bound the work in progress.
-        const next = () => this.whenBytesAllow(() => done());
+        const next = () => this.budget.whenRoom(() => done());
         this.acquireQos0Slot(work).then(next, next);
         return;
       }
@@ -222,13 +230,15 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
         (error: unknown) => {
           // Not stored and not safely recorded: leave it unacknowledged and drop the connection, so
           // the broker redelivers it (and whatever else the window held) to the resumed session.
-          this.logger.warn(`member ${member}: message on ${packet.topic} not acknowledged: ${String(error)}`);
+          this.logger.warn(
+            `member ${member}: message on ${redactTopic(topic)} not acknowledged: ${String(error)}`,
+          );
           stream.destroy();
         },
       );
       // Take the next packet without MQTT.js's own PUBACK, as long as the window and the pool's
       // byte budget have room.
-      acks.whenRoom(() => this.whenBytesAllow(() => done(ACK_DEFERRED)));
+      acks.whenRoom(() => this.budget.whenRoom(() => done(ACK_DEFERRED)));
     };
 
     client.on('connect', (connack) => {
@@ -278,7 +288,11 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
    * call per pattern): Nest's per-call dispatch (context, pipes, guards, interceptors, exception
    * zone) is then paid once per group, not once per message.
    */
-  private dispatch(member: number, packet: IPublishPacket): Promise<void> {
+  private dispatch(
+    member: number,
+    packet: IPublishPacket,
+    retain: (bytes: number) => void = () => undefined,
+  ): Promise<void> {
     const route = routeTopic(packet.topic, this.options.topicPrefixes);
     const message: MqttMessage = {
       topic: packet.topic,
@@ -288,6 +302,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
       dup: packet.dup,
       receivedAt: new Date(),
       member,
+      retain,
     };
     const pattern = route ? route.kind : UNROUTABLE;
     return new Promise<void>((resolve, reject) => {
@@ -342,24 +357,6 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
     this.inFlight.add(work);
     const forget = () => this.inFlight.delete(work);
     work.then(forget, forget);
-  }
-
-  /** Counts a message's payload against the byte budget until its work settles. */
-  private holdBytes(work: Promise<unknown>, bytes: number): void {
-    this.inFlightBytes += bytes;
-    const release = () => {
-      this.inFlightBytes -= bytes;
-      while (this.byteWaiters.length > 0 && this.inFlightBytes < this.maxInFlightBytes) {
-        this.byteWaiters.shift()!();
-      }
-    };
-    work.then(release, release);
-  }
-
-  /** Runs `next` (a member reading its next message) while the pool is under its byte budget. */
-  private whenBytesAllow(next: () => void): void {
-    if (this.inFlightBytes < this.maxInFlightBytes) next();
-    else this.byteWaiters.push(next);
   }
 
   private async acquireQos0Slot(work: Promise<unknown>): Promise<void> {
