@@ -8,6 +8,7 @@ import { DeviceLifecycleProcessor } from './jobs/device-lifecycle.processor.js';
 import { JobWorkersService } from './jobs/job-workers.service.js';
 import { MaintenanceProcessor } from './jobs/maintenance.processor.js';
 import { StoreForwardProcessor } from './jobs/store-forward.processor.js';
+import { InstanceHeartbeatService } from './lifecycle/instance-heartbeat.service.js';
 import { ParkedReplayService } from './lifecycle/parked-replay.service.js';
 import { PartitionUpkeepService } from './lifecycle/partition-upkeep.service.js';
 import { RetentionService } from './lifecycle/retention.service.js';
@@ -42,6 +43,7 @@ export class IngestorModule {
         ParkedReplayService,
         PartitionUpkeepService,
         RetentionService,
+        InstanceHeartbeatService,
         DeviceLifecycleProcessor,
         StoreForwardProcessor,
         MaintenanceProcessor,

@@ -122,7 +122,11 @@ export const mqttSchema = z.object({
   /** Payload bytes of messages not yet stored above which the pool stops reading (bounds memory). */
   MQTT_INFLIGHT_MAX_BYTES: int(65_536, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
   MQTT_KEEPALIVE_SECONDS: int(5, 3600).default(60),
-  MQTT_SESSION_EXPIRY_SECONDS: int(0, 7 * 24 * 3600).default(300),
+  /**
+   * How long the broker keeps a stopped ingestor's session and queues its share: a restart (deploy,
+   * crash loop) must come back within it. Decommission ends the session at once.
+   */
+  MQTT_SESSION_EXPIRY_SECONDS: int(0, 7 * 24 * 3600).default(6 * 3600),
 });
 
 export const ingestSchema = z.object({
@@ -181,6 +185,11 @@ export const lifecycleSchema = z.object({
   SPILL_TIMEOUT_MS: int(100, 60_000).default(2000),
   /** Run the BullMQ workers (replay, spill, upkeep) in this process. */
   JOBS_ENABLED: bool.default(true),
+  /**
+   * How often the ingestor refreshes its row in `ingestor_instances` and looks for a decommission
+   * request; a member is live while its last heartbeat is younger than three intervals.
+   */
+  INGESTOR_HEARTBEAT_MS: int(200, 600_000).default(5000),
 });
 
 /** Rollups, compaction and retention of readings (docs/storage.md). */

@@ -12,6 +12,7 @@ import { UsersRepository } from './users.repository.js';
 import { ParkedMessagesRepository } from './parked-messages.repository.js';
 import { PartitionsRepository } from './partitions.repository.js';
 import { RetentionRepository } from './retention.repository.js';
+import { IngestorInstancesRepository } from './ingestor-instances.repository.js';
 import { WorldMapRepository } from './world-map.repository.js';
 import { MeasurementsRepository } from './measurements.repository.js';
 import { PeopleRepository } from './people.repository.js';
@@ -36,6 +37,7 @@ const repositories = [
   ParkedMessagesRepository,
   PartitionsRepository,
   RetentionRepository,
+  IngestorInstancesRepository,
   RollupsRepository,
   CompactionRepository,
 ];

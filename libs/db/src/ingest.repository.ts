@@ -10,7 +10,7 @@ import {
   storedTopic,
 } from './device-lifecycle.statements.js';
 import { KnownPairs } from './known-pairs.js';
-import { COMPACTED_ALREADY, LATE_READINGS_LOCK, touchedHours } from './storage-lifecycle.js';
+import { compactionGuard, MARKS_CTE, marksColumns, NOT_COMPACTED } from './storage-lifecycle.js';
 
 export interface StoredReading {
   deviceId: number;
@@ -61,10 +61,7 @@ export class IngestRepository {
 
   constructor(private readonly db: PrismaService) {}
 
-  /**
-   * Compaction moves days older than `compactAfterDays` out of `readings`. Readings within a day of
-   * that horizon are checked against the compacted rows, so a late or redelivered one is stored once.
-   */
+  /** Compaction moves days older than this out of `readings` (see compactionGuard). */
   useCompactionHorizon(compactAfterDays: number): void {
     this.lateAfterMs = compactAfterDays > 0 ? (compactAfterDays - 1) * 86_400_000 : null;
   }
@@ -96,13 +93,8 @@ export class IngestRepository {
     }
     const sorted = [...batch.readings].sort(compareReadings);
     const pairs = this.knownPairs.unknownIn(sorted);
-    const lateBefore = this.lateAfterMs === null ? -Infinity : Date.now() - this.lateAfterMs;
+    const { lateBefore, lock } = compactionGuard(sorted, this.lateAfterMs);
     const readings = readingsStatement(sorted, pairs, lifecycleDevices(batch.lifecycle), lateBefore);
-    // Old readings wait for a running compaction chunk (and hold it off) so that none is stored
-    // beside the compacted row that already holds it.
-    const lock: PgStatement[] = sorted.some((r) => r.recordedAt < lateBefore)
-      ? [{ text: 'SELECT pg_advisory_xact_lock_shared($1)', values: [LATE_READINGS_LOCK] }]
-      : [];
     // Straight on the pg pool behind Prisma: `$queryRaw` serializes every parameter to JSON and
     // parses it back, and these statements' parameters are the batch's columns and payloads.
     // One statement alone is one transaction: no BEGIN/COMMIT round trips.
@@ -182,11 +174,7 @@ function insertErrorsStatement(errors: IngestErrorRecord[]): PgStatement {
 const EMPTY = Buffer.alloc(0);
 const MAX_MESSAGE = 2000;
 
-/**
- * The batch statement of readingsStatement; $1–$10 are its comma-joined columns, $11–$12 the
- * device × hour buckets for rollup_marks, $13 the epoch second before which a reading is checked
- * against readings_compact (-Infinity while compaction is off; the check never runs for the rest).
- */
+/** The batch statement of readingsStatement; $1–$10 are its comma-joined columns, $11–$13 marksColumns. */
 const READINGS_STATEMENT = `
   WITH stored AS (
     INSERT INTO readings (device_id, sensor_id, recorded_at, value)
@@ -196,16 +184,12 @@ const READINGS_STATEMENT = `
                   string_to_array($3::text, ',')::float8[],
                   string_to_array($4::text, ',')::float8[])
         AS r(device_id, sensor_id, at, value)
-     WHERE CASE WHEN r.at >= $13::float8 THEN true ELSE NOT ${COMPACTED_ALREADY} END
+     WHERE ${NOT_COMPACTED}
     ON CONFLICT DO NOTHING
     RETURNING 1
   ), inserted AS (
     SELECT count(*)::int AS n FROM stored
-  ), marks AS (
-    INSERT INTO rollup_marks (device_ids, hours)
-    SELECT string_to_array($11::text, ',')::int[], string_to_array($12::text, ',')::int[]
-     WHERE (SELECT n FROM inserted) > 0
-  ), pairs AS (
+  ), ${MARKS_CTE}, pairs AS (
     INSERT INTO device_sensors (device_id, sensor_id)
     SELECT * FROM unnest(string_to_array($5::text, ',')::int[],
                          string_to_array($6::text, ',')::int[])
@@ -239,10 +223,8 @@ const READINGS_STATEMENT = `
  * travels as one comma-joined text parameter split in SQL, timestamps as epoch seconds: far
  * cheaper to build than pg's per-element array literals of numbers and ISO strings.
  *
- * Rollups are not written here either: one rollup_marks row names the device × hour buckets the
- * batch stored readings in, and the rollup job recomputes those off the hot path.
- *
- * Latest values are not written here: the API reads them from `readings` (the newest row by its
+ * Rollups are not written here (the batch's rollup_marks row names its device × hours for the
+ * rollup job), nor latest values: the API reads them from `readings` (the newest row by its
  * primary key), so a batch writes no row version per reading beyond the reading itself.
  *
  * Lock order. Concurrent batches (two per ingestor, several ingestors) take their locks in one
@@ -262,7 +244,6 @@ function readingsStatement(
   lateBefore: number,
 ): { text: string; values: string[] } {
   const span = spanPerDevice(readings);
-  const hours = touchedHours(readings);
   const changedDevices = idsInOrder([...span.map((s) => s.deviceId), ...alsoChanged]);
   const column = <T>(rows: T[], pick: (row: T) => number) => rows.map(pick).join(',');
   return {
@@ -278,9 +259,7 @@ function readingsStatement(
       column(span, (s) => s.deviceId),
       column(span, (s) => s.first / 1000),
       column(span, (s) => s.last / 1000),
-      hours.deviceIds,
-      hours.hours,
-      String(lateBefore / 1000),
+      ...marksColumns(readings, lateBefore),
     ],
   };
 }

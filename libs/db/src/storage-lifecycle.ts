@@ -28,6 +28,46 @@ export const COMPACTED_ALREADY = `EXISTS (
            AND (extract(epoch FROM to_timestamp(r.at) - c.day_start) * 1000000)::bigint = ANY(c.offsets_us))`;
 
 /**
+ * The batch statement's part of it: its readings past `$13` (epoch seconds) are checked against
+ * readings_compact, the others never evaluate the check.
+ */
+export const NOT_COMPACTED = `CASE WHEN r.at >= $13::float8 THEN true ELSE NOT ${COMPACTED_ALREADY} END`;
+
+/** The batch statement's rollup mark: one row naming its device × hours ($11, $12), if it stored any. */
+export const MARKS_CTE = `marks AS (
+    INSERT INTO rollup_marks (device_ids, hours)
+    SELECT string_to_array($11::text, ',')::int[], string_to_array($12::text, ',')::int[]
+     WHERE (SELECT n FROM inserted) > 0
+  )`;
+
+/** $11–$13 of the batch statement: its device × hours, and the instant before which readings are late. */
+export function marksColumns(
+  readings: { deviceId: number; recordedAt: number }[],
+  lateBefore: number,
+): [string, string, string] {
+  const { deviceIds, hours } = touchedHours(readings);
+  return [deviceIds, hours, String(lateBefore / 1000)];
+}
+
+/**
+ * Readings older than the compaction horizon less a day (`lateAfterMs` before now; never while
+ * compaction is off) may belong to a compacted day: the batch checks them against
+ * readings_compact, and waits for a running compaction chunk (holding the lock shared, first in
+ * its transaction) so that none is stored beside the compacted row that already holds it.
+ */
+export function compactionGuard(
+  sorted: { recordedAt: number }[],
+  lateAfterMs: number | null,
+): { lateBefore: number; lock: { text: string; values: unknown[] }[] } {
+  const lateBefore = lateAfterMs === null ? -Infinity : Date.now() - lateAfterMs;
+  const late = sorted.some((r) => r.recordedAt < lateBefore);
+  return {
+    lateBefore,
+    lock: late ? [{ text: 'SELECT pg_advisory_xact_lock_shared($1)', values: [LATE_READINGS_LOCK] }] : [],
+  };
+}
+
+/**
  * The distinct device × hour buckets of a batch (hours since 1970 UTC), as two comma-joined
  * columns for the batch statement.
  */
