@@ -20,6 +20,12 @@ import { publishAll, publishPaced, registerFleet } from './traffic.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
+// `--storage`: the storage bench alone (bench/storage-run.ts, its own flags and database).
+if (process.argv.includes('--storage')) {
+  await import('./storage-run.js');
+  process.exit(0);
+}
+
 const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean' },

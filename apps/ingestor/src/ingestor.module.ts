@@ -29,6 +29,8 @@ import { ReadingsService } from './pipeline/readings.service.js';
 import { SensorCatalogueService } from './pipeline/sensor-catalogue.service.js';
 import { StoreForwardService } from './pipeline/store-forward.service.js';
 import { QueueProducersService } from './queues/queue-producers.service.js';
+import { CompactionService } from './storage/compaction.service.js';
+import { StorageJobsService } from './storage/storage-jobs.service.js';
 
 @Module({})
 export class IngestorModule {
@@ -69,6 +71,8 @@ export class IngestorModule {
         ForwardProcessor,
         LiveRelayService,
         JobWorkersService,
+        CompactionService,
+        StorageJobsService,
       ],
     };
   }

@@ -206,6 +206,18 @@ export const streamSchema = z.object({
   STREAM_MAX_CLIENTS: int(1, 100_000).default(1000),
 });
 
+/** Rollups, compaction and retention of readings (docs/storage.md). */
+export const storageSchema = z.object({
+  /** How often the rollup job folds batch marks and recomputes closed hours. */
+  ROLLUP_REFRESH_EVERY_MS: int(100, 3_600_000).default(10_000),
+  /** Days after which readings move into the compact layout; 0 turns compaction off. */
+  COMPACT_AFTER_DAYS: int(0, 36_500).default(60),
+  /** How often compaction (and retention) runs. */
+  COMPACTION_EVERY_MS: int(1000, 7 * 24 * 3_600_000).default(3_600_000),
+  /** Months of raw and compacted readings kept; older partitions are dropped, rollups kept. 0: keep all. */
+  RETENTION_MONTHS: int(0, 1200).default(0),
+});
+
 export const httpSchema = z.object({
   PORT: int(0, 65535),
   HOST: z.string().default('0.0.0.0'),

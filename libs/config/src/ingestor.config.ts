@@ -8,6 +8,7 @@ import {
   liveSchema,
   logSchema,
   mqttSchema,
+  storageSchema,
   nodeEnv,
   parseEnv,
   redisSchema,
@@ -21,6 +22,7 @@ const schema = z
   .extend(mqttSchema.shape)
   .extend(ingestSchema.shape)
   .extend(lifecycleSchema.shape)
+  .extend(storageSchema.shape)
   .extend(logSchema.shape)
   .extend(liveSchema.shape)
   // INGESTOR_PORT, not PORT: a shell that exports PORT for the API can start the ingestor too.

@@ -19,6 +19,8 @@ import { WorldMapRepository } from './world-map.repository.js';
 import { MeasurementsRepository } from './measurements.repository.js';
 import { PeopleRepository } from './people.repository.js';
 import { ReadingsExportRepository } from './readings-export.repository.js';
+import { RollupsRepository } from './rollups.repository.js';
+import { CompactionRepository } from './compaction.repository.js';
 
 const repositories = [
   IngestRepository,
@@ -40,6 +42,8 @@ const repositories = [
   ForwardingRepository,
   RetentionRepository,
   IngestorInstancesRepository,
+  RollupsRepository,
+  CompactionRepository,
 ];
 
 @Module({})

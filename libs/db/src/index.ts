@@ -34,6 +34,7 @@ export {
   ReadingsQueryRepository,
   type ReadingsTarget,
   rollupStatement,
+  rollupStatementFor,
   ROLLUP_FUNCTIONS,
   ROLLUP_UNITS,
   ROLLUP_SECONDS,
@@ -106,3 +107,6 @@ export {
   type ExportColumn,
   type ExportReading,
 } from './readings-export.repository.js';
+export { RollupsRepository, refreshRollups, type RollupRefresh } from './rollups.repository.js';
+export { CompactionRepository, type CompactionStep } from './compaction.repository.js';
+export { touchedHours } from './storage-lifecycle.js';
