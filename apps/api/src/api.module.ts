@@ -29,6 +29,12 @@ import { ReadingRulesProvider } from './device-data/reading-rules.provider.js';
 import { ReadingsUploadService } from './device-data/readings-upload.service.js';
 import { WorldMapController } from './world-map/world-map.controller.js';
 import { WorldMapService } from './world-map/world-map.service.js';
+import { AccountsController } from './accounts/accounts.controller.js';
+import { AccountsService } from './accounts/accounts.service.js';
+import { OnboardingController } from './onboarding/onboarding.controller.js';
+import { OnboardingEventsService } from './onboarding/onboarding-events.service.js';
+import { OnboardingService } from './onboarding/onboarding.service.js';
+import { TagsController } from './onboarding/tags.controller.js';
 
 export { API_CONFIG };
 
@@ -57,6 +63,9 @@ export class ApiModule {
         UsersController,
         SearchController,
         DeviceDataController,
+        AccountsController,
+        OnboardingController,
+        TagsController,
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
@@ -77,6 +86,9 @@ export class ApiModule {
         CsvImportService,
         CsvExportService,
         ReplayParkedNotifier,
+        AccountsService,
+        OnboardingService,
+        OnboardingEventsService,
       ],
     };
   }

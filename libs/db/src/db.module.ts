@@ -15,6 +15,9 @@ import { WorldMapRepository } from './world-map.repository.js';
 import { MeasurementsRepository } from './measurements.repository.js';
 import { PeopleRepository } from './people.repository.js';
 import { ReadingsExportRepository } from './readings-export.repository.js';
+import { AccountsRepository } from './accounts.repository.js';
+import { OnboardingRepository } from './onboarding.repository.js';
+import { OrphanHandshakeListener } from './orphan-handshake.listener.js';
 
 const repositories = [
   IngestRepository,
@@ -30,6 +33,9 @@ const repositories = [
   MeasurementsRepository,
   PeopleRepository,
   ReadingsExportRepository,
+  AccountsRepository,
+  OnboardingRepository,
+  OrphanHandshakeListener,
   ParkedMessagesRepository,
   PartitionsRepository,
 ];

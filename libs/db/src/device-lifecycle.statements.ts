@@ -1,3 +1,4 @@
+import { orphanHandshakeStatement } from './orphan-handshake.statement.js';
 import type { Prisma, PrismaClient } from './generated/prisma/client.js';
 
 export interface HelloWrite {
@@ -98,7 +99,8 @@ export function lifecycleStatements(db: PrismaClient, write: LifecycleWrite): Pr
   }
   if (write.parked.length > 0) {
     // Batches park concurrently; the lock makes the bounds exact. It is taken last in the
-    // transaction (only this statement follows), so it cannot deadlock with row locks.
+    // transaction (only the parking and the orphans' handshake follow, and batches take the
+    // orphans' row locks one batch at a time under it), so it cannot deadlock with row locks.
     statements.push(db.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('parked_messages'))`);
     const rows = write.parked.map((p, ord) => ({
       ord,
@@ -137,6 +139,7 @@ export function lifecycleStatements(db: PrismaClient, write: LifecycleWrite): Pr
         RETURNING 1
       )
       SELECT (SELECT count(*) FROM parked) + (SELECT count(*) FROM overflow)`);
+    statements.push(orphanHandshakeStatement(db, write.parked.map((p) => p.token)));
   }
   return statements;
 }

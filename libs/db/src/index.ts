@@ -82,3 +82,15 @@ export {
   type ExportColumn,
   type ExportReading,
 } from './readings-export.repository.js';
+export { AccountsRepository, type LoginCandidate } from './accounts.repository.js';
+export {
+  OnboardingRepository,
+  type OrphanFields,
+  type OrphanRecord,
+} from './onboarding.repository.js';
+export {
+  ORPHAN_HANDSHAKE_CHANNEL,
+  type OrphanHandshakeNotice,
+  orphanHandshakeStatement,
+} from './orphan-handshake.statement.js';
+export { OrphanHandshakeListener } from './orphan-handshake.listener.js';
