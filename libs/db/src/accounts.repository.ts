@@ -14,8 +14,13 @@ export interface LoginCandidate extends ApiUser {
 export class AccountsRepository {
   constructor(private readonly db: PrismaService) {}
 
-  /** A citizen with an email and a password hash. @throws ProfileTakenError */
+  /**
+   * A citizen with an email and a password hash. The email is compared without case: one account
+   * per address however it is typed. @throws ProfileTakenError
+   */
   async createUser(user: { email: string; username: string; passwordHash: string }): Promise<ApiUser> {
+    const taken = await this.takenField(user);
+    if (taken) throw new ProfileTakenError(taken);
     try {
       const created = await this.db.client.user.create({
         data: { email: user.email, username: user.username, passwordHash: user.passwordHash },
@@ -27,12 +32,21 @@ export class AccountsRepository {
         role: created.role as UserRole,
       };
     } catch (error) {
+      // A concurrent sign-up took the name or the address between the check and the insert.
       if ((error as { code?: string }).code === 'P2002') {
-        const text = JSON.stringify((error as { meta?: unknown }).meta ?? '') + String(error);
-        throw new ProfileTakenError(text.includes('email') ? 'email' : 'username');
+        throw new ProfileTakenError((await this.takenField(user)) ?? 'username');
       }
       throw error;
     }
+  }
+
+  private async takenField(user: { email: string; username: string }): Promise<'username' | 'email' | null> {
+    const rows = await this.db.client.$queryRaw<{ username: boolean; email: boolean }[]>`
+      SELECT EXISTS (SELECT 1 FROM users WHERE username = ${user.username}) AS username,
+             EXISTS (SELECT 1 FROM users WHERE lower(email) = lower(${user.email})) AS email`;
+    if (rows[0].username) return 'username';
+    if (rows[0].email) return 'email';
+    return null;
   }
 
   /** The user whose email (case-insensitive) or username is `login`. */
