@@ -143,4 +143,4 @@ it('sets up a kit end to end: handshake, sign-up, login, registration, its parke
   const device = await db.sql.query('SELECT hello_at, owner_id FROM devices WHERE id = $1', [id]);
   expect(device.rows[0].hello_at).not.toBeNull();
   expect((await db.sql.query('SELECT 1 FROM orphan_devices')).rowCount).toBe(0);
-});
+}, 240_000);
