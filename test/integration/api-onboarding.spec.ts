@@ -24,7 +24,7 @@ async function signUp(email: string, username: string, password = 'correct horse
   return api.request('/v0/users', { method: 'POST', body: { email, username, password } });
 }
 
-async function login(body: Record<string, string>) {
+async function login(body: Record<string, unknown>) {
   return api.request('/v0/sessions', { method: 'POST', body });
 }
 
@@ -89,7 +89,9 @@ describe('accounts', () => {
       expect((await me.json()).username).toBe('ana');
     }
     // An expired session token is refused.
-    const { access_token: token } = await (await login({ username: 'ana', password: 'correct horse' })).json();
+    const { access_token: token } = await (
+      await login({ username: 'ana', password: 'correct horse' })
+    ).json();
     await db.sql.query(
       "UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE expires_at = (SELECT max(expires_at) FROM api_tokens)",
     );
@@ -166,9 +168,10 @@ describe('onboarding', () => {
       device_token: 'roof01',
     });
     expect((await (await patch({ user_tags_array: ['Indoor'] })).json()).user_tags).toBe('Indoor');
-    const { rows } = await db.sql.query('SELECT user_tags FROM orphan_devices WHERE onboarding_session = $1', [
-      session,
-    ]);
+    const { rows } = await db.sql.query(
+      'SELECT user_tags FROM orphan_devices WHERE onboarding_session = $1',
+      [session],
+    );
     expect(rows[0].user_tags).toEqual(['Indoor']);
   });
 
@@ -184,9 +187,10 @@ describe('onboarding', () => {
     for (const body of [{ device_token: 'BAD' }, { exposure: 'space' }, { latitude: 91 }]) {
       expect((await patch(body)).status, JSON.stringify(body)).toBe(422);
     }
-    const { rows } = await db.sql.query('SELECT device_token FROM orphan_devices WHERE onboarding_session = $1', [
-      session,
-    ]);
+    const { rows } = await db.sql.query(
+      'SELECT device_token FROM orphan_devices WHERE onboarding_session = $1',
+      [session],
+    );
     expect(rows[0].device_token).toBe(token);
   });
 
@@ -197,7 +201,12 @@ describe('onboarding', () => {
       { path: '/v0/onboarding/device', headers: withSession('not-a-uuid') },
       { path: '/v0/onboarding/device', headers: {} },
       { path: '/v0/onboarding/device', method: 'PATCH', headers: withSession(UNKNOWN_SESSION), body: {} },
-      { path: '/v0/onboarding/register', method: 'POST', headers: withSession(UNKNOWN_SESSION), token: bearer.token },
+      {
+        path: '/v0/onboarding/register',
+        method: 'POST',
+        headers: withSession(UNKNOWN_SESSION),
+        token: bearer.token,
+      },
       { path: `/v0/onboarding/device/events?onboarding_session=${UNKNOWN_SESSION}` },
     ];
     for (const { path, ...options } of calls) {
@@ -234,7 +243,9 @@ describe('onboarding', () => {
       api.request('/v0/onboarding/register', { method: 'POST', token, headers: withSession(session) });
     expect((await register()).status).toBe(401);
     await signUp('owner@example.org', 'owner');
-    const { access_token: bearer } = await (await login({ username: 'owner', password: 'correct horse' })).json();
+    const { access_token: bearer } = await (
+      await login({ username: 'owner', password: 'correct horse' })
+    ).json();
     const res = await register(bearer);
     expect(res.status).toBe(200);
     const device = await res.json();

@@ -103,9 +103,9 @@ it('sets up a kit end to end: handshake, sign-up, login, registration, its parke
   );
   await waitFor(
     async () =>
-      (await db.sql.query('SELECT kind FROM parked_messages WHERE token = $1 ORDER BY kind', [token])).rows.map(
-        (r) => r.kind,
-      ),
+      (
+        await db.sql.query('SELECT kind FROM parked_messages WHERE token = $1 ORDER BY kind', [token])
+      ).rows.map((r) => r.kind),
     (kinds) => kinds.length === 2,
     { timeoutMs: 60_000, what: 'both messages to be parked' },
   );

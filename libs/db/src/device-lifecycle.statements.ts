@@ -139,7 +139,8 @@ export function lifecycleStatements(db: PrismaClient, write: LifecycleWrite): Pr
         RETURNING 1
       )
       SELECT (SELECT count(*) FROM parked) + (SELECT count(*) FROM overflow)`);
-    statements.push(orphanHandshakeStatement(db, write.parked.map((p) => p.token)));
+    const heard = write.parked.map((p) => p.token);
+    statements.push(orphanHandshakeStatement(db, heard));
   }
   return statements;
 }

@@ -83,11 +83,7 @@ export {
   type ExportReading,
 } from './readings-export.repository.js';
 export { AccountsRepository, type LoginCandidate } from './accounts.repository.js';
-export {
-  OnboardingRepository,
-  type OrphanFields,
-  type OrphanRecord,
-} from './onboarding.repository.js';
+export { OnboardingRepository, type OrphanFields, type OrphanRecord } from './onboarding.repository.js';
 export {
   ORPHAN_HANDSHAKE_CHANNEL,
   type OrphanHandshakeNotice,

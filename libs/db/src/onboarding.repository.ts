@@ -116,7 +116,10 @@ export class OnboardingRepository {
   }
 
   /** Tags by id, a page at a time, and how many there are. */
-  async listTags(offset: number, limit: number): Promise<{ tags: { id: number; name: string }[]; total: number }> {
+  async listTags(
+    offset: number,
+    limit: number,
+  ): Promise<{ tags: { id: number; name: string }[]; total: number }> {
     const [tags, total] = await Promise.all([
       this.db.client.tag.findMany({
         select: { id: true, name: true },

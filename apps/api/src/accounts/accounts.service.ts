@@ -22,7 +22,11 @@ export class AccountsService {
   async signUp(body: SignUpBody) {
     const passwordHash = await bcrypt.hash(body.password, BCRYPT_COST);
     try {
-      const user = await this.accounts.createUser({ email: body.email, username: body.username, passwordHash });
+      const user = await this.accounts.createUser({
+        email: body.email,
+        username: body.username,
+        passwordHash,
+      });
       return { id: user.id, uuid: user.uuid, username: user.username, email: body.email, role: user.role };
     } catch (error) {
       if (error instanceof ProfileTakenError) {
