@@ -17,6 +17,7 @@ const columns = [
   ['badTried', 'bad inputs'],
   ['badRecorded', 'bad recorded'],
   ['peakRssMb', 'peak RSS MB'],
+  ['realRatePct', 'real rate %'],
 ] as const;
 const cells = rows.map((r) => columns.map(([key]) => String(r[key] ?? '-')));
 const total = columns.map(([key]) =>
@@ -24,7 +25,9 @@ const total = columns.map(([key]) =>
     ? 'total'
     : key === 'peakRssMb'
       ? String(Math.max(0, ...rows.map((r) => r.peakRssMb ?? 0)))
-      : String(rows.reduce((sum, r) => sum + Number(r[key] ?? 0), 0)),
+      : key === 'realRatePct'
+        ? '-'
+        : String(rows.reduce((sum, r) => sum + Number(r[key] ?? 0), 0)),
 );
 const table = [columns.map(([, title]) => title), ...cells, total];
 const widths = columns.map((_, i) => Math.max(...table.map((row) => row[i].length)));

@@ -38,7 +38,7 @@ if (apiConfig.REDIS_URL) {
   external.push({
     name: 'Redis',
     ...hostPort(apiConfig.REDIS_URL, 6379),
-    hint: `start it (redis-server --daemonize yes --appendonly yes; or docker compose up -d redis), or unset REDIS_URL to keep the job queues in PostgreSQL`,
+    hint: `start it (redis-server --daemonize yes --appendonly yes --appendfsync always; or docker compose up -d redis), or unset REDIS_URL to keep the job queues in PostgreSQL`,
   });
 }
 if (!embedded.mqtt) {

@@ -12,7 +12,10 @@ export interface ChaosContext {
   tokens: string[];
   ingestors: IngestorProcess[];
   spawn(overrides?: Record<string, string>, options?: SpawnOptions): Promise<IngestorProcess>;
-  fleet(intervalMs: number, options?: { seed?: number; reconnectMs?: number }): Fleet;
+  fleet(
+    intervalMs: number,
+    options?: { seed?: number; reconnectMs?: number; qos?: 0 | 1; startAt?: number },
+  ): Fleet;
   /** Waits until every acknowledged reading is stored (or the deadline passes), then checks rows. */
   settle(fleet: Fleet, timeoutMs?: number): Promise<Verdict>;
   record(
@@ -20,7 +23,7 @@ export interface ChaosContext {
     faults: number,
     fleet: Fleet,
     verdict: Verdict,
-    extra?: { peakRssMb?: number; badTried?: number; badRecorded?: number },
+    extra?: { peakRssMb?: number; badTried?: number; badRecorded?: number; realRatePct?: number },
   ): void;
   close(): Promise<void>;
 }

@@ -14,8 +14,10 @@ export function seededRandom(seed: number): () => number {
 }
 
 /**
- * A steady stream of raw readings from many simulated kits over a few QoS 1 connections. It keeps
- * every reading whose PUBACK came back from the broker: those are the ones that must be stored.
+ * A steady stream of raw readings from many simulated kits over a few connections, at QoS 1 or, as
+ * the real firmware does, at QoS 0. It keeps every reading the broker accepted: at QoS 1 those
+ * whose PUBACK came back; at QoS 0 (no PUBACK exists) those written whole to an open connection,
+ * which on loopback to a running broker is what the broker received. Those must be stored.
  * Connections reconnect on their own, so a broker restart is ridden out like a real kit would.
  */
 export class Fleet {
@@ -36,6 +38,7 @@ export class Fleet {
       seed?: number;
       startAt?: number;
       reconnectMs?: number;
+      qos?: 0 | 1;
     },
   ) {
     this.random = seededRandom(options.seed ?? 42);
@@ -71,7 +74,9 @@ export class Fleet {
       const client = this.clients[i % this.clients.length];
       this.sent++;
       const work = client
-        .publishAsync(`device/sck/${token}/readings/raw`, rawPacket(recordedAt, values), { qos: 1 })
+        .publishAsync(`device/sck/${token}/readings/raw`, rawPacket(recordedAt, values), {
+          qos: this.options.qos ?? 1,
+        })
         .then(
           () => {
             this.acked.push({ token, recordedAt, values });

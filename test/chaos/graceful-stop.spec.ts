@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(() => ctx?.close());
 
-it('SIGTERM: the ingestor flushes what it holds, disconnects and exits 0 while its peer carries on', async () => {
+it('rolling restart: SIGTERM flushes what the ingestor holds, exits 0 while its peer carries on, and it comes back to its queued share', async () => {
   const shared = { MQTT_SHARED_SUBSCRIPTION: '$share/rolling' };
   const leaving = await ctx.spawn({ ...shared, MQTT_CLIENT_ID: 'leaving', LOG_LEVEL: 'log' });
   const staying = await ctx.spawn({ ...shared, MQTT_CLIENT_ID: 'staying' });
@@ -25,15 +25,22 @@ it('SIGTERM: the ingestor flushes what it holds, disconnects and exits 0 while i
   expect(code).toBe(0);
   expect(tookMs).toBeLessThan(20_000); // SHUTDOWN_TIMEOUT_MS, the bound a rolling deploy relies on
   expect(leaving.output()).toContain('stopped cleanly');
-  // Traffic after the stop goes to the remaining replica only.
+  // The peer carries on; the broker keeps the stopped replica's session and queues its share.
   const before = await staying.metric('sck_ingest_messages_total');
   await waitFor(
     () => staying.metric('sck_ingest_messages_total'),
     (n) => n >= before + 200,
     { what: 'peer traffic' },
   );
+  // A rolling deploy starts it again with the same client id: it drains what was queued for it.
+  const back = await ctx.spawn({ ...shared, MQTT_CLIENT_ID: 'leaving' });
+  await waitFor(
+    () => back.metric('sck_ingest_messages_total'),
+    (n) => n >= 100,
+    { what: 'the restarted replica to take its queued share' },
+  );
   await fleet.stop();
   const verdict = await ctx.settle(fleet);
-  ctx.record('SIGTERM one of two replicas', 1, fleet, verdict);
+  ctx.record('rolling restart: SIGTERM one of two, back', 1, fleet, verdict);
   expect(verdict).toMatchObject({ lost: 0, duplicated: 0, wrongLatest: 0 });
 });

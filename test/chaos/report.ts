@@ -15,6 +15,8 @@ export interface ChaosRow {
   badTried?: number;
   badRecorded?: number;
   peakRssMb?: number;
+  /** Rate at which real traffic was stored during an attack, % of its clean rate. */
+  realRatePct?: number;
 }
 
 /** Each chaos test appends its row; `npm run test:chaos` prints them as one table at the end. */

@@ -136,10 +136,11 @@ describe('ack after commit', () => {
     );
     children.push(ingestor);
     const publisher = await connectPublisher(broker.port);
-    // 40 kB each: the second takes the pool over its 64 KiB budget, so the third must wait.
-    const big = Array.from({ length: 3 }, () => ({
+    // 40 kB each, valid, so the whole payload is held until stored (a rejected one would be cut
+    // to a prefix at once): the second takes the pool over its 64 KiB budget, the third must wait.
+    const big = Array.from({ length: 3 }, (_, i) => ({
       topic: 'device/sck/big001/readings/raw',
-      payload: Buffer.alloc(40_000, 'x'),
+      payload: `{t:2024-01-01T00:00:0${i}Z,${'55:1.00,'.repeat(5000)}}`,
     }));
     await publishAll(publisher, big);
     await waitFor(

@@ -68,4 +68,34 @@ describe('embedded MQTT broker', () => {
     expect(await received).toBe('{t:2024-01-01T00:00:00Z,55:1}');
     await back.endAsync();
   });
+
+  it("delivers a kit's QoS 0 publish to a QoS 1 subscription at QoS 1, also queued while it is offline", async () => {
+    broker = await EmbeddedBroker.start({
+      host: '127.0.0.1',
+      port: await freePort(),
+      firstClientIdPrefix: 'ingest-',
+      log: () => undefined,
+    });
+    broker.acceptDevices();
+    const url = `mqtt://127.0.0.1:${broker.port}`;
+    const options = { clientId: 'ingest-0', clean: false, protocolVersion: 4 as const, reconnectPeriod: 0 };
+    const subscriber = await mqtt.connectAsync(url, options);
+    await subscriber.subscribeAsync('device/sck/+/readings/raw', { qos: 1 });
+    const online = new Promise<number>((resolve) =>
+      subscriber.once('message', (_t, _p, packet) => resolve(packet.qos)),
+    );
+    const device = await mqtt.connectAsync(url, { clientId: 'kit-1', reconnectPeriod: 0 });
+    await device.publishAsync('device/sck/abc/readings/raw', '{t:2024-01-01T00:00:00Z,55:1}', { qos: 0 });
+    expect(await online).toBe(1);
+    await subscriber.endAsync();
+    await device.publishAsync('device/sck/abc/readings/raw', '{t:2024-01-01T00:01:00Z,55:2}', { qos: 0 });
+    await device.endAsync();
+    const back = mqtt.connect(url, { ...options, manualConnect: true });
+    const queued = new Promise<[string, number]>((resolve) =>
+      back.once('message', (_topic, payload, packet) => resolve([payload.toString(), packet.qos])),
+    );
+    back.connect();
+    expect(await queued).toEqual(['{t:2024-01-01T00:01:00Z,55:2}', 1]);
+    await back.endAsync();
+  });
 });

@@ -65,6 +65,7 @@ describe('IngestRepository: concurrent batches', () => {
     inventory: [],
     parked: [],
     parkLimits: { perToken: 10, total: 100 },
+    payloadPrefixBytes: 1024,
     ...parts,
   });
 

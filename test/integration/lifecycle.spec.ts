@@ -265,6 +265,44 @@ describe('parked messages', () => {
     expect(recorded.map((e) => [e.reason, e.payload.toString()])).toEqual([['parked_expired', 'x']]);
   });
 
+  it('records an expired parked message with a prefix of its payload and its size', async () => {
+    await db.sql.query(
+      `INSERT INTO parked_messages (token, kind, topic, payload, received_at)
+       VALUES ('old002', 'raw', 'device/sck/old002/readings/raw', convert_to(repeat('z', 5000), 'UTF8'),
+               now() - interval '8 days')`,
+    );
+    expect(await runJob(lifecycleQueue, JOBS.purgeParked, {})).toBe(1);
+    const { rows } = await db.sql.query<{ payload: Buffer; payload_bytes: number }>(
+      `SELECT payload, payload_bytes FROM ingest_errors WHERE token = 'old002'`,
+    );
+    expect(rows.map((r) => [r.payload.toString(), r.payload_bytes])).toEqual([['z'.repeat(1024), 5000]]);
+  });
+
+  it('deletes ingest_errors and device_inventory rows past their retention', async () => {
+    await db.sql.query(
+      `INSERT INTO ingest_errors (reason, message, token, topic, created_at)
+       VALUES ('schema', 'old', 'ret001', 't', now() - interval '31 days'),
+              ('schema', 'new', 'ret001', 't', now() - interval '29 days')`,
+    );
+    await db.sql.query(
+      `INSERT INTO device_inventory (topic, report_text, is_valid, received_at)
+       VALUES ('device/inventory', 'ret-old', false, now() - interval '366 days'),
+              ('device/inventory', 'ret-new', false, now() - interval '364 days')`,
+    );
+    expect(await runJob(maintenanceQueue, JOBS.purgeRetention, {})).toEqual({
+      ingestErrors: 1,
+      inventory: 1,
+    });
+    const left = await db.sql.query<{ message: string }>(
+      `SELECT message FROM ingest_errors WHERE token = 'ret001'`,
+    );
+    expect(left.rows.map((r) => r.message)).toEqual(['new']);
+    const reports = await db.sql.query<{ report_text: string }>(
+      `SELECT report_text FROM device_inventory WHERE report_text LIKE 'ret-%'`,
+    );
+    expect(reports.rows.map((r) => r.report_text)).toEqual(['ret-new']);
+  });
+
   it('sweeps: replays parked messages of a token whose device was registered without a job', async () => {
     // Room under the total bound, which the previous test filled.
     await db.sql.query(`DELETE FROM parked_messages WHERE token LIKE 'tot%'`);
@@ -286,8 +324,10 @@ describe('parked messages', () => {
       ...(await lifecycleQueue.getJobSchedulers()).map((s) => s.key),
       ...(await maintenanceQueue.getJobSchedulers()).map((s) => s.key),
     ];
-    const found = await waitFor(ids, (k) => k.length === 3, { what: 'three job schedulers' });
-    expect(found.sort()).toEqual([JOBS.ensurePartitions, JOBS.purgeParked, JOBS.sweepParked].sort());
+    const found = await waitFor(ids, (k) => k.length === 4, { what: 'four job schedulers' });
+    expect(found.sort()).toEqual(
+      [JOBS.ensurePartitions, JOBS.purgeParked, JOBS.sweepParked, JOBS.purgeRetention].sort(),
+    );
   });
 });
 

@@ -3,6 +3,7 @@ import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type IngestorConfig, logLevelsUpTo } from '../../../libs/config/src/index.js';
 import { IngestorModule } from './ingestor.module.js';
+import { InstanceHeartbeatService } from './lifecycle/instance-heartbeat.service.js';
 import { MqttPoolServer } from './mqtt/mqtt-pool.server.js';
 
 export interface RunningIngestor {
@@ -11,11 +12,19 @@ export interface RunningIngestor {
   /** The port the health/metrics HTTP server listens on. */
   port: number;
   /**
-   * Stops in the safe order: the MQTT pool first (unsubscribe, store and acknowledge what was
-   * delivered, disconnect), then the app and its database pool. Nest's own app.close() runs the
-   * modules' destroy hooks before closing microservices, which would drain into a closed database.
+   * Restart (SIGTERM): stops in the safe order: the MQTT pool first (stop reading, store and
+   * acknowledge what was delivered, disconnect keeping the subscriptions and sessions), then the
+   * app and its database pool. Nest's own app.close() runs the modules' destroy hooks before
+   * closing microservices, which would drain into a closed database.
    */
   close(): Promise<void>;
+  /**
+   * Decommission (a scale-down): unsubscribe, store and acknowledge what the broker still
+   * delivers, end the sessions, leave the group (its `ingestor_instances` row), then close the app.
+   */
+  decommission(): Promise<void>;
+  /** Registers what runs when an operator requests this ingestor's decommission. */
+  whenDecommissionRequested(listener: () => void): void;
 }
 
 /**
@@ -52,13 +61,22 @@ export async function startIngestor(config: IngestorConfig): Promise<RunningInge
   await app.listen(config.INGESTOR_PORT, config.HOST);
   const address = (app.getHttpServer() as import('node:net').Server).address() as { port: number };
   new Logger('Ingestor').log(`health and metrics on http://${config.HOST}:${address.port}`);
+  const heartbeat = app.get(InstanceHeartbeatService);
   return {
     app,
     pool,
     port: address.port,
     async close() {
-      await pool.close();
+      await pool.stop('restart');
+      await heartbeat.stop('restarted');
       await app.close();
     },
+    async decommission() {
+      await heartbeat.decommissioning();
+      const { sessionsEnded } = await pool.stop('decommission');
+      await heartbeat.stop(sessionsEnded ? 'decommissioned' : 'decommission-incomplete');
+      await app.close();
+    },
+    whenDecommissionRequested: (listener) => heartbeat.whenDecommissionRequested(listener),
   };
 }

@@ -1,6 +1,8 @@
+import { memoryUsage } from 'node:process';
 import { Controller, Get, Header, HttpException, HttpStatus, Inject } from '@nestjs/common';
 import { PrismaService } from '../../../libs/db/src/index.js';
 import { MQTT_POOL } from './ingestor.tokens.js';
+import { InstanceHeartbeatService } from './lifecycle/instance-heartbeat.service.js';
 import type { MqttPoolServer } from './mqtt/mqtt-pool.server.js';
 import { IngestMetrics } from './pipeline/ingest.metrics.js';
 import { ReadingsService } from './pipeline/readings.service.js';
@@ -15,6 +17,7 @@ export class HealthController {
     private readonly readings: ReadingsService,
     private readonly storeForward: StoreForwardService,
     private readonly queues: QueueProducersService,
+    private readonly heartbeat: InstanceHeartbeatService,
     @Inject(MQTT_POOL) private readonly pool: MqttPoolServer,
   ) {}
 
@@ -44,6 +47,7 @@ export class HealthController {
       jobs:
         this.queues.target.kind === 'redis' ? `redis ${this.queues.target.connection.status}` : 'postgres',
       spilling: this.storeForward.degraded,
+      group: this.group(),
     };
     if (database !== 'ok' || mqtt.connected === 0) {
       throw new HttpException({ ...body, status: 'unavailable' }, HttpStatus.SERVICE_UNAVAILABLE);
@@ -69,7 +73,37 @@ export class HealthController {
       `# HELP sck_ingest_pending_messages Messages taken whose batch has not settled yet`,
       `# TYPE sck_ingest_pending_messages gauge`,
       `sck_ingest_pending_messages ${depth.pending + depth.writing}`,
+      `# HELP sck_ingest_inflight_bytes Bytes the MQTT pool counts against MQTT_INFLIGHT_MAX_BYTES`,
+      `# TYPE sck_ingest_inflight_bytes gauge`,
+      `sck_ingest_inflight_bytes ${mqtt.inFlightBytes}`,
+      `# HELP sck_ingest_memory_bytes Process memory: resident, V8 heap used, external (buffers)`,
+      `# TYPE sck_ingest_memory_bytes gauge`,
+      ...Object.entries(memoryUsage()).map(
+        ([kind, bytes]) => `sck_ingest_memory_bytes{kind="${kind}"} ${bytes}`,
+      ),
+      `# HELP sck_ingest_group_live_members Live ingestors in this one's shared subscription (heartbeat)`,
+      `# TYPE sck_ingest_group_live_members gauge`,
+      `sck_ingest_group_live_members ${this.group().live}`,
     ].join('\n');
     return `${await this.metrics.registry.metrics()}${extra}\n`;
+  }
+
+  /** This ingestor's group as of its last heartbeat: who would remain if one were decommissioned. */
+  private group() {
+    const members = this.heartbeat.members;
+    return {
+      subscription: this.heartbeat.subscription,
+      self: this.heartbeat.clientId,
+      live: members.filter((m) => m.live).length,
+      members: members.map((m) => ({
+        clientId: m.clientId,
+        host: m.host,
+        pid: m.pid,
+        state: m.state,
+        live: m.live,
+        lastSeenAt: m.lastSeenAt,
+        decommissionRequested: m.decommissionRequested,
+      })),
+    };
   }
 }

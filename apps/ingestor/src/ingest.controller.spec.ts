@@ -12,6 +12,7 @@ const message = (topic: string): MqttMessage => ({
   dup: false,
   receivedAt: new Date(),
   member: 0,
+  retain: () => undefined,
 });
 
 describe('IngestController', () => {

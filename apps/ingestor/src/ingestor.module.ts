@@ -8,8 +8,10 @@ import { DeviceLifecycleProcessor } from './jobs/device-lifecycle.processor.js';
 import { JobWorkersService } from './jobs/job-workers.service.js';
 import { MaintenanceProcessor } from './jobs/maintenance.processor.js';
 import { StoreForwardProcessor } from './jobs/store-forward.processor.js';
+import { InstanceHeartbeatService } from './lifecycle/instance-heartbeat.service.js';
 import { ParkedReplayService } from './lifecycle/parked-replay.service.js';
 import { PartitionUpkeepService } from './lifecycle/partition-upkeep.service.js';
+import { RetentionService } from './lifecycle/retention.service.js';
 import type { MqttPoolServer } from './mqtt/mqtt-pool.server.js';
 import { BatchWriterService } from './pipeline/batch-writer.service.js';
 import { EntryDecoderService } from './pipeline/entry-decoder.service.js';
@@ -38,6 +40,8 @@ export class IngestorModule {
         ReadingsService,
         ParkedReplayService,
         PartitionUpkeepService,
+        RetentionService,
+        InstanceHeartbeatService,
         DeviceLifecycleProcessor,
         StoreForwardProcessor,
         MaintenanceProcessor,

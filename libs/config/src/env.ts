@@ -122,7 +122,11 @@ export const mqttSchema = z.object({
   /** Payload bytes of messages not yet stored above which the pool stops reading (bounds memory). */
   MQTT_INFLIGHT_MAX_BYTES: int(65_536, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
   MQTT_KEEPALIVE_SECONDS: int(5, 3600).default(60),
-  MQTT_SESSION_EXPIRY_SECONDS: int(0, 7 * 24 * 3600).default(300),
+  /**
+   * How long the broker keeps a stopped ingestor's session and queues its share: a restart (deploy,
+   * crash loop) must come back within it. Decommission ends the session at once.
+   */
+  MQTT_SESSION_EXPIRY_SECONDS: int(0, 7 * 24 * 3600).default(6 * 3600),
 });
 
 export const ingestSchema = z.object({
@@ -146,6 +150,8 @@ export const ingestSchema = z.object({
   DB_RETRY_WINDOW_MS: int(0, 600_000).default(10_000),
   /** Largest payload accepted; larger ones are recorded as `payload_too_large`. */
   MAX_PAYLOAD_BYTES: int(64, 16 * 1024 * 1024).default(64 * 1024),
+  /** Bytes of a rejected payload kept in ingest_errors (its whole size is kept too). */
+  INGEST_ERROR_PAYLOAD_PREFIX_BYTES: int(0, 64 * 1024).default(1024),
 });
 
 /** Device lifecycle and the BullMQ work around the ingest path (ingestor only). */
@@ -160,6 +166,12 @@ export const lifecycleSchema = z.object({
   PARKED_PURGE_EVERY_MS: int(1000, 7 * 24 * 3_600_000).default(3_600_000),
   /** How often parked messages of tokens that now have an active device are replayed. */
   PARKED_SWEEP_EVERY_MS: int(1000, 7 * 24 * 3_600_000).default(300_000),
+  /** ingest_errors rows older than this are deleted. */
+  INGEST_ERRORS_RETENTION_HOURS: int(1, 24 * 3650).default(30 * 24),
+  /** device_inventory reports received longer ago than this are deleted. */
+  INVENTORY_RETENTION_HOURS: int(1, 24 * 3650).default(365 * 24),
+  /** How often the two retentions above run. */
+  RETENTION_PURGE_EVERY_MS: int(1000, 7 * 24 * 3_600_000).default(3_600_000),
   /** How often readings partitions are checked (ahead, and for backlog months in the default one). */
   PARTITION_UPKEEP_EVERY_MS: int(1000, 7 * 24 * 3_600_000).default(3_600_000),
   /** Monthly partitions created ahead of the current month. */
@@ -173,6 +185,11 @@ export const lifecycleSchema = z.object({
   SPILL_TIMEOUT_MS: int(100, 60_000).default(2000),
   /** Run the BullMQ workers (replay, spill, upkeep) in this process. */
   JOBS_ENABLED: bool.default(true),
+  /**
+   * How often the ingestor refreshes its row in `ingestor_instances` and looks for a decommission
+   * request; a member is live while its last heartbeat is younger than three intervals.
+   */
+  INGESTOR_HEARTBEAT_MS: int(200, 600_000).default(5000),
 });
 
 export const httpSchema = z.object({

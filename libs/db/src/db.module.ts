@@ -11,6 +11,8 @@ import { SensorCatalogRepository } from './sensor-catalog.repository.js';
 import { UsersRepository } from './users.repository.js';
 import { ParkedMessagesRepository } from './parked-messages.repository.js';
 import { PartitionsRepository } from './partitions.repository.js';
+import { RetentionRepository } from './retention.repository.js';
+import { IngestorInstancesRepository } from './ingestor-instances.repository.js';
 import { WorldMapRepository } from './world-map.repository.js';
 import { MeasurementsRepository } from './measurements.repository.js';
 import { PeopleRepository } from './people.repository.js';
@@ -38,6 +40,8 @@ const repositories = [
   OrphanHandshakeListener,
   ParkedMessagesRepository,
   PartitionsRepository,
+  RetentionRepository,
+  IngestorInstancesRepository,
 ];
 
 @Module({})

@@ -67,6 +67,17 @@ export {
   type ParkedCursor,
 } from './parked-messages.repository.js';
 export { PartitionsRepository } from './partitions.repository.js';
+export { RetentionRepository } from './retention.repository.js';
+export {
+  IngestorInstancesRepository,
+  LIVE_HEARTBEATS,
+  findInstanceState,
+  listGroupMembers,
+  requestDecommission,
+  type DecommissionRequest,
+  type GroupMember,
+  type IngestorInstance,
+} from './ingestor-instances.repository.js';
 export { WorldMapRepository, type WorldMapDevice } from './world-map.repository.js';
 export { MeasurementsRepository, type ComponentRecord } from './measurements.repository.js';
 export {

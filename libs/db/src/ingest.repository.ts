@@ -1,8 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import type { RejectReason } from '../../domain/src/index.js';
-import { Prisma } from './generated/prisma/client.js';
+import type pg from 'pg';
+import { pgSafeJson, pgSafeText, type RejectReason, TOKEN_PATTERN } from '../../domain/src/index.js';
 import { PrismaService } from './prisma.service.js';
-import { type LifecycleWrite, lifecycleStatements } from './device-lifecycle.statements.js';
+import {
+  type LifecycleWrite,
+  lifecycleStatements,
+  packPayloads,
+  type PgStatement,
+  storedTopic,
+} from './device-lifecycle.statements.js';
 import { KnownPairs } from './known-pairs.js';
 
 export interface StoredReading {
@@ -20,8 +26,10 @@ export interface IngestErrorRecord {
   token: string | null;
   topic: string;
   item?: unknown;
-  /** Kept for whole-message rejections, so the bytes can be looked at later. */
+  /** A prefix of the payload, kept for whole-message rejections so the bytes can be looked at. */
   payload?: Buffer;
+  /** The size of the whole payload (defaults to the length of `payload`). */
+  payloadBytes?: number;
 }
 
 export interface BatchWrite {
@@ -63,70 +71,99 @@ export class IngestRepository {
   async storeBatch(batch: BatchWrite): Promise<BatchOutcome> {
     // Everything but the readings: lifecycle writes (hello, info, inventory, parking, replayed
     // parked rows) and rejections, committed together with the readings.
-    const others: Prisma.PrismaPromise<unknown>[] = [
-      ...(batch.lifecycle ? lifecycleStatements(this.db.client, batch.lifecycle) : []),
-      ...(batch.errors.length > 0 ? [this.insertErrors(batch.errors)] : []),
+    const others: PgStatement[] = [
+      ...(batch.lifecycle ? lifecycleStatements(batch.lifecycle) : []),
+      ...(batch.errors.length > 0 ? [insertErrorsStatement(batch.errors)] : []),
     ];
     if (batch.readings.length === 0) {
       // Hellos and infos update devices rows: lock them in id order first, as a batch with
       // readings does (readingsStatement).
       const devices = lifecycleDevices(batch.lifecycle);
-      if (devices.length > 0) others.unshift(this.lockDevices(devices));
-      if (others.length === 1) await others[0];
-      else if (others.length > 1) await this.db.client.$transaction(others);
+      if (devices.length > 0) others.unshift(lockDevicesStatement(devices));
+      if (others.length > 0) await this.inTransaction(others);
       return { inserted: 0 };
     }
     const sorted = [...batch.readings].sort(compareReadings);
     const pairs = this.knownPairs.unknownIn(sorted);
-    const { text, values } = readingsStatement(sorted, pairs, lifecycleDevices(batch.lifecycle));
-    let inserted: number;
-    if (others.length === 0) {
-      // One statement is one transaction: no BEGIN/COMMIT round trips on the hot path. Straight on
-      // the pg pool behind Prisma: `$queryRaw` serializes every parameter to JSON and parses it
-      // back, and this statement's parameters are the batch's columns.
-      const { rows } = await this.db.pool.query<{ inserted: number }>(text, values);
-      inserted = rows[0].inserted;
-    } else {
-      const write = this.db.client.$queryRawUnsafe<{ inserted: number }[]>(text, ...values);
-      const [rows] = (await this.db.client.$transaction([write, ...others])) as [{ inserted: number }[]];
-      inserted = rows[0].inserted;
-    }
+    const readings = readingsStatement(sorted, pairs, lifecycleDevices(batch.lifecycle));
+    // Straight on the pg pool behind Prisma: `$queryRaw` serializes every parameter to JSON and
+    // parses it back, and these statements' parameters are the batch's columns and payloads.
+    // One statement alone is one transaction: no BEGIN/COMMIT round trips.
+    const [result] =
+      others.length === 0
+        ? [await this.db.pool.query<{ inserted: number }>(readings.text, readings.values)]
+        : await this.inTransaction([readings, ...others]);
     this.knownPairs.remember(pairs);
-    return { inserted };
-  }
-
-  /** Locks these devices rows, by id, for the rest of the transaction. */
-  private lockDevices(ids: number[]): Prisma.PrismaPromise<unknown> {
-    return this.db.client.$queryRaw`
-      SELECT id FROM devices
-       WHERE id = ANY(string_to_array(${idsInOrder(ids)}::text, ',')::int[])
-       ORDER BY id
-         FOR NO KEY UPDATE`;
+    return { inserted: (result.rows[0] as { inserted: number }).inserted };
   }
 
   /** Records rejections outside any batch (used when a batch's own write failed for good). */
   async recordErrors(errors: IngestErrorRecord[]): Promise<void> {
-    if (errors.length > 0) await this.insertErrors(errors);
+    if (errors.length > 0) await this.inTransaction([insertErrorsStatement(errors)]);
   }
 
-  private insertErrors(errors: IngestErrorRecord[]): Prisma.PrismaPromise<number> {
-    // One jsonb parameter instead of seven arrays: rare, small, and bytea arrays travel badly.
-    const rows = errors.map((e) => ({
-      reason: e.reason,
-      message: e.message,
-      device_id: e.deviceId,
-      token: e.token,
-      topic: e.topic,
-      item: e.item === undefined ? null : toJsonSafe(e.item),
-      payload: e.payload ? e.payload.toString('base64') : null,
-    }));
-    return this.db.client.$executeRaw`
-      INSERT INTO ingest_errors (reason, message, device_id, token, topic, item, payload)
-      SELECT reason, message, device_id, token, topic, item, decode(payload, 'base64')
-        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-          AS e(reason text, message text, device_id int, token text, topic text, item jsonb, payload text)`;
+  /** Runs the statements in order in one transaction on one pooled connection. */
+  private async inTransaction(statements: PgStatement[]): Promise<pg.QueryResult[]> {
+    const client = await this.db.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const results: pg.QueryResult[] = [];
+      for (const s of statements) results.push(await client.query(s.text, s.values));
+      await client.query('COMMIT');
+      return results;
+    } catch (error) {
+      // A connection that cannot even roll back is dropped from the pool rather than reused.
+      await client.query('ROLLBACK').catch((e: unknown) => (broken = e as Error));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 }
+
+/** Locks these devices rows, by id, for the rest of the transaction. */
+function lockDevicesStatement(ids: number[]): PgStatement {
+  return {
+    text: `
+      SELECT id FROM devices
+       WHERE id = ANY(string_to_array($1::text, ',')::int[])
+       ORDER BY id
+         FOR NO KEY UPDATE`,
+    values: [idsInOrder(ids)],
+  };
+}
+
+/**
+ * Rejections: the text columns in one jsonb parameter, made storable first (a topic or a parser's
+ * message can hold a NUL or a lone surrogate, and a token too long for the index is not a token),
+ * and the payload prefixes in one binary parameter.
+ */
+function insertErrorsStatement(errors: IngestErrorRecord[]): PgStatement {
+  const { bytes, slices } = packPayloads(errors.map((e) => e.payload ?? EMPTY));
+  const rows = errors.map((e, i) => ({
+    reason: e.reason,
+    message: pgSafeText(e.message.slice(0, MAX_MESSAGE)),
+    device_id: e.deviceId,
+    token: e.token !== null && TOKEN_PATTERN.test(e.token) ? e.token : null,
+    topic: storedTopic(e.topic),
+    item: e.item === undefined ? null : storableItem(e.item),
+    ...(e.payload ? { ...slices[i], size: e.payloadBytes ?? e.payload.length } : {}),
+  }));
+  return {
+    text: `
+      INSERT INTO ingest_errors (reason, message, device_id, token, topic, item, payload, payload_bytes)
+      SELECT reason, message, device_id, token, topic, item,
+             CASE WHEN off IS NULL THEN NULL ELSE substring($2::bytea FROM off + 1 FOR len) END, size
+        FROM jsonb_to_recordset($1::jsonb)
+          AS e(reason text, message text, device_id int, token text, topic text, item jsonb,
+               off int, len int, size int)`,
+    values: [JSON.stringify(rows), bytes],
+  };
+}
+
+const EMPTY = Buffer.alloc(0);
+const MAX_MESSAGE = 2000;
 
 /** The batch statement of readingsStatement; $1–$10 are its comma-joined columns. */
 const READINGS_STATEMENT = `
@@ -238,10 +275,8 @@ function spanPerDevice(sorted: StoredReading[]): { deviceId: number; first: numb
   return [...spans].map(([deviceId, s]) => ({ deviceId, first: s.first, last: s.last }));
 }
 
-/** jsonb cannot hold NUL characters or lone surrogates; escape them rather than lose the item. */
-function toJsonSafe(value: unknown): unknown {
-  const text = JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === 'string' ? v.replaceAll(String.fromCharCode(0), '\\u0000').toWellFormed() : v,
-  );
-  return text === undefined ? null : (JSON.parse(text) as unknown);
+/** An offending item as jsonb takes it: strings made storable, too deep a value summarised. */
+function storableItem(value: unknown): unknown {
+  const safe = pgSafeJson(value);
+  return safe.ok ? safe.value : '(nested too deep to keep)';
 }

@@ -1,4 +1,4 @@
-import type { Prisma, PrismaClient } from './generated/prisma/client.js';
+import type { PgStatement } from './device-lifecycle.statements.js';
 
 /** The PostgreSQL channel on which the ingestor announces that a kit in setup was heard. */
 export const ORPHAN_HANDSHAKE_CHANNEL = 'orphan_handshake';
@@ -13,16 +13,17 @@ export interface OrphanHandshakeNotice {
  * Marks the orphans holding any of `tokens` as heard, once each, and announces each one. Runs in
  * the batch's transaction, so the notice leaves only when the parked messages are committed.
  */
-export function orphanHandshakeStatement(db: PrismaClient, tokens: string[]): Prisma.PrismaPromise<number> {
-  const distinct = [...new Set(tokens)];
-  return db.$executeRaw`
-    WITH heard AS (
-      UPDATE orphan_devices SET device_handshake = true, updated_at = now()
-       WHERE device_token = ANY(${distinct}::text[]) AND NOT device_handshake
-      RETURNING onboarding_session, device_token
-    )
-    SELECT count(pg_notify(${ORPHAN_HANDSHAKE_CHANNEL},
-                           json_build_object('onboarding_session', onboarding_session,
-                                             'device_token', device_token)::text))
-      FROM heard`;
+export function orphanHandshakeStatement(tokens: string[]): PgStatement {
+  return {
+    text: `
+      WITH heard AS (
+        UPDATE orphan_devices SET device_handshake = true, updated_at = now()
+         WHERE device_token = ANY($1::text[]) AND NOT device_handshake
+        RETURNING onboarding_session, device_token
+      )
+      SELECT count(pg_notify($2, json_build_object('onboarding_session', onboarding_session,
+                                                   'device_token', device_token)::text))
+        FROM heard`,
+    values: [[...new Set(tokens)], ORPHAN_HANDSHAKE_CHANNEL],
+  };
 }

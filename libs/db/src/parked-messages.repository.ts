@@ -59,20 +59,21 @@ export class ParkedMessagesRepository {
   }
 
   /**
-   * Deletes parked messages received before `cutoff`, recording each one (with its bytes) as
-   * `parked_expired` in the same statement. Returns how many expired.
+   * Deletes parked messages received before `cutoff`, recording each one (the first
+   * `payloadPrefixBytes` of its bytes and its size) as `parked_expired` in the same statement.
+   * Returns how many expired.
    */
-  async expire(cutoff: Date): Promise<number> {
+  async expire(cutoff: Date, payloadPrefixBytes: number): Promise<number> {
     const rows = await this.db.client.$queryRaw<{ n: number }[]>`
       WITH gone AS (
         DELETE FROM parked_messages WHERE received_at < ${cutoff.toISOString()}::timestamptz
         RETURNING token, kind, topic, payload, received_at
       ), recorded AS (
-        INSERT INTO ingest_errors (reason, message, token, topic, payload)
+        INSERT INTO ingest_errors (reason, message, token, topic, payload, payload_bytes)
         SELECT 'parked_expired',
                format('parked %s message received at %s expired: no active device with the token "%s" appeared in time',
                       kind, received_at, token),
-               token, topic, payload
+               token, topic, substring(payload FROM 1 FOR ${payloadPrefixBytes}::int), octet_length(payload)
           FROM gone
         RETURNING 1
       )

@@ -32,6 +32,19 @@ describe('decodeInfo', () => {
     });
   });
 
+  it('replaces lone surrogates, which jsonb refuses, and says so', () => {
+    expect(decodeInfo(bytes('{"a":"\\ud800","\\udc00k":["x\\ud83d"]}'))).toEqual({
+      ok: true,
+      info: { a: '\ufffd', '\ufffdk': ['x\ufffd'] },
+      sanitized: true,
+    });
+  });
+
+  it('rejects JSON nested deeper than jsonb should take as schema', () => {
+    const result = decodeInfo(bytes(`{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`));
+    expect(result.ok === false && result.rejection.reason).toBe('schema');
+  });
+
   it.each([['[1,2]'], ['"text"'], ['42'], ['null'], ['true']])(
     'rejects non-object JSON %s as schema',
     (payload) => {
@@ -70,5 +83,15 @@ describe('decodeInventory', () => {
       report: null,
       text: '{"a":"\\u0000"}',
     });
+  });
+
+  it('keeps an object with a lone surrogate or deep nesting as text, lossless', () => {
+    expect(decodeInventory(bytes('{"a":"\\ud800"}'))).toEqual({
+      valid: false,
+      report: null,
+      text: '{"a":"\\ud800"}',
+    });
+    const deep = `{"a":${'['.repeat(100)}${']'.repeat(100)}}`;
+    expect(decodeInventory(bytes(deep))).toEqual({ valid: false, report: null, text: deep });
   });
 });

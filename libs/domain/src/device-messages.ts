@@ -1,6 +1,5 @@
+import { MAX_JSON_DEPTH, pgSafeJson, pgSafeText } from './pg-text.js';
 import type { Rejection } from './reasons.js';
-
-const NUL = String.fromCharCode(0);
 
 /** Removes C0 control characters other than the whitespace JSON allows between tokens (\t \n \r). */
 function stripControl(text: string): string {
@@ -18,7 +17,9 @@ export type InfoResult =
 /**
  * An info payload (PROTOCOL.md "Other kinds"): a JSON object. Old firmware sometimes puts control
  * bytes inside strings; they are removed before parsing rather than losing the info, and
- * `sanitized` says so. A `\u0000` escape is removed too: Postgres jsonb cannot hold it.
+ * `sanitized` says so. What Postgres jsonb cannot hold is fixed in keys and values alike: a `\u0000`
+ * escape is removed, a lone surrogate such as `\ud800` becomes U+FFFD; JSON nested deeper than
+ * MAX_JSON_DEPTH is rejected.
  */
 export function decodeInfo(payload: Buffer): InfoResult {
   const text = payload.toString('utf8');
@@ -35,8 +36,18 @@ export function decodeInfo(payload: Buffer): InfoResult {
   if (!isPlainObject(parsed)) {
     return { ok: false, rejection: { reason: 'schema', message: 'info must be a JSON object' } };
   }
-  const { value, changed } = withoutNul(parsed);
-  return { ok: true, info: value as Record<string, unknown>, sanitized: changed || cleaned !== text };
+  const safe = pgSafeJson(parsed, '');
+  if (!safe.ok) {
+    return {
+      ok: false,
+      rejection: { reason: 'schema', message: `info nests deeper than ${MAX_JSON_DEPTH} levels` },
+    };
+  }
+  return {
+    ok: true,
+    info: safe.value as Record<string, unknown>,
+    sanitized: safe.changed || cleaned !== text,
+  };
 }
 
 export type InventoryReport =
@@ -44,36 +55,25 @@ export type InventoryReport =
 
 /**
  * A factory-test report, stored as received: a JSON object, or else the payload as text flagged
- * invalid. NUL characters (which Postgres text and jsonb cannot hold) become U+FFFD.
+ * invalid. An object jsonb would refuse (a NUL or lone surrogate in a string or key, nesting deeper
+ * than MAX_JSON_DEPTH) is kept as text too, lossless; NUL characters in that text become U+FFFD.
  */
 export function decodeInventory(payload: Buffer): InventoryReport {
   const text = payload.toString('utf8');
   try {
     const parsed: unknown = JSON.parse(text);
-    if (isPlainObject(parsed) && !withoutNul(parsed).changed)
-      return { valid: true, report: parsed, text: null };
+    if (isPlainObject(parsed) && isStorable(parsed)) return { valid: true, report: parsed, text: null };
   } catch {
     // Invalid JSON is kept as text below.
   }
-  return { valid: false, report: null, text: text.replaceAll(NUL, '\ufffd') };
+  return { valid: false, report: null, text: pgSafeText(text) };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function withoutNul(value: unknown): { value: unknown; changed: boolean } {
-  let changed = false;
-  const text = JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'string' && v.includes(NUL)) {
-      changed = true;
-      return v.replaceAll(NUL, '');
-    }
-    if (isPlainObject(v) && Object.keys(v).some((k) => k.includes(NUL))) {
-      changed = true;
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replaceAll(NUL, ''), x]));
-    }
-    return v;
-  });
-  return { value: JSON.parse(text) as unknown, changed };
+function isStorable(value: unknown): boolean {
+  const safe = pgSafeJson(value);
+  return safe.ok && !safe.changed;
 }

@@ -5,3 +5,5 @@ export * from './timestamps.js';
 export * from './readings.js';
 export * from './samples.js';
 export * from './device-messages.js';
+export * from './pg-text.js';
+export * from './redact.js';

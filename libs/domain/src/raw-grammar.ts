@@ -33,9 +33,15 @@ function isNumChar(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || c === 0x2d; // 0-9 or '-'
 }
 
+const isAsciiWhitespace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+
 /** Trims surrounding whitespace (space, tab, CR, LF) as PROTOCOL.md allows, nothing more. */
 function trimAsciiWhitespace(text: string): string {
-  return text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+  let start = 0;
+  let end = text.length;
+  while (start < end && isAsciiWhitespace(text.charCodeAt(start))) start++;
+  while (end > start && isAsciiWhitespace(text.charCodeAt(end - 1))) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
 }
 
 export function parseRaw(payload: Buffer | string): RawParseResult {
@@ -46,13 +52,14 @@ export function parseRaw(payload: Buffer | string): RawParseResult {
     ok: false,
     error: `${what} at offset ${at}`,
   });
+  if (text.length === 0) return fail(0, 'empty body');
+  // Checked before the byte scan, so a large body that is not the raw form at all costs nothing.
+  if (text[0] !== '{') return fail(0, 'expected "{"');
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x20 || c > 0x7e)
       return fail(i, `byte 0x${c.toString(16).padStart(2, '0')} outside printable ASCII`);
   }
-  if (text.length === 0) return fail(0, 'empty body');
-  if (text[0] !== '{') return fail(0, 'expected "{"');
 
   let i = 1;
   const skipSpaces = () => {

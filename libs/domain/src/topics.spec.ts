@@ -34,8 +34,22 @@ describe('routeTopic', () => {
     'other/device/sck/abc123/readings',
     '',
     '/device/sck/abc123/readings',
+    `device/sck/${'x'.repeat(65)}/readings/raw`,
+    `device/sck/${'k'.repeat(6000)}/readings/raw`,
+    'device/sck/abc.123/readings',
+    'device/sck/abc 123/hello',
+    'device/sck/äbc123/info',
+    `device/sck/ab${String.fromCharCode(0)}c/readings`,
   ])('rejects %s', (topic) => {
     expect(routeTopic(topic, ['', 'bridge/'])).toBeNull();
+  });
+
+  it('accepts tokens of 1 to 64 letters, digits, "-" and "_"', () => {
+    expect(routeTopic(`device/sck/${'A-z_9'.repeat(12)}abcd/hello`)).toEqual({
+      kind: 'hello',
+      token: `${'A-z_9'.repeat(12)}abcd`,
+    });
+    expect(routeTopic('device/sck/a/hello')).toEqual({ kind: 'hello', token: 'a' });
   });
 
   it('strips only configured prefixes, longest first', () => {

@@ -52,7 +52,8 @@ export function normaliseTopic(topic: string, prefixes: readonly string[]): stri
   return rest;
 }
 
-const TOKEN = /^[^/+#]+$/;
+/** PROTOCOL.md "Topics": anything else is `unknown_topic`, never parked or stored under a token. */
+export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Routes a received topic, or returns null for a shape that is not part of the protocol. */
 export function routeTopic(topic: string, prefixes: readonly string[] = []): RoutedTopic | null {
@@ -61,7 +62,7 @@ export function routeTopic(topic: string, prefixes: readonly string[] = []): Rou
   if (segments.length === 2 && segments[1] === 'inventory') return { kind: 'inventory', token: null };
   if (segments[1] !== 'sck' || segments.length < 4 || segments.length > 5) return null;
   const token = segments[2];
-  if (!TOKEN.test(token)) return null;
+  if (!TOKEN_PATTERN.test(token)) return null;
   const tail = segments.slice(3).join('/');
   switch (tail) {
     case 'hello':

@@ -15,6 +15,29 @@ export interface EmbeddedBrokerOptions {
 }
 
 /**
+ * QoS of kits: the firmware publishes at QoS 0, and aedes delivers a message at the lower of its
+ * own QoS and the subscription's (it has no option like Mosquitto's `upgrade_outgoing_qos` or
+ * EMQX's `upgrade_qos`). Publishing a client's QoS 0 message onwards as QoS 1 gives the same
+ * outcome: the ingestor's QoS 1 subscription receives it at QoS 1 (acknowledged after commit,
+ * redelivered if the connection drops first), the ingestor's persistent session queues it while
+ * that connection is away, and QoS 0 subscribers still get QoS 0. The kit itself gets no PUBACK:
+ * aedes has already decided the reply from the packet as received.
+ */
+export function upgradeQos0FromClients(broker: Aedes): void {
+  const publish = broker.publish.bind(broker) as (
+    packet: Parameters<Aedes['publish']>[0],
+    client: unknown,
+    done: (error?: Error) => void,
+  ) => void;
+  (broker as unknown as { publish: typeof publish }).publish = (packet, client, done) =>
+    publish(
+      typeof client === 'object' && client !== null && packet.qos === 0 ? { ...packet, qos: 1 } : packet,
+      client,
+      done,
+    );
+}
+
+/**
  * An MQTT 3.1.1 broker in this process (aedes), for single-node deployments: devices connect to
  * it as they would to Mosquitto or EMQX. Sessions and queued messages live in memory (aedes'
  * default persistence), so persistent sessions work while the process runs; the ingestor drains
@@ -43,6 +66,7 @@ export class EmbeddedBroker {
         );
       },
     });
+    upgradeQos0FromClients(broker);
     broker.on('clientError', (client, error) => options.log(`client ${client.id}: ${error.message}`));
     const server = createServer((socket) => broker.handle(socket));
     await new Promise<void>((resolve, reject) => {

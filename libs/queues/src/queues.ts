@@ -10,7 +10,7 @@ export const QUEUES = {
   deviceLifecycle: 'device-lifecycle',
   /** Batches that could not be written while Postgres was unreachable (store-and-forward). */
   storeForward: 'store-forward',
-  /** Scheduled upkeep: readings partitions. */
+  /** Scheduled upkeep: readings partitions, retention of ingest_errors and device_inventory. */
   maintenance: 'maintenance',
 } as const;
 
@@ -25,6 +25,8 @@ export const JOBS = {
   writeSpilledBatch: 'write-spilled-batch',
   /** Periodic: monthly readings partitions ahead of time and for backlog months. */
   ensurePartitions: 'ensure-partitions',
+  /** Periodic: deletes ingest_errors and device_inventory rows older than their retention. */
+  purgeRetention: 'purge-retention',
 } as const;
 
 export const replayParkedJob = z.object({ token: z.string().min(1) });
@@ -46,6 +48,8 @@ export const spilledEntry = z.object({
   topic: z.string(),
   token: z.string().min(1).nullable(),
   payload: z.base64(),
+  /** The size of the payload as received (absent in batches spilled by older ingestors). */
+  payloadBytes: z.number().int().min(0).optional(),
   receivedAt: z.iso.datetime(),
   readings: z.array(
     z.object({ sensorId: z.number().int(), recordedAt: z.number().int(), value: z.number() }),

@@ -1,1 +1,1 @@
-export { closeOnSignals, type Closable } from './shutdown.js';
+export { closeOnSignals, type Closable, type Stop } from './shutdown.js';

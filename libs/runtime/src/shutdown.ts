@@ -3,24 +3,29 @@ export interface Closable {
   close(): Promise<void>;
 }
 
+/** Starts an ordered stop (once per process) for `reason`, closing `apps` in their order. */
+export type Stop = (reason: string, apps?: Closable[]) => void;
+
 /**
  * SIGTERM / SIGINT: close every app (the ingestor flushes and acknowledges what it holds first),
  * then exit 0; exit 1 if closing takes longer than `timeoutMs` or fails. Nest's own shutdown hooks
- * re-raise the signal, which a supervisor reads as a crash; this exits cleanly instead.
+ * re-raise the signal, which a supervisor reads as a crash; this exits cleanly instead. The
+ * returned `stop` runs the same sequence for another reason (a decommission request), optionally
+ * with other close steps; whichever comes first wins.
  */
-export function closeOnSignals(apps: Closable[], timeoutMs: number, log: (line: string) => void): void {
+export function closeOnSignals(apps: Closable[], timeoutMs: number, log: (line: string) => void): Stop {
   let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
+  const stop: Stop = (reason, steps = apps) => {
     if (stopping) return;
     stopping = true;
-    log(`${signal}: stopping ${apps.map((a) => a.name).join(', ')}`);
+    log(`${reason}: stopping ${steps.map((a) => a.name).join(', ')}`);
     const timer = setTimeout(() => {
       log(`still stopping after ${timeoutMs} ms; exiting`);
       process.exit(1);
     }, timeoutMs);
     timer.unref();
     // Close in the given order: the ingestor before the API (and before its database pool).
-    apps
+    steps
       .reduce((previous, a) => previous.then(() => a.close()), Promise.resolve())
       .then(
         () => {
@@ -33,6 +38,7 @@ export function closeOnSignals(apps: Closable[], timeoutMs: number, log: (line: 
         },
       );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  return stop;
 }

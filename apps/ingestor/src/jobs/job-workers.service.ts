@@ -116,6 +116,7 @@ export class JobWorkersService implements OnApplicationBootstrap, OnModuleDestro
         JOBS.ensurePartitions,
         c.PARTITION_UPKEEP_EVERY_MS,
       );
+      await this.upsert(this.queues.maintenance.bullQueue(), JOBS.purgeRetention, c.RETENTION_PURGE_EVERY_MS);
     };
     register().then(
       () => this.logger.log('periodic jobs registered'),

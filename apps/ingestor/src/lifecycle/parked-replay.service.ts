@@ -4,6 +4,7 @@ import {
   type ParkedCursor,
   ParkedMessagesRepository,
 } from '../../../../libs/db/src/index.js';
+import { redactToken } from '../../../../libs/domain/src/index.js';
 import { JOBS, replayParkedJobOptions } from '../../../../libs/queues/src/index.js';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import { BatchWriterService } from '../pipeline/batch-writer.service.js';
@@ -58,7 +59,7 @@ export class ParkedReplayService {
       const last = page[page.length - 1];
       cursor = { receivedAt: last.receivedAt, id: last.id };
     }
-    if (replayed > 0) this.logger.log(`replayed ${replayed} parked messages of "${token}"`);
+    if (replayed > 0) this.logger.log(`replayed ${replayed} parked messages of ${redactToken(token)}`);
     return replayed;
   }
 
@@ -78,7 +79,7 @@ export class ParkedReplayService {
   /** Deletes parked messages older than the retention, each recorded as `parked_expired`. */
   async purgeExpired(now = new Date()): Promise<number> {
     const cutoff = new Date(now.getTime() - this.config.PARKED_RETENTION_HOURS * 3_600_000);
-    const expired = await this.parked.expire(cutoff);
+    const expired = await this.parked.expire(cutoff, this.config.INGEST_ERROR_PAYLOAD_PREFIX_BYTES);
     this.metrics.expired(expired);
     if (expired > 0) {
       this.logger.warn(`${expired} parked messages expired (recorded in ingest_errors as parked_expired)`);

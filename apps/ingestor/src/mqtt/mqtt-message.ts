@@ -20,6 +20,11 @@ export interface MqttMessage {
   receivedAt: Date;
   /** The pool member (connection) it arrived on. */
   member: number;
+  /**
+   * Tells the pool how many bytes the handler keeps of this message until it settles (e.g. a
+   * 1 KB prefix of a rejected 250 KB payload), so its in-flight budget counts what is really held.
+   */
+  retain: (bytes: number) => void;
 }
 
 /** Patterns the transport dispatches to: one per message kind, plus `unroutable`. */

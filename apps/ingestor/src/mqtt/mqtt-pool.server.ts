@@ -1,59 +1,23 @@
 import { Logger } from '@nestjs/common';
-import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
+import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
-import { isObservable, lastValueFrom } from 'rxjs';
-import { literalQueueFilters, routeTopic, subscriptionFilters } from '../../../../libs/domain/src/index.js';
+import { literalQueueFilters, redactTopic, subscriptionFilters } from '../../../../libs/domain/src/index.js';
 import { ACK_DEFERRED, AckWindow } from './ack-window.js';
-import { MqttContext, type MqttMessage, UNROUTABLE } from './mqtt-message.js';
+import { receivedCost } from './byte-budget.js';
+import { FlowControl } from './flow-control.js';
+import { MessageDispatcher } from './message-dispatcher.js';
+import {
+  FIRST_RECONNECT_MS,
+  MAX_RECONNECT_MS,
+  type MqttPoolOptions,
+  memberConnectOptions,
+  QUIET_MS,
+  type StopMode,
+} from './mqtt-pool.options.js';
 
-export interface MqttPoolOptions {
-  host: string;
-  port: number;
-  tls: boolean;
-  username?: string;
-  password?: string;
-  /** Member i connects as `${clientId}-${i}`; stable ids let a restarted ingestor resume its sessions. */
-  clientId: string;
-  connections: number;
-  /**
-   * Unacknowledged QoS 1 messages each connection may hold (its MQTT 5 Receive Maximum, and
-   * enforced locally for MQTT 3.1.1 brokers). Default 1.
-   */
-  receiveMaximum?: number;
-  /**
-   * Payload bytes the pool may hold in messages not yet stored: above it, no member reads its next
-   * message until some are. Bounds memory when large messages fill the windows. Default 8 MiB.
-   */
-  maxInFlightBytes?: number;
-  keepaliveSeconds: number;
-  sessionExpirySeconds: number;
-  /** `$queue`, `$share/<group>`, or null to subscribe without a share (a broker with no shares). */
-  sharedSubscription: string | null;
-  topicPrefixes: string[];
-  /** 5 (default) or 4 for brokers that speak only MQTT 3.1.1. */
-  protocolVersion?: 4 | 5;
-  /** Longest a graceful close() waits for delivered messages to be stored and acked. */
-  drainTimeoutMs?: number;
-  /** QoS 0 messages are acked at once; at most this many may be in processing at the same time. */
-  maxQos0InFlight?: number;
-}
+export type { MqttPoolOptions, StopMode };
 
-/**
- * First reconnect attempt after a drop, then doubling up to MAX_RECONNECT_MS. Short on purpose:
- * after a broker restart Mosquitto does not restore shared subscriptions from persistence, so a
- * message published before a member has re-subscribed reaches no one.
- */
-const FIRST_RECONNECT_MS = 500;
-const MAX_RECONNECT_MS = 30_000;
-/** During shutdown, how long no message may arrive before the pool disconnects. */
-const QUIET_MS = 200;
-const DEFAULT_MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface MessageGroup {
-  messages: MqttMessage[];
-  outcomes: { resolve: () => void; reject: (error: unknown) => void }[];
-}
 
 /**
  * A custom Nest transport that owns a pool of MQTT.js connections, all members of one shared
@@ -65,26 +29,21 @@ interface MessageGroup {
 export class MqttPoolServer extends Server implements CustomTransportStrategy {
   protected override readonly logger = new Logger('MqttPool');
   private readonly clients: MqttClient[] = [];
-  private readonly inFlight = new Set<Promise<unknown>>();
-  private qos0InFlight = 0;
-  private inFlightBytes = 0;
-  private readonly maxInFlightBytes: number;
-  private readonly byteWaiters: (() => void)[] = [];
-  private readonly qos0Waiters: (() => void)[] = [];
-  private closing = false;
+  private readonly flow: FlowControl;
+  private readonly dispatcher: MessageDispatcher;
+  private stopping: Promise<{ sessionsEnded: boolean }> | undefined;
+  /** Set by a restart: QoS 1 messages that arrive from now on are left for the resumed session. */
+  private holdingBack = false;
   private received = 0;
-  /**
-   * Handlers by pattern. Nest's lookup JSON.parses the pattern (throwing for a plain string) on
-   * every call; handlers are all registered before listen(), so one lookup per pattern suffices.
-   */
-  private readonly handlers = new Map<string, MessageHandler | null>();
-  /** Messages received in this turn of the event loop, by pattern, waiting for their handler. */
-  private readonly groups = new Map<string, MessageGroup>();
-  private deliveryScheduled = false;
 
   constructor(private readonly options: MqttPoolOptions) {
     super();
-    this.maxInFlightBytes = options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
+    this.flow = new FlowControl(options.maxInFlightBytes, options.maxQos0InFlight);
+    this.dispatcher = new MessageDispatcher(
+      options.topicPrefixes,
+      (pattern) => this.getHandlerByPattern(pattern),
+      this.logger,
+    );
     // Without a shared subscription the broker gives every member its own copy of every message,
     // so each reading would be processed K times. Such brokers (aedes in single-node mode, any
     // broker with MQTT_SHARED_SUBSCRIPTION=none) get one connection: the config defaults and
@@ -113,7 +72,8 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
       members: this.clients.length,
       connected: this.clients.filter((c) => c.connected).length,
       received: this.received,
-      inFlight: this.inFlight.size,
+      inFlight: this.flow.inFlight.size,
+      inFlightBytes: this.flow.bytes,
     };
   }
 
@@ -134,40 +94,91 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
     }
   }
 
-  /**
-   * Graceful stop, the decommission step of a rolling deploy: unsubscribe (the broker sends new
-   * messages to the other members), keep handling and acknowledging what was already delivered
-   * until nothing has arrived for a moment, then disconnect. Nothing is left in the session unless
-   * the database is down, in which case the held messages stay unacknowledged for redelivery.
-   */
+  /** What Nest (and SIGTERM) calls: a restart, which keeps the sessions. */
   async close(): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
+    await this.stop('restart');
+  }
+
+  /** Stops once, in the given mode; later calls wait for the first one. */
+  stop(mode: StopMode): Promise<{ sessionsEnded: boolean }> {
+    this.stopping ??= mode === 'restart' ? this.restart() : this.decommission();
+    return this.stopping;
+  }
+
+  private async restart(): Promise<{ sessionsEnded: boolean }> {
+    this.holdingBack = true;
+    await this.drain(() => this.flow.inFlight.size === 0);
+    this.warnUnacknowledged();
+    await Promise.all(this.clients.map((c) => c.endAsync().catch(() => undefined)));
+    this.clients.length = 0;
+    return { sessionsEnded: false };
+  }
+
+  private async decommission(): Promise<{ sessionsEnded: boolean }> {
     await Promise.allSettled(
       this.clients
         .map((c, member) => ({ c, member }))
         .filter(({ c }) => c.connected)
         .map(({ c, member }) => c.unsubscribeAsync(this.filtersFor(member))),
     );
-    const deadline = Date.now() + (this.options.drainTimeoutMs ?? 10_000);
     let quietSince = Date.now();
     let lastReceived = this.received;
-    while (Date.now() < deadline) {
-      await Promise.race([Promise.allSettled([...this.inFlight]), sleep(50)]);
-      if (this.received !== lastReceived || this.inFlight.size > 0) {
+    await this.drain(() => {
+      if (this.received !== lastReceived || this.flow.inFlight.size > 0) {
         lastReceived = this.received;
         quietSince = Date.now();
-      } else if (Date.now() - quietSince >= QUIET_MS) {
-        break;
+        return false;
       }
-    }
-    if (this.inFlight.size > 0) {
-      this.logger.warn(
-        `${this.inFlight.size} messages still unacknowledged at shutdown; the broker keeps them`,
+      return Date.now() - quietSince >= QUIET_MS;
+    });
+    // Unacknowledged messages live only in the session: ending it would lose them.
+    const endSession = this.flow.inFlight.size === 0;
+    if (!endSession) this.warnUnacknowledged();
+    const v5 = (this.options.protocolVersion ?? 5) === 5;
+    await Promise.all(
+      this.clients.map((c) =>
+        (endSession && v5
+          ? c.endAsync(false, { properties: { sessionExpiryInterval: 0 } })
+          : c.endAsync()
+        ).catch(() => undefined),
+      ),
+    );
+    this.clients.length = 0;
+    // MQTT 3.1.1 has no session expiry on DISCONNECT: a clean connect discards the session.
+    if (endSession && !v5) {
+      await Promise.all(
+        Array.from({ length: this.options.connections }, (_, member) =>
+          mqtt
+            .connectAsync(this.url(), {
+              ...memberConnectOptions(this.options, member),
+              clean: true,
+              reconnectPeriod: 0,
+            })
+            .then((c) => c.endAsync())
+            .catch((error: unknown) =>
+              this.logger.warn(`member ${member}: session not ended: ${String(error)}`),
+            ),
+        ),
       );
     }
-    await Promise.all(this.clients.map((c) => c.endAsync().catch(() => undefined)));
-    this.clients.length = 0;
+    this.logger.log(endSession ? 'decommissioned: sessions ended' : 'decommission incomplete: sessions kept');
+    return { sessionsEnded: endSession };
+  }
+
+  /** Waits until `done()` holds or the drain timeout passes, re-checking as work settles. */
+  private async drain(done: () => boolean): Promise<void> {
+    const deadline = Date.now() + (this.options.drainTimeoutMs ?? 10_000);
+    while (Date.now() < deadline && !done()) {
+      await Promise.race([Promise.allSettled([...this.flow.inFlight]), sleep(50)]);
+    }
+  }
+
+  private warnUnacknowledged(): void {
+    if (this.flow.inFlight.size > 0) {
+      this.logger.warn(
+        `${this.flow.inFlight.size} messages still unacknowledged at shutdown; the broker keeps them`,
+      );
+    }
   }
 
   on(): never {
@@ -183,36 +194,25 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
   }
 
   private connectMember(member: number, onFirstSubscribe: () => void): MqttClient {
-    const { options } = this;
-    const clientId = `${options.clientId}-${member}`;
-    const protocolVersion = options.protocolVersion ?? 5;
-    const v5 = protocolVersion === 5;
-    const receiveMaximum = options.receiveMaximum ?? 1;
-    const acks = new AckWindow(receiveMaximum, protocolVersion);
-    const client = mqtt.connect(this.url(), {
-      clientId,
-      username: options.username,
-      password: options.password,
-      protocolVersion,
-      clean: false,
-      keepalive: options.keepaliveSeconds,
-      reconnectPeriod: FIRST_RECONNECT_MS,
-      connectTimeout: 10_000,
-      resubscribe: false,
-      ...(v5 ? { properties: { sessionExpiryInterval: options.sessionExpirySeconds, receiveMaximum } } : {}),
-    });
+    const connectOptions = memberConnectOptions(this.options, member);
+    const clientId = connectOptions.clientId!;
+    const acks = new AckWindow(this.options.receiveMaximum ?? 1, connectOptions.protocolVersion as 4 | 5);
+    const client = mqtt.connect(this.url(), connectOptions);
     let firstSubscribe = true;
     let failures = 0;
 
     client.handleMessage = (packet, done) => {
+      // Restarting: leave it unacknowledged and read no further; the broker redelivers it to the
+      // resumed session. A QoS 0 message has already been handed over, so it is still processed.
+      if (this.holdingBack && packet.qos > 0) return;
       this.received++;
-      const work = this.dispatch(member, packet);
-      this.track(work);
-      this.holdBytes(work, packet.payload.length);
+      const held = this.flow.holdBytes(receivedCost(packet.payload.length, packet.topic.length));
+      const work = this.dispatch(member, packet, held.retain);
+      this.flow.track(work, held);
       if (packet.qos === 0) {
         // Nothing to acknowledge; take the next one at once, but bound the work in progress.
-        const next = () => this.whenBytesAllow(() => done());
-        this.acquireQos0Slot(work).then(next, next);
+        const next = () => this.flow.whenBytesAllow(() => done());
+        this.flow.acquireQos0Slot(work).then(next, next);
         return;
       }
       const stream = client.stream;
@@ -222,13 +222,15 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
         (error: unknown) => {
           // Not stored and not safely recorded: leave it unacknowledged and drop the connection, so
           // the broker redelivers it (and whatever else the window held) to the resumed session.
-          this.logger.warn(`member ${member}: message on ${packet.topic} not acknowledged: ${String(error)}`);
+          this.logger.warn(
+            `member ${member}: message on ${redactTopic(packet.topic)} not acknowledged: ${String(error)}`,
+          );
           stream.destroy();
         },
       );
       // Take the next packet without MQTT.js's own PUBACK, as long as the window and the pool's
       // byte budget have room.
-      acks.whenRoom(() => this.whenBytesAllow(() => done(ACK_DEFERRED)));
+      acks.whenRoom(() => this.flow.whenBytesAllow(() => done(ACK_DEFERRED)));
     };
 
     client.on('connect', (connack) => {
@@ -260,116 +262,20 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
         FIRST_RECONNECT_MS * 2 ** Math.min(failures - 1, 6),
         MAX_RECONNECT_MS,
       );
-      if (!this.closing) {
+      if (!this.stopping) {
         this.logger.warn(
           `member ${member} (${clientId}) offline; retrying in ${client.options.reconnectPeriod} ms`,
         );
       }
     });
     client.on('error', (error) => {
-      if (!this.closing) this.logger.warn(`member ${member} (${clientId}): ${error.message}`);
+      if (!this.stopping) this.logger.warn(`member ${member} (${clientId}): ${error.message}`);
     });
     return client;
   }
 
-  /**
-   * Queues the message for its handler and returns a promise that settles with the message's own
-   * outcome. Handlers take the messages of one turn of the event loop together (all members, one
-   * call per pattern): Nest's per-call dispatch (context, pipes, guards, interceptors, exception
-   * zone) is then paid once per group, not once per message.
-   */
-  private dispatch(member: number, packet: IPublishPacket): Promise<void> {
-    const route = routeTopic(packet.topic, this.options.topicPrefixes);
-    const message: MqttMessage = {
-      topic: packet.topic,
-      route,
-      payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
-      qos: packet.qos,
-      dup: packet.dup,
-      receivedAt: new Date(),
-      member,
-    };
-    const pattern = route ? route.kind : UNROUTABLE;
-    return new Promise<void>((resolve, reject) => {
-      let group = this.groups.get(pattern);
-      if (!group) {
-        group = { messages: [], outcomes: [] };
-        this.groups.set(pattern, group);
-      }
-      group.messages.push(message);
-      group.outcomes.push({ resolve, reject });
-      if (!this.deliveryScheduled) {
-        this.deliveryScheduled = true;
-        setImmediate(() => this.deliverGroups());
-      }
-    });
-  }
-
-  private deliverGroups(): void {
-    this.deliveryScheduled = false;
-    const groups = [...this.groups];
-    this.groups.clear();
-    for (const [pattern, group] of groups) void this.deliver(pattern, group);
-  }
-
-  /** Hands one pattern's messages to its handler; settles each message with its own outcome. */
-  private async deliver(pattern: string, { messages, outcomes }: MessageGroup): Promise<void> {
-    let handler = this.handlers.get(pattern);
-    if (handler === undefined) {
-      handler = this.getHandlerByPattern(pattern);
-      this.handlers.set(pattern, handler);
-    }
-    if (!handler) {
-      this.logger.error(`no handler for "${pattern}"; ${messages.length} message(s) acknowledged unhandled`);
-      for (const outcome of outcomes) outcome.resolve();
-      return;
-    }
-    try {
-      let result: unknown = await handler(messages, new MqttContext([pattern]));
-      if (isObservable(result)) result = await lastValueFrom(result, { defaultValue: undefined });
-      if (!Array.isArray(result) || result.length !== messages.length) {
-        throw new Error(`the handler of "${pattern}" must return one outcome per message`);
-      }
-      result.forEach((r, i) => {
-        Promise.resolve(r).then(() => outcomes[i].resolve(), outcomes[i].reject);
-      });
-    } catch (error) {
-      for (const outcome of outcomes) outcome.reject(error);
-    }
-  }
-
-  private track(work: Promise<unknown>): void {
-    this.inFlight.add(work);
-    const forget = () => this.inFlight.delete(work);
-    work.then(forget, forget);
-  }
-
-  /** Counts a message's payload against the byte budget until its work settles. */
-  private holdBytes(work: Promise<unknown>, bytes: number): void {
-    this.inFlightBytes += bytes;
-    const release = () => {
-      this.inFlightBytes -= bytes;
-      while (this.byteWaiters.length > 0 && this.inFlightBytes < this.maxInFlightBytes) {
-        this.byteWaiters.shift()!();
-      }
-    };
-    work.then(release, release);
-  }
-
-  /** Runs `next` (a member reading its next message) while the pool is under its byte budget. */
-  private whenBytesAllow(next: () => void): void {
-    if (this.inFlightBytes < this.maxInFlightBytes) next();
-    else this.byteWaiters.push(next);
-  }
-
-  private async acquireQos0Slot(work: Promise<unknown>): Promise<void> {
-    const max = this.options.maxQos0InFlight ?? 1000;
-    this.qos0InFlight++;
-    const release = () => {
-      this.qos0InFlight--;
-      this.qos0Waiters.shift()?.();
-    };
-    work.then(release, release);
-    if (this.qos0InFlight > max) await new Promise<void>((resolve) => this.qos0Waiters.push(resolve));
+  /** The per-message entry point: queued for its handler, settling with the message's outcome. */
+  private dispatch(member: number, packet: IPublishPacket, retain: (bytes: number) => void): Promise<void> {
+    return this.dispatcher.dispatch(member, packet, retain);
   }
 }

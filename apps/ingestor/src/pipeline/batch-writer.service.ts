@@ -7,7 +7,7 @@ import {
   type LifecycleWrite,
   type StoredReading,
 } from '../../../../libs/db/src/index.js';
-import { decodeInventory } from '../../../../libs/domain/src/index.js';
+import { decodeInventory, redactTopic } from '../../../../libs/domain/src/index.js';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import type { IngestEntry } from './ingest-entry.js';
 import { IngestMetrics } from './ingest.metrics.js';
@@ -39,8 +39,10 @@ export interface WriteOptions {
 /**
  * Writes one batch of entries in one transaction: resolves device tokens, then readings, latest
  * values, hello times, hardware info, inventory reports, parked messages (tokens without an active
- * device) and every rejection together. Transient database errors are retried for a short window;
- * an entry whose write fails for good is recorded as `store_failed` rather than blocking the others.
+ * device) and every rejection together. Transient database errors are retried for a short window.
+ * A batch that fails for good is split in halves until the entry at fault is alone (O(log n)
+ * transactions per bad entry); that entry is recorded as `store_failed`, and if even that record
+ * cannot be written it is counted as unrecordable: every message ends, none is redelivered forever.
  * Live batches, replays of parked messages and spilled batches all come through here.
  */
 @Injectable()
@@ -80,6 +82,7 @@ export class BatchWriterService {
       inventory: [],
       parked: [],
       parkLimits: { perToken: this.config.PARKED_MAX_PER_TOKEN, total: this.config.PARKED_MAX_TOTAL },
+      payloadPrefixBytes: this.config.INGEST_ERROR_PAYLOAD_PREFIX_BYTES,
     };
     for (const entry of entries) {
       const deviceId = entry.token === null ? null : (devices.get(entry.token) ?? null);
@@ -87,7 +90,7 @@ export class BatchWriterService {
       // A replayed message leaves parked_messages in the transaction that stores its effects.
       if (entry.parkedId !== null) lifecycle.replayedParkedIds.push(entry.parkedId);
       if (entry.messageRejection) {
-        errors.push({ ...base, ...entry.messageRejection, payload: entry.payload });
+        errors.push({ ...base, ...entry.messageRejection, ...this.kept(entry) });
         continue;
       }
       if (entry.kind === 'inventory') {
@@ -108,7 +111,7 @@ export class BatchWriterService {
         continue;
       }
       for (const rejection of entry.itemRejections) {
-        errors.push({ ...base, ...rejection, ...(entry.kind === 'info' ? { payload: entry.payload } : {}) });
+        errors.push({ ...base, ...rejection, ...(entry.kind === 'info' ? this.kept(entry) : {}) });
       }
       if (deviceId === null) continue;
       for (const row of entry.readings) {
@@ -152,23 +155,45 @@ export class BatchWriterService {
     }
   }
 
-  /** A batch failed for good: write its entries one by one so one bad entry cannot sink the rest. */
+  /** What a rejection keeps of a message: a prefix of its payload, and its whole size. */
+  private kept(entry: IngestEntry): { payload: Buffer; payloadBytes: number } {
+    return {
+      payload: entry.payload.subarray(0, this.config.INGEST_ERROR_PAYLOAD_PREFIX_BYTES),
+      payloadBytes: entry.payloadBytes,
+    };
+  }
+
+  /** A batch failed for good: its halves are written apart, so the bad entry is found by bisection. */
   private async isolate(entries: IngestEntry[], error: unknown): Promise<void> {
     if (entries.length > 1) {
-      for (const entry of entries) await this.write([entry]);
+      const half = Math.ceil(entries.length / 2);
+      await this.write(entries.slice(0, half));
+      await this.write(entries.slice(half));
       return;
     }
     const [entry] = entries;
-    this.logger.error(`message on ${entry.topic} could not be stored: ${String(error)}`);
+    const reason = `${(error as Error).message ?? String(error)}`;
+    this.logger.error(`message on ${redactTopic(entry.topic)} could not be stored: ${reason.slice(0, 300)}`);
     const record: IngestErrorRecord = {
       reason: 'store_failed',
-      message: `could not be stored: ${(error as Error).message ?? String(error)}`.slice(0, 2000),
+      message: `could not be stored: ${reason}`,
       deviceId: null,
       token: entry.token,
       topic: entry.topic,
-      payload: entry.payload,
+      ...this.kept(entry),
     };
-    await this.withRetry(() => this.repository.recordErrors([record]));
-    this.metrics.rejected([record]);
+    try {
+      await this.withRetry(() => this.repository.recordErrors([record]));
+      this.metrics.rejected([record]);
+    } catch (recordError) {
+      if (isTransientDbError(recordError)) {
+        throw new StoreUnavailableError(`database unavailable: ${(recordError as Error).message}`);
+      }
+      // Retrying cannot help: acknowledging is the only way this message ever ends.
+      this.metrics.unrecordable();
+      this.logger.error(
+        `message on ${redactTopic(entry.topic)} could not be recorded either, acknowledged: ${String(recordError).slice(0, 300)}`,
+      );
+    }
   }
 }

@@ -38,6 +38,7 @@ export class EntryDecoderService {
       topic: message.topic,
       token: message.token,
       payload: message.payload,
+      payloadBytes: message.payload.length,
       receivedAt: message.receivedAt,
       rows: 0,
       readings: [],
@@ -81,10 +82,11 @@ export class EntryDecoderService {
     }
   }
 
+  /** Rejected as a whole: only a prefix of the payload is held and kept (a copy, so the rest is freed). */
   private rejected(entry: IngestEntry, rejection: Rejection): IngestEntry {
     return {
       ...entry,
-      payload: entry.payload.subarray(0, this.config.MAX_PAYLOAD_BYTES),
+      payload: Buffer.from(entry.payload.subarray(0, this.config.INGEST_ERROR_PAYLOAD_PREFIX_BYTES)),
       messageRejection: rejection,
     };
   }

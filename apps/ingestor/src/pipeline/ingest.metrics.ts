@@ -59,6 +59,17 @@ export class IngestMetrics {
     help: 'Parked messages that expired (recorded as parked_expired)',
     registers: [this.registry],
   });
+  private readonly unrecordableMessages = new Counter({
+    name: 'sck_ingest_unrecordable_total',
+    help: 'Messages that could neither be stored nor recorded for a permanent reason, acknowledged',
+    registers: [this.registry],
+  });
+  private readonly purgedRows = new Counter({
+    name: 'sck_ingest_retention_deleted_total',
+    help: 'Rows deleted by retention, by table',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
   private readonly batchSeconds = new Histogram({
     name: 'sck_ingest_batch_seconds',
     help: 'Time to write one batch',
@@ -91,6 +102,14 @@ export class IngestMetrics {
 
   job(queue: string, job: string, outcome: 'completed' | 'failed'): void {
     this.jobEvents.inc({ queue, job, outcome });
+  }
+
+  unrecordable(): void {
+    this.unrecordableMessages.inc();
+  }
+
+  purged(table: string, count: number): void {
+    if (count > 0) this.purgedRows.inc({ table }, count);
   }
 
   expired(count: number): void {

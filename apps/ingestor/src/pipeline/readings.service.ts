@@ -3,7 +3,7 @@ import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import type { MqttMessage } from '../mqtt/mqtt-message.js';
 import { Batcher } from './batcher.js';
 import { EntryDecoderService } from './entry-decoder.service.js';
-import type { EntryKind, IngestEntry } from './ingest-entry.js';
+import { type EntryKind, entryCost, type IngestEntry } from './ingest-entry.js';
 import { StoreForwardService } from './store-forward.service.js';
 
 /**
@@ -44,6 +44,7 @@ export class ReadingsService {
       payload: message.payload,
       receivedAt: message.receivedAt,
     });
+    message.retain(entryCost(entry));
     return this.batcher.submit(entry);
   }
 }

@@ -8,6 +8,7 @@ const entry: IngestEntry = {
   topic: 'device/sck/abc123/readings/raw',
   token: 'abc123',
   payload: Buffer.from([0x7b, 0x00, 0xff, 0x7d]),
+  payloadBytes: 4,
   receivedAt: new Date('2025-01-01T00:00:00.123Z'),
   rows: 1,
   readings: [{ sensorId: 55, recordedAt: Date.parse('2024-12-31T23:59:00Z'), value: -1.5 }],

@@ -8,6 +8,7 @@ export function toSpilled(entry: IngestEntry): SpilledEntry {
     topic: entry.topic,
     token: entry.token,
     payload: entry.payload.toString('base64'),
+    payloadBytes: entry.payloadBytes,
     receivedAt: entry.receivedAt.toISOString(),
     readings: entry.readings,
     messageRejection: entry.messageRejection,
@@ -19,11 +20,13 @@ export function toSpilled(entry: IngestEntry): SpilledEntry {
 
 /** The inverse of toSpilled, for data already validated against `spilledEntry`. */
 export function fromSpilled(spilled: SpilledEntry): IngestEntry {
+  const payload = Buffer.from(spilled.payload, 'base64');
   return {
     kind: spilled.kind,
     topic: spilled.topic,
     token: spilled.token,
-    payload: Buffer.from(spilled.payload, 'base64'),
+    payload,
+    payloadBytes: spilled.payloadBytes ?? payload.length,
     receivedAt: new Date(spilled.receivedAt),
     rows: spilled.readings.length,
     readings: spilled.readings,

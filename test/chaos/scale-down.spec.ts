@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { waitFor } from '../helpers/poll.js';
+import { type ChaosContext, chaosContext } from './context.js';
+
+let ctx: ChaosContext;
+beforeAll(async () => {
+  ctx = await chaosContext({ devices: 40, broker: { shipped: true } });
+});
+afterAll(() => ctx?.close());
+
+/** `npm run ingestor:decommission` as an operator runs it: its exit code and output. */
+function decommission(clientId: string): Promise<{ code: number | null; output: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      '@swc-node/register/esm-register',
+      'scripts/ingestor-decommission.ts',
+      '--client-id',
+      clientId,
+    ],
+    {
+      cwd: join(import.meta.dirname, '..', '..'),
+      env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: ctx.db.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
+}
+
+it('scale-down: one of two replicas decommissioned while kits publish; the last live member is refused', async () => {
+  const shared = {
+    MQTT_SHARED_SUBSCRIPTION: '$share/scale',
+    MQTT_CONNECTIONS: '4',
+    INGESTOR_HEARTBEAT_MS: '500',
+    LOG_LEVEL: 'log',
+  };
+  const leaving = await ctx.spawn({ ...shared, MQTT_CLIENT_ID: 'scale-1' });
+  const staying = await ctx.spawn({ ...shared, MQTT_CLIENT_ID: 'scale-2' });
+  const fleet = ctx.fleet(100);
+  await fleet.start();
+  await waitFor(
+    async () =>
+      (await staying.metric('sck_ingest_group_live_members')) === 2 &&
+      (await leaving.metric('sck_ingest_messages_total')) >= 50,
+    Boolean,
+    { what: 'both replicas live and taking traffic' },
+  );
+  const done = await decommission('scale-1');
+  expect(done.output).toContain('scale-1 decommissioned');
+  expect(done.code).toBe(0);
+  expect(await leaving.kill('SIGTERM')).toBe(0); // it had exited on its own; this returns its code
+  expect(leaving.output()).toContain('decommissioned: sessions ended');
+  // The broker now sends everything to the remaining replica.
+  const before = await staying.metric('sck_ingest_messages_total');
+  await waitFor(
+    () => staying.metric('sck_ingest_messages_total'),
+    (n) => n >= before + 200,
+    { what: 'the remaining replica to take all traffic' },
+  );
+  const refused = await decommission('scale-2');
+  expect(refused.code).toBe(1);
+  expect(refused.output).toContain(
+    'refusing to decommission scale-2: it is the last live member of $share/scale',
+  );
+  await fleet.stop();
+  const verdict = await ctx.settle(fleet);
+  ctx.record('scale-down: 1 of 2 decommissioned, last refused', 1, fleet, verdict);
+  expect(staying.child.exitCode).toBeNull();
+  expect(await staying.metric('sck_ingest_group_live_members')).toBe(1);
+  expect(verdict).toMatchObject({ lost: 0, duplicated: 0, wrongLatest: 0 });
+});
