@@ -144,3 +144,34 @@ it('sets up a kit end to end: handshake, sign-up, login, registration, its parke
   expect(device.rows[0].hello_at).not.toBeNull();
   expect((await db.sql.query('SELECT 1 FROM orphan_devices')).rowCount).toBe(0);
 }, 240_000);
+
+it('counts an info message alone as the handshake, announced once', async () => {
+  const created = await api.request('/v0/onboarding/device', { method: 'POST', body: {} });
+  const { onboarding_session: session, device_token: token } = await created.json();
+  const live = await openEvents(session);
+  await waitFor(
+    () => live.text,
+    (text) => text.startsWith(': connected'),
+    { what: 'the event stream to open' },
+  );
+  await publishAll(kit, [
+    { topic: `device/sck/${token}/info`, payload: '{"hw_ver":"2.1","id":"abc"}' },
+    { topic: `device/sck/${token}/info`, payload: '{"hw_ver":"2.1","id":"abc"}' },
+  ]);
+  await waitFor(
+    () => live.text,
+    (text) => text.includes(tokenReceived(token)),
+    { timeoutMs: 60_000, what: 'token-received after an info message' },
+  );
+  await waitFor(
+    async () => (await db.sql.query('SELECT 1 FROM parked_messages WHERE token = $1', [token])).rowCount,
+    (n) => n === 2,
+    { timeoutMs: 60_000, what: 'both infos to be parked' },
+  );
+  const { rows } = await db.sql.query(
+    'SELECT device_handshake FROM orphan_devices WHERE onboarding_session = $1',
+    [session],
+  );
+  expect(rows).toEqual([{ device_handshake: true }]);
+  expect(live.text.split('event: token-received').length - 1).toBe(1);
+}, 180_000);
