@@ -44,7 +44,12 @@ export async function chaosContext(options: {
     ingestors,
     async spawn(overrides = {}, spawnOptions = {}) {
       const child = await spawnIngestor(
-        ingestorEnv(db.url, broker.port, { MQTT_CONNECTIONS: '8', ...overrides }),
+        ingestorEnv(db.url, broker.port, {
+          MQTT_CONNECTIONS: '8',
+          // One group per scenario (each has its own broker), so a restarted ingestor rejoins it.
+          MQTT_SHARED_SUBSCRIPTION: '$share/sck-ingest',
+          ...overrides,
+        }),
         spawnOptions,
       );
       ingestors.push(child);

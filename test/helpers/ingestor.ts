@@ -17,6 +17,9 @@ export function ingestorEnv(databaseUrl: string, brokerPort: number, overrides: 
     MQTT_HOST: '127.0.0.1',
     MQTT_PORT: String(brokerPort),
     MQTT_CLIENT_ID: `t${Math.random().toString(36).slice(2, 10)}`,
+    // A group of its own: a stopped ingestor keeps its session (and its share of the group's
+    // traffic) on the broker, which must not take messages away from the next test's ingestor.
+    MQTT_SHARED_SUBSCRIPTION: `$share/g${Math.random().toString(36).slice(2, 10)}`,
     MQTT_CONNECTIONS: '4',
     REDIS_URL,
     // Each ingestor its own BullMQ keys, so tests never see each other's jobs.
