@@ -46,6 +46,12 @@ import { ReadingRulesProvider } from './device-data/reading-rules.provider.js';
 import { ReadingsUploadService } from './device-data/readings-upload.service.js';
 import { WorldMapController } from './world-map/world-map.controller.js';
 import { WorldMapService } from './world-map/world-map.service.js';
+import { AccountsController } from './accounts/accounts.controller.js';
+import { AccountsService } from './accounts/accounts.service.js';
+import { OnboardingController } from './onboarding/onboarding.controller.js';
+import { OnboardingEventsService } from './onboarding/onboarding-events.service.js';
+import { OnboardingService } from './onboarding/onboarding.service.js';
+import { TagsController } from './onboarding/tags.controller.js';
 
 export { API_CONFIG };
 
@@ -94,6 +100,9 @@ export class ApiModule {
         UsersController,
         SearchController,
         DeviceDataController,
+        AccountsController,
+        OnboardingController,
+        TagsController,
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
@@ -123,6 +132,9 @@ export class ApiModule {
         LiveStreamHub,
         StreamService,
         ForwardService,
+        AccountsService,
+        OnboardingService,
+        OnboardingEventsService,
       ],
     };
   }

@@ -21,6 +21,9 @@ import { PeopleRepository } from './people.repository.js';
 import { ReadingsExportRepository } from './readings-export.repository.js';
 import { RollupsRepository } from './rollups.repository.js';
 import { CompactionRepository } from './compaction.repository.js';
+import { AccountsRepository } from './accounts.repository.js';
+import { OnboardingRepository } from './onboarding.repository.js';
+import { OrphanHandshakeListener } from './orphan-handshake.listener.js';
 
 const repositories = [
   IngestRepository,
@@ -36,6 +39,9 @@ const repositories = [
   MeasurementsRepository,
   PeopleRepository,
   ReadingsExportRepository,
+  AccountsRepository,
+  OnboardingRepository,
+  OrphanHandshakeListener,
   ParkedMessagesRepository,
   PartitionsRepository,
   LiveOutboxRepository,

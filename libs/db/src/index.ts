@@ -110,3 +110,11 @@ export {
 export { RollupsRepository, refreshRollups, type RollupRefresh } from './rollups.repository.js';
 export { CompactionRepository, type CompactionStep } from './compaction.repository.js';
 export { touchedHours } from './storage-lifecycle.js';
+export { AccountsRepository, type LoginCandidate } from './accounts.repository.js';
+export { OnboardingRepository, type OrphanFields, type OrphanRecord } from './onboarding.repository.js';
+export {
+  ORPHAN_HANDSHAKE_CHANNEL,
+  type OrphanHandshakeNotice,
+  orphanHandshakeStatement,
+} from './orphan-handshake.statement.js';
+export { OrphanHandshakeListener } from './orphan-handshake.listener.js';

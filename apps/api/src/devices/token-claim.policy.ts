@@ -6,8 +6,9 @@ import type { ApiUser } from '../../../../libs/db/src/index.js';
  */
 export interface TokenClaimProof {
   /**
-   * The kit's onboarding session proves that the caller set the kit up. The onboarding endpoints
-   * do not exist yet; when they do, they pass true here for the session's own token.
+   * The kit's onboarding session proves that the caller set the kit up. POST
+   * /v0/onboarding/register claims the session's own token through OnboardingRepository, so only
+   * a caller of DevicesService.create that holds such a session passes true here.
    */
   onboardingSession: boolean;
 }
