@@ -20,6 +20,12 @@ import { publishAll, publishPaced, registerFleet } from './traffic.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
+// `--storage`: the storage bench alone (bench/storage-run.ts, its own flags and database).
+if (process.argv.includes('--storage')) {
+  await import('./storage-run.js');
+  process.exit(0);
+}
+
 const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean' },
@@ -35,6 +41,11 @@ const { values: flags } = parseArgs({
     'ingestor-node-arg': { type: 'string', multiple: true },
     'ingestor-build': { type: 'string', default: 'src' },
     out: { type: 'string', default: 'latest' },
+    live: { type: 'boolean' },
+    'live-rate': { type: 'string', default: '500' },
+    'live-seconds': { type: 'string', default: '30' },
+    'live-subscribers': { type: 'string', default: '1000' },
+    'live-wildcard': { type: 'string', default: '1' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -45,7 +56,10 @@ if (flags.help) {
 Starts a private Mosquitto and a fresh database, then measures a minimal baseline pipeline and the
 ingestor on the same traffic, each draining it twice, in the order baseline, ingestor, ingestor,
 baseline (the ingestor's share is of the means). --ingestor-build also picks the API's build for the rollup phase.
-Writes bench/results/<out>.json and <out>.md.`);
+Writes bench/results/<out>.json and <out>.md.
+--live [--live-rate 500] [--live-seconds 30] [--live-subscribers 1000] [--live-wildcard 1]: only the
+live firehose's commit → subscriber latency (bench/live.ts); writes bench/results/<out>-live.json.
+Live outputs on vs off: compare a run with --ingestor-env LIVE_ENABLED=false to one without.`);
   process.exit(0);
 }
 const quick = flags.quick === true;
@@ -79,6 +93,23 @@ const ingestorOverrides = Object.fromEntries(
   }),
 );
 const ingestorBuild = flags['ingestor-build'] === 'dist' ? 'dist' : 'src';
+if (flags.live) {
+  const { runLiveBench } = await import('./live.js');
+  await runLiveBench({
+    adminUrl: process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+    devices: Number(flags.devices),
+    seed: Number(flags.seed),
+    rate: Number(flags['live-rate']),
+    seconds: Number(flags['live-seconds']),
+    warmupSeconds: Number(flags['latency-warmup-seconds'] ?? 5),
+    subscribers: Number(flags['live-subscribers']),
+    wildcard: Number(flags['live-wildcard']),
+    ingestorEnv: ingestorOverrides,
+    ingestorBuild,
+    out: flags.out,
+  });
+  process.exit(0);
+}
 /** Rows per batch for both pipelines: the ingestor's BATCH_MAX_ROWS (its default or --ingestor-env). */
 const batchRows = loadIngestorConfig(ingestorOverrides).BATCH_MAX_ROWS;
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';

@@ -18,7 +18,7 @@ export interface WriteCeiling {
 }
 
 /** The backlog's readings as rows, in the order they were sent, cut into batches of about `size`. */
-function batchesOf(
+export function batchesOf(
   backlog: readonly FleetMessage[],
   tokens: readonly string[],
   ids: Map<string, number>,

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { loadApiConfig } from '../libs/config/src/index.js';
 import { createPrismaClient } from '../libs/db/src/index.js';
 import { createDevice, reactivateDevice } from '../libs/db/src/devices.repository.js';
+import { generateDeviceToken } from '../libs/domain/src/index.js';
 import { enqueueReplayParked, queueBackend } from '../libs/queues/src/index.js';
 import { fail, flagsToEnv, usage } from './cli.js';
 
@@ -12,14 +12,16 @@ const { env, values } = flagsToEnv(
     token: { type: 'string' },
     name: { type: 'string' },
     reactivate: { type: 'boolean' },
+    kit: { type: 'boolean' },
   },
 );
 if (values.help) {
   usage(`
-npm run device:create -- --name "My kit" [--token abc123] [--database-url postgresql://…]
+npm run device:create -- --name "My kit" [--token abc123 | --kit] [--database-url postgresql://…]
 npm run device:create -- --reactivate --token abc123
 Registers a device (or re-activates an archived one), then enqueues the replay of the messages its
-token sent while it had no active device. Without --token a random 6-character token is generated.
+token sent while it had no active device. Without --token a random 20-character token is generated;
+--kit makes the 6-character form a Smart Citizen Kit takes.
 If Redis is unreachable the device is registered anyway: the ingestor's periodic sweep replays
 its parked messages later.`);
 }
@@ -27,7 +29,10 @@ const reactivate = values.reactivate === true;
 if (!reactivate && (typeof values.name !== 'string' || values.name.trim() === '')) fail('--name is required');
 if (reactivate && typeof values.token !== 'string') fail('--reactivate needs --token');
 
-const token = typeof values.token === 'string' ? values.token : randomBytes(6).toString('hex').slice(0, 6);
+const token =
+  typeof values.token === 'string'
+    ? values.token
+    : generateDeviceToken(values.kit === true ? 'kit' : 'default');
 if (!/^[^/+#\s]+$/.test(token)) fail(`--token "${token}" must be non-empty, without "/", "+", "#" or spaces`);
 
 const config = loadApiConfig(env);

@@ -24,7 +24,8 @@ try {
 } catch (error) {
   fail(error instanceof ConfigError ? error.message : String(error));
 }
-const { api: apiConfig, embedded } = config;
+const { embedded } = config;
+let apiConfig = config.api;
 let ingestorConfig = config.ingestor;
 
 const external: Service[] = [];
@@ -79,6 +80,9 @@ if (embedded.postgres) {
     EmbeddedPostgres.start({ ...options, log: (line) => postgresLog.log(line) }),
   );
   started.push({ name: 'embedded PostgreSQL', close: () => postgres.stop() });
+  // The apps connect as the cluster's app role, with the password kept in its data directory.
+  ingestorConfig = { ...ingestorConfig, DATABASE_URL: postgres.appDatabaseUrl };
+  apiConfig = { ...apiConfig, DATABASE_URL: postgres.appDatabaseUrl };
 }
 await step('could not prepare the database', () =>
   deployDatabase(ingestorConfig.DATABASE_URL, (line) => logger.log(line)),

@@ -7,10 +7,28 @@ import { recordChaosRow } from './report.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
 const REQUESTS = Number(process.env.API_FUZZ_REQUESTS ?? 3000);
+/** Readings of each device the expensive family aims at: one a second, ending now. */
+const HEAVY_ROWS = Number(process.env.API_FUZZ_HEAVY_ROWS ?? 1_000_000);
 
 let db: TestDatabase;
 let api: RunningApi;
 let deviceId: number;
+let heavyId: number;
+let privateId: number;
+
+/** HEAVY_ROWS readings of sensor 55 for `id`, in one set-based statement, and its component. */
+async function seedHeavy(id: number): Promise<void> {
+  await db.sql.query(
+    `INSERT INTO readings (device_id, sensor_id, recorded_at, value)
+     SELECT $1, 55, date_trunc('second', now()) - make_interval(secs => g), g % 1000
+       FROM generate_series(1, $2::int) g`,
+    [id, HEAVY_ROWS],
+  );
+  await db.sql.query(
+    'INSERT INTO device_sensors (device_id, sensor_id) VALUES ($1, 55) ON CONFLICT DO NOTHING',
+    [id],
+  );
+}
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -20,6 +38,12 @@ beforeAll(async () => {
      SELECT $1, 55, now() - make_interval(mins => g), g FROM generate_series(1, 500) g`,
     [deviceId],
   );
+  heavyId = await newDevice(db, 'apifzheavy');
+  privateId = await newDevice(db, 'apifzprivate');
+  await db.sql.query('UPDATE devices SET is_private = true WHERE id = $1', [privateId]);
+  await seedHeavy(heavyId);
+  await seedHeavy(privateId);
+  await db.sql.query('ANALYZE readings');
   api = await startApi(
     loadApiConfig({
       DATABASE_URL: db.url,
@@ -29,7 +53,7 @@ beforeAll(async () => {
       RATE_LIMIT_PER_MINUTE: '1000000',
     }),
   );
-});
+}, 600_000);
 afterAll(async () => {
   await api?.app.close();
   await db?.drop();
@@ -131,6 +155,7 @@ it(`answers ${REQUESTS} hostile query strings (seed ${SEED}) without a single 5x
     `/v0/users/${encodeURIComponent(pick(hostile))}`,
     `/v0/devices/${deviceId}/readings.csv`,
     `/v0/devices/${deviceId}/readings/csv_archive`,
+    '/v0/forward',
   ];
   const statuses = new Map<number, number>();
   const failures: string[] = [];
@@ -171,4 +196,93 @@ it(`answers ${REQUESTS} hostile query strings (seed ${SEED}) without a single 5x
     badRecorded: REQUESTS - failures.length,
   });
   expect(failures).toEqual([]);
+});
+
+/** Median and maximum of `values`. */
+function medianAndMax(values: number[]): { median: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)], max: sorted[sorted.length - 1] };
+}
+
+it(`keeps a cheap request fast while guests send expensive-but-valid readings requests (${HEAVY_ROWS} rows a device)`, async () => {
+  const base = `http://127.0.0.1:${api.port}`;
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const dayAgo = nowSeconds - 86_400;
+  const readings = (id: number, query: string) => `${base}/v0/devices/${id}/readings?sensor_id=55&${query}`;
+  // What each expensive request may answer: valid ones 200 (or 503 past the statement timeout,
+  // 429 when too many wait), over-limit ones 400, the private device 403 to a guest.
+  const family: { url: string; allowed: number[] }[] = [
+    { url: readings(heavyId, 'rollup=1s&from=0&to=999999999999'), allowed: [400] },
+    { url: readings(heavyId, 'rollup=1s&from=0'), allowed: [400] },
+    { url: readings(heavyId, `rollup=3d&from=0&to=${nowSeconds + 60}`), allowed: [200, 429, 503] },
+    {
+      url: readings(heavyId, `rollup=3d&function=first&from=0&to=${nowSeconds + 60}`),
+      allowed: [200, 429, 503],
+    },
+    { url: readings(heavyId, `rollup=10s&from=${dayAgo}&to=${nowSeconds}`), allowed: [200, 429, 503] },
+    {
+      url: readings(heavyId, `rollup=2m&function=last&from=${nowSeconds - 13 * 86_400}`),
+      allowed: [200, 429, 503],
+    },
+    { url: readings(privateId, 'rollup=1s&from=0&to=999999999999'), allowed: [403, 400] },
+    { url: readings(privateId, `rollup=3d&from=0&to=${nowSeconds + 60}`), allowed: [403] },
+  ];
+  const statuses = new Map<number, number>();
+  const unexpected: string[] = [];
+  let attacking = true;
+  let sent = 0;
+  const attacker = async (offset: number) => {
+    for (let i = offset; attacking; i++) {
+      const { url, allowed } = family[i % family.length];
+      const response = await fetch(url);
+      await response.arrayBuffer();
+      sent++;
+      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      if (!allowed.includes(response.status)) unexpected.push(`${response.status} ${url}`);
+    }
+  };
+  const baselineRss = process.memoryUsage().rss;
+  let peakRss = baselineRss;
+  const rssSampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 50);
+  const attackers = Array.from({ length: 12 }, (_, i) => attacker(i));
+  const cheap: number[] = [];
+  try {
+    // Once the attack is under way (every attacker has sent at least one request)…
+    while (sent < 12) await new Promise((resolve) => setTimeout(resolve, 20));
+    // …an unrelated cheap request, a few times in a row while the attack runs.
+    for (let i = 0; i < 9; i++) {
+      const started = performance.now();
+      const response = await fetch(`${base}/v0/sensors/55`);
+      await response.arrayBuffer();
+      cheap.push(performance.now() - started);
+      expect(response.status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    attacking = false;
+    await Promise.all(attackers);
+    clearInterval(rssSampler);
+  }
+  const { median, max } = medianAndMax(cheap);
+  const rssGrowthMb = Math.round((peakRss - baselineRss) / 1024 / 1024);
+  recordChaosRow({
+    scenario: `REST expensive-but-valid: 12 guests × ${sent} requests over ${HEAVY_ROWS} rows (${[...statuses].map(([s, n]) => `${s}x${n}`).join(' ')}); GET /v0/sensors/55 median ${Math.round(median)} ms, max ${Math.round(max)} ms; API RSS +${rssGrowthMb} MB`,
+    faults: sent,
+    sent: 0,
+    acknowledged: 0,
+    stored: 0,
+    lost: 0,
+    duplicated: 0,
+    wrongLatest: 0,
+    badTried: sent,
+    badRecorded: sent - unexpected.length,
+    peakRssMb: Math.round(peakRss / 1024 / 1024),
+  });
+  expect(unexpected).toEqual([]);
+  expect(statuses.get(200) ?? 0).toBeGreaterThan(0);
+  expect(median).toBeLessThan(100);
+  // The API answers from bounded buckets: its memory does not follow the rows scanned.
+  expect(rssGrowthMb).toBeLessThan(256);
 });

@@ -27,6 +27,8 @@ export interface RedisOptions {
   aofAsShipped?: boolean;
   /** With `aofAsShipped`: another fsync policy, to compare against what ships (bench only). */
   appendfsync?: 'always' | 'everysec';
+  /** Clients must authenticate (and the URL carries it). */
+  password?: string;
 }
 
 /** The persistence flags of the Redis in docker-compose.yml. */
@@ -56,7 +58,8 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
     : ['--save', '', '--appendonly', 'no'];
   let child: ChildProcess | undefined;
   const launch = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...persistence], {
+    const auth = options.password ? ['--requirepass', options.password] : [];
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...persistence, ...auth], {
       stdio: 'ignore',
     });
     await waitFor(() => canConnect(port), Boolean, { what: `redis on port ${port}`, timeoutMs: 10_000 });
@@ -71,7 +74,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
   await launch();
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${options.password ? `:${options.password}@` : ''}127.0.0.1:${port}`,
     kill: exit,
     restart: launch,
     async stop() {

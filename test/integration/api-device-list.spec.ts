@@ -151,7 +151,7 @@ describe('GET /v0/devices pagination', () => {
         .filter(Boolean)
         .map((part) => {
           const [, url, rel] = /^<([^>]+)>; rel="(\w+)"$/.exec(part)!;
-          const params = new URL(url).searchParams;
+          const params = new URL(url, api.url).searchParams;
           return [rel, `${params.get('page')}/${params.get('per_page')}/${params.get('q[name_cont]') ?? ''}`];
         }),
     );

@@ -95,7 +95,7 @@ describe('POST /v0/devices', () => {
       meta: { floor: 3 },
     });
     expect(Object.keys(device)).toEqual(DEVICE_KEYS);
-    expect(device.device_token).toMatch(/^[a-z0-9]{6}$/);
+    expect(device.device_token).toMatch(/^[a-z0-9]{20}$/);
     expect(device).toMatchObject({
       name: 'Balcony kit',
       description: 'on the balcony',

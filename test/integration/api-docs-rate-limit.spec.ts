@@ -32,6 +32,7 @@ describe('OpenAPI', () => {
       '/v0/components/{id}',
       '/v0/devices',
       '/v0/devices/fresh_world_map',
+      '/v0/devices/readings/stream',
       '/v0/devices/world_map',
       '/v0/devices/{id}',
       '/v0/devices/{id}/ingest_errors',
@@ -39,14 +40,24 @@ describe('OpenAPI', () => {
       '/v0/devices/{id}/readings.csv',
       '/v0/devices/{id}/readings/csv',
       '/v0/devices/{id}/readings/csv_archive',
+      '/v0/devices/{id}/readings/stream',
+      '/v0/forward',
       '/v0/me',
       '/v0/measurements',
       '/v0/measurements/{id}',
+      '/v0/onboarding/device',
+      '/v0/onboarding/device/events',
+      '/v0/onboarding/register',
+      '/v0/onboarding/user',
       '/v0/search',
       '/v0/sensors',
       '/v0/sensors/{id}',
+      '/v0/sessions',
+      '/v0/tags',
+      '/v0/users',
       '/v0/users/{idOrUsername}',
     ]);
+    expect(Object.keys(doc.paths['/v0/onboarding/device']).sort()).toEqual(['get', 'patch', 'post']);
     expect(Object.keys(doc.paths['/v0/devices/{id}/readings']).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/v0/me']).sort()).toEqual(['get', 'patch']);
     expect(Object.keys(doc.paths['/v0/devices/{id}']).sort()).toEqual(['delete', 'get', 'patch', 'put']);

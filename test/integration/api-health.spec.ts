@@ -24,3 +24,23 @@ it('serves GET /health and GET /ready', async () => {
   const ready = await fetch(`http://127.0.0.1:${api.port}/ready`);
   expect(await ready.json()).toEqual({ status: 'ok', database: 'ok' });
 });
+
+it('answers /ready without internal error text when the database is unreachable', async () => {
+  const broken = await startApi(
+    loadApiConfig({
+      DATABASE_URL: `${db.url}_missing`,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'fatal',
+    }),
+  );
+  try {
+    const ready = await fetch(`http://127.0.0.1:${broken.port}/ready`);
+    expect(ready.status).toBe(503);
+    const text = await ready.text();
+    expect(JSON.parse(text)).toEqual({ status: 'unavailable', database: 'unavailable' });
+    expect(text).not.toMatch(/does not exist|_missing/);
+  } finally {
+    await broken.app.close();
+  }
+});

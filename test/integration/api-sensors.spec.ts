@@ -56,10 +56,10 @@ describe('GET /v0/sensors', () => {
     const lastPage = Math.ceil(catalogue.length / 3);
     expect(response.headers.get('link')).toBe(
       [
-        `<${api.url}/v0/sensors?per_page=3&page=1>; rel="first"`,
-        `<${api.url}/v0/sensors?per_page=3&page=1>; rel="prev"`,
-        `<${api.url}/v0/sensors?per_page=3&page=3>; rel="next"`,
-        `<${api.url}/v0/sensors?per_page=3&page=${lastPage}>; rel="last"`,
+        `</v0/sensors?per_page=3&page=1>; rel="first"`,
+        `</v0/sensors?per_page=3&page=1>; rel="prev"`,
+        `</v0/sensors?per_page=3&page=3>; rel="next"`,
+        `</v0/sensors?per_page=3&page=${lastPage}>; rel="last"`,
       ].join(', '),
     );
   });

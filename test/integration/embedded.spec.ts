@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedDatabaseUrl } from '../../libs/config/src/index.js';
+import pg from 'pg';
+import {
+  EMBEDDED_CREDENTIALS_FILE,
+  embeddedDatabaseUrl,
+  readEmbeddedCredentials,
+} from '../../libs/config/src/index.js';
 import { QUEUES, type ReplayParkedJob, createQueue } from '../../libs/queues/src/index.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/poll.js';
@@ -40,7 +45,6 @@ describe.skipIf(blocked !== null)('single-node mode (npm start on embedded defau
   let env: NodeJS.ProcessEnv;
   let ports: { api: number; ingestor: number; mqtt: number; postgres: number };
   let system: StartedSystem | undefined;
-  let databaseUrl: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sck-embedded-'));
@@ -74,7 +78,6 @@ describe.skipIf(blocked !== null)('single-node mode (npm start on embedded defau
       INGESTOR_PORT: String(ports.ingestor),
       HOST: '127.0.0.1',
     });
-    databaseUrl = embeddedDatabaseUrl(ports.postgres);
   });
 
   afterAll(async () => {
@@ -97,6 +100,32 @@ describe.skipIf(blocked !== null)('single-node mode (npm start on embedded defau
     expect(system.output()).toContain('sck-ingest (single node: nothing external)');
     expect(system.output()).toContain(`data in ${join(dir, 'data', 'postgres')}`);
     expect(existsSync(join(dir, 'data', 'postgres', 'PG_VERSION'))).toBe(true);
+
+    // Password authentication: the passwords are kept 0600 in the cluster directory, a connection
+    // without one is refused, and the apps' role is no superuser.
+    const cluster = join(dir, 'data', 'postgres');
+    expect(statSync(join(cluster, EMBEDDED_CREDENTIALS_FILE)).mode & 0o777).toBe(0o600);
+    const credentials = readEmbeddedCredentials(cluster)!;
+    const databaseUrl = embeddedDatabaseUrl(ports.postgres, credentials.app);
+    for (const user of ['postgres', 'sck_app']) {
+      const guess = new pg.Client({
+        connectionString: `postgresql://${user}:guess@127.0.0.1:${ports.postgres}/postgres`,
+        connectionTimeoutMillis: 10_000,
+      });
+      guess.on('error', () => undefined);
+      await expect(guess.connect()).rejects.toThrow(/password authentication failed/);
+    }
+    const app = new pg.Client({ connectionString: databaseUrl });
+    await app.connect();
+    try {
+      const { rows } = await app.query('SELECT rolsuper FROM pg_roles WHERE rolname = current_user');
+      expect(rows).toEqual([{ rolsuper: false }]);
+      await expect(app.query("COPY (SELECT 1) TO PROGRAM 'true'")).rejects.toThrow(
+        /permission denied|must be superuser|privilege/i,
+      );
+    } finally {
+      await app.end();
+    }
 
     const device = JSON.parse(
       (
@@ -123,11 +152,19 @@ describe.skipIf(blocked !== null)('single-node mode (npm start on embedded defau
 
     const recordedAt = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000);
     const at = recordedAt.toISOString().replace('.000Z', 'Z');
+    // The live firehose works on the embedded broker too (docs/live.md).
+    const firehose = await connectPublisher(ports.mqtt);
+    const live: { topic: string; body: { device_id: number; readings: unknown[] } }[] = [];
+    firehose.on('message', (topic, payload) =>
+      live.push({ topic, body: JSON.parse(payload.toString()) as (typeof live)[number]['body'] }),
+    );
+    await firehose.subscribeAsync('sck/v1/#', { qos: 1 });
     const publisher = await connectPublisher(ports.mqtt, 'emb001'); // as a kit: client id = token
     await publisher.publishAsync('device/sck/emb001/readings/raw', `{t:${at},55:21.75,56:40.5}`, { qos: 1 });
     await publisher.endAsync();
 
-    const path = `/v0/devices/${device.id}/readings?sensor_id=55&rollup=1m`;
+    const since = Math.floor(recordedAt.getTime() / 1000) - 3600;
+    const path = `/v0/devices/${device.id}/readings?sensor_id=55&rollup=1m&from=${since}`;
     const stored = await waitFor(
       async () =>
         (await fetch(`http://127.0.0.1:${ports.api}${path}`)).json() as Promise<{
@@ -137,6 +174,15 @@ describe.skipIf(blocked !== null)('single-node mode (npm start on embedded defau
       { what: 'the reading to be readable through the API', timeoutMs: 15_000, intervalMs: 200 },
     );
     expect(stored.readings).toEqual([[at, 21.75]]);
+    await waitFor(
+      () => live.length,
+      (n) => n >= 1,
+      { what: 'the reading on the firehose', timeoutMs: 15_000 },
+    );
+    await firehose.endAsync();
+    expect(live.map((m) => [m.topic, m.body.device_id, m.body.readings.length])).toEqual([
+      [`sck/v1/devices/${device.id}/readings`, device.id, 2],
+    ]);
 
     // A kit nobody registered yet: its reading is parked. Registering it through the API enqueues
     // the replay on BullMQ's PostgreSQL backend (no Redis anywhere), and the ingestor's own
@@ -172,7 +218,9 @@ describe.skipIf(blocked !== null)('single-node mode (npm start on embedded defau
     const replayed = await waitFor(
       async () =>
         (
-          await fetch(`http://127.0.0.1:${ports.api}/v0/devices/${second.id}/readings?sensor_id=55&rollup=1m`)
+          await fetch(
+            `http://127.0.0.1:${ports.api}/v0/devices/${second.id}/readings?sensor_id=55&rollup=1m&from=${since}`,
+          )
         ).json() as Promise<{
           readings: [string, number][];
         }>,
@@ -207,7 +255,8 @@ describe.skipIf(blocked !== null)('single-node mode (npm start on embedded defau
       readings: [string, number][];
     };
     expect(again.readings).toEqual([[at, 21.75]]);
-  });
+    // Two cold starts (initdb on the first) on a shared machine.
+  }, 180_000);
 });
 
 interface StartedSystem {

@@ -1,10 +1,18 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { ExpressAdapter } from '@bull-board/express';
+import { BullBoardModule } from '@bull-board/nestjs';
+import { LoggerModule } from 'nestjs-pino';
 import type { ApiConfig } from '../../../libs/config/src/index.js';
 import { DbModule } from '../../../libs/db/src/index.js';
+import { loggerParams } from '../../../libs/observability/src/index.js';
 import { API_CONFIG } from './api.tokens.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import { ADMIN_QUEUES_ROUTE } from './admin/admin.routes.js';
+import { adminOnly } from './admin/admin-only.middleware.js';
+import { QueueBoardService } from './admin/queue-board.service.js';
+import { AuthModule } from './auth/auth.module.js';
 import { AuthService } from './auth/auth.service.js';
 import { BrokerAuthController } from './broker/broker-auth.controller.js';
 import { BrokerAuthService } from './broker/broker-auth.service.js';
@@ -14,10 +22,19 @@ import { DevicesController } from './devices/devices.controller.js';
 import { DevicesService } from './devices/devices.service.js';
 import { ReplayParkedNotifier } from './devices/replay-parked.notifier.js';
 import { HealthController } from './health/health.controller.js';
+import { ApiMetricsService } from './metrics/api-metrics.service.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { ApiQueuesService } from './queues/api-queues.service.js';
 import { ReadingsController } from './readings/readings.controller.js';
 import { ReadingsService } from './readings/readings.service.js';
+import { RollupGate } from './readings/rollup-gate.js';
 import { SensorsController } from './sensors/sensors.controller.js';
 import { SensorsService } from './sensors/sensors.service.js';
+import { ForwardController } from './forward/forward.controller.js';
+import { ForwardService } from './forward/forward.service.js';
+import { LiveStreamHub } from './stream/live-stream.hub.js';
+import { StreamController } from './stream/stream.controller.js';
+import { StreamService } from './stream/stream.service.js';
 import { ComponentsController } from './components/components.controller.js';
 import { MeasurementsController } from './measurements/measurements.controller.js';
 import { SearchController } from './search/search.controller.js';
@@ -31,6 +48,12 @@ import { ReadingRulesProvider } from './device-data/reading-rules.provider.js';
 import { ReadingsUploadService } from './device-data/readings-upload.service.js';
 import { WorldMapController } from './world-map/world-map.controller.js';
 import { WorldMapService } from './world-map/world-map.service.js';
+import { AccountsController } from './accounts/accounts.controller.js';
+import { AccountsService } from './accounts/accounts.service.js';
+import { OnboardingController } from './onboarding/onboarding.controller.js';
+import { OnboardingEventsService } from './onboarding/onboarding-events.service.js';
+import { OnboardingService } from './onboarding/onboarding.service.js';
+import { TagsController } from './onboarding/tags.controller.js';
 
 export { API_CONFIG };
 
@@ -40,7 +63,24 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [
-        DbModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
+        LoggerModule.forRoot(loggerParams('api', config)),
+        DbModule.forRoot({
+          url: config.DATABASE_URL,
+          poolSize: config.DATABASE_POOL_SIZE,
+          statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS,
+          parallelWorkersPerQuery: 0,
+        }),
+        AuthModule,
+        // The queue dashboard (Bull Board), admins only; QueueBoardService adds the queues.
+        BullBoardModule.forRootAsync({
+          imports: [AuthModule],
+          inject: [AuthService],
+          useFactory: (auth: AuthService) => ({
+            route: ADMIN_QUEUES_ROUTE,
+            adapter: ExpressAdapter,
+            middleware: adminOnly(auth, ADMIN_QUEUES_ROUTE),
+          }),
+        }),
         // Per client IP across all routes (the throttler's default counts per route), in memory:
         // each API replica counts its own clients.
         ThrottlerModule.forRoot({
@@ -50,7 +90,10 @@ export class ApiModule {
       ],
       controllers: [
         HealthController,
+        MetricsController,
         WorldMapController,
+        StreamController,
+        ForwardController,
         DevicesController,
         SensorsController,
         ReadingsController,
@@ -60,6 +103,9 @@ export class ApiModule {
         SearchController,
         DeviceDataController,
         BrokerAuthController,
+        AccountsController,
+        OnboardingController,
+        TagsController,
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
@@ -67,8 +113,7 @@ export class ApiModule {
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_PIPE, useClass: ApiValidationPipe },
-        { provide: APP_FILTER, useValue: new ApiExceptionFilter(config.RATE_LIMIT_PER_MINUTE) },
-        AuthService,
+        { provide: APP_FILTER, useValue: new ApiExceptionFilter(config) },
         BrokerAuthService,
         DevicesService,
         SensorsService,
@@ -81,6 +126,19 @@ export class ApiModule {
         CsvImportService,
         CsvExportService,
         ReplayParkedNotifier,
+        ApiQueuesService,
+        ApiMetricsService,
+        QueueBoardService,
+        {
+          provide: RollupGate,
+          useValue: new RollupGate(config.READINGS_MAX_CONCURRENT, 4 * config.READINGS_MAX_CONCURRENT),
+        },
+        LiveStreamHub,
+        StreamService,
+        ForwardService,
+        AccountsService,
+        OnboardingService,
+        OnboardingEventsService,
       ],
     };
   }

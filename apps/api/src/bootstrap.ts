@@ -1,10 +1,14 @@
 import 'reflect-metadata';
 import type { Server } from 'node:net';
 import { type INestApplication, Logger } from '@nestjs/common';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { NestFactory } from '@nestjs/core';
-import { type ApiConfig, logLevelsUpTo } from '../../../libs/config/src/index.js';
+import type { ApiConfig } from '../../../libs/config/src/index.js';
+import type { Express } from 'express';
 import { ApiModule } from './api.module.js';
+import { PUBLIC_URL_LOCAL } from './common/pagination.js';
 import { corsOptions } from './common/cors.js';
+import { ApiMetricsService } from './metrics/api-metrics.service.js';
 import { serveOpenApi } from './openapi.js';
 
 export interface RunningApi {
@@ -14,9 +18,13 @@ export interface RunningApi {
 
 export async function startApi(config: ApiConfig): Promise<RunningApi> {
   const app = await NestFactory.create(ApiModule.forRoot(config), {
-    logger: logLevelsUpTo(config.LOG_LEVEL),
+    bufferLogs: true,
     abortOnError: false,
   });
+  app.useLogger(app.get(PinoLogger));
+  // Before the routes (registered by listen), so every request is timed, refused ones included.
+  app.use(app.get(ApiMetricsService).middleware());
+  (app.getHttpAdapter().getInstance() as Express).locals[PUBLIC_URL_LOCAL] = config.PUBLIC_URL;
   app.enableCors(corsOptions(config.CORS_ORIGINS));
   serveOpenApi(app);
   await app.listen(config.PORT, config.HOST);

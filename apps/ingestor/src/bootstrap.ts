@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { type IngestorConfig, logLevelsUpTo } from '../../../libs/config/src/index.js';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import type { IngestorConfig } from '../../../libs/config/src/index.js';
 import { IngestorModule } from './ingestor.module.js';
 import { InstanceHeartbeatService } from './lifecycle/instance-heartbeat.service.js';
 import { MqttPoolServer } from './mqtt/mqtt-pool.server.js';
@@ -50,9 +51,10 @@ export async function startIngestor(config: IngestorConfig): Promise<RunningInge
     drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS / 2,
   });
   const app = await NestFactory.create(IngestorModule.forRoot(config, pool), {
-    logger: logLevelsUpTo(config.LOG_LEVEL),
+    bufferLogs: true,
     abortOnError: false,
   });
+  app.useLogger(app.get(PinoLogger));
   app.connectMicroservice({ strategy: pool });
   // Initialise every module (sensor catalogue loaded, batcher ready) before the first MQTT
   // connection: a resumed session delivers its pending messages right after CONNACK.

@@ -63,6 +63,14 @@ describe('ingestor config', () => {
   });
 });
 
+describe('ingestor health server', () => {
+  it('binds to loopback unless INGESTOR_HOST says otherwise; HOST is the REST API’s', () => {
+    expect(loadIngestorConfig({}).HOST).toBe('127.0.0.1');
+    expect(loadIngestorConfig({ HOST: '0.0.0.0' }).HOST).toBe('127.0.0.1');
+    expect(loadIngestorConfig({ INGESTOR_HOST: '0.0.0.0' }).HOST).toBe('0.0.0.0');
+  });
+});
+
 describe('api config: CORS_ORIGINS', () => {
   const base = { DATABASE_URL: 'postgres://localhost/x' };
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { embeddedDatabaseUrl, embeddedPostgresDir, readEmbeddedCredentials } from './embedded-credentials.js';
 
 /**
  * The one place that reads `process.env`. Each app parses its schema once, before Nest boots;
@@ -27,7 +28,7 @@ const unsetIfEmpty = <T extends z.ZodType>(schema: T) =>
 
 /**
  * Single-node mode: what `npm start` runs in its own process when DATABASE_URL, MQTT_HOST or
- * REDIS_URL is unset. The embedded PostgreSQL listens on 127.0.0.1 only, with trust auth.
+ * REDIS_URL is unset. The embedded PostgreSQL listens on 127.0.0.1 only, with password auth.
  */
 export const embeddedSchema = z.object({
   /** Data of the embedded services (PostgreSQL under `<dir>/postgres`), kept across restarts. */
@@ -45,11 +46,6 @@ export const embeddedSchema = z.object({
   EMBEDDED_MQTT_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
-/** The database of the embedded PostgreSQL (superuser `postgres`, trust auth on 127.0.0.1). */
-export function embeddedDatabaseUrl(port: number): string {
-  return `postgresql://postgres@127.0.0.1:${port}/sck_ingest`;
-}
-
 export const databaseSchema = z.object({
   /** Unset: the embedded PostgreSQL (started by `npm start`, see embeddedSchema). */
   DATABASE_URL: unsetIfEmpty(
@@ -57,6 +53,7 @@ export const databaseSchema = z.object({
   ),
   DATABASE_POOL_SIZE: int(1, 200).default(8),
   EMBEDDED_POSTGRES_PORT: embeddedSchema.shape.EMBEDDED_POSTGRES_PORT,
+  EMBEDDED_DATA_DIR: embeddedSchema.shape.EMBEDDED_DATA_DIR,
 });
 
 /**
@@ -64,12 +61,13 @@ export const databaseSchema = z.object({
  * Every app resolves it the same way, so `device:create` without a URL reaches the database of a
  * running `npm start`.
  */
-export function resolveDatabase<T extends { DATABASE_URL?: string; EMBEDDED_POSTGRES_PORT: number }>(
-  env: T,
-): Omit<T, 'DATABASE_URL'> & { DATABASE_URL: string; DATABASE_EMBEDDED: boolean } {
+export function resolveDatabase<
+  T extends { DATABASE_URL?: string; EMBEDDED_POSTGRES_PORT: number; EMBEDDED_DATA_DIR: string },
+>(env: T): Omit<T, 'DATABASE_URL'> & { DATABASE_URL: string; DATABASE_EMBEDDED: boolean } {
+  const credentials = () => readEmbeddedCredentials(embeddedPostgresDir(env.EMBEDDED_DATA_DIR));
   return {
     ...env,
-    DATABASE_URL: env.DATABASE_URL ?? embeddedDatabaseUrl(env.EMBEDDED_POSTGRES_PORT),
+    DATABASE_URL: env.DATABASE_URL ?? embeddedDatabaseUrl(env.EMBEDDED_POSTGRES_PORT, credentials()?.app),
     DATABASE_EMBEDDED: env.DATABASE_URL === undefined,
   };
 }
@@ -192,6 +190,34 @@ export const lifecycleSchema = z.object({
    * request; a member is live while its last heartbeat is younger than three intervals.
    */
   INGESTOR_HEARTBEAT_MS: int(200, 600_000).default(5000),
+});
+
+/** Live readings (docs/live.md): the outbox, the firehose and forwarding relay, the SSE streams. */
+export const liveSchema = z.object({
+  /** Stored batches go to the live outbox and out on the firehose, streams and forwards. */
+  LIVE_ENABLED: bool.default(true),
+  /** How long stored batches stay resumable (SSE Last-Event-ID) and relayable. At least an hour. */
+  LIVE_RETENTION_MINUTES: int(60, 7 * 24 * 60).default(60),
+  /** Readers look for new batches at least this often, besides the commit notifications. */
+  LIVE_POLL_MS: int(50, 60_000).default(1000),
+});
+
+/** Server-sent event streams of the API. */
+export const streamSchema = z.object({
+  /** Streams one API process serves at once; more are refused with 503 and Retry-After. */
+  STREAM_MAX_CLIENTS: int(1, 100_000).default(1000),
+});
+
+/** Rollups, compaction and retention of readings (docs/storage.md). */
+export const storageSchema = z.object({
+  /** How often the rollup job folds batch marks and recomputes closed hours. */
+  ROLLUP_REFRESH_EVERY_MS: int(100, 3_600_000).default(10_000),
+  /** Days after which readings move into the compact layout; 0 turns compaction off. */
+  COMPACT_AFTER_DAYS: int(0, 36_500).default(60),
+  /** How often compaction (and retention) runs. */
+  COMPACTION_EVERY_MS: int(1000, 7 * 24 * 3_600_000).default(3_600_000),
+  /** Months of raw and compacted readings kept; older partitions are dropped, rollups kept. 0: keep all. */
+  RETENTION_MONTHS: int(0, 1200).default(0),
 });
 
 export const httpSchema = z.object({

@@ -1,4 +1,5 @@
-export { ConfigError, embeddedDatabaseUrl, parseEnv, type Env } from './env.js';
+export { ConfigError, parseEnv, type Env } from './env.js';
+export * from './embedded-credentials.js';
 export { loadIngestorConfig, type IngestorConfig } from './ingestor.config.js';
 export { loadApiConfig, type ApiConfig } from './api.config.js';
 export { logLevelsUpTo } from './log-levels.js';

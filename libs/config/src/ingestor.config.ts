@@ -5,8 +5,10 @@ import {
   httpSchema,
   ingestSchema,
   lifecycleSchema,
+  liveSchema,
   logSchema,
   mqttSchema,
+  storageSchema,
   nodeEnv,
   parseEnv,
   redisSchema,
@@ -20,9 +22,19 @@ const schema = z
   .extend(mqttSchema.shape)
   .extend(ingestSchema.shape)
   .extend(lifecycleSchema.shape)
+  .extend(storageSchema.shape)
   .extend(logSchema.shape)
+  .extend(liveSchema.shape)
   // INGESTOR_PORT, not PORT: a shell that exports PORT for the API can start the ingestor too.
-  .extend({ INGESTOR_PORT: httpSchema.shape.PORT.default(3001), HOST: httpSchema.shape.HOST })
+  .extend({
+    INGESTOR_PORT: httpSchema.shape.PORT.default(3001),
+    /**
+     * Interface of the health and metrics server. Loopback unless configured: /ready and /metrics
+     * describe the internals and are for the local orchestrator and scraper, not the internet.
+     * (HOST is the REST API's.)
+     */
+    INGESTOR_HOST: z.string().min(1).default('127.0.0.1'),
+  })
   .superRefine((env, ctx) => {
     // Without a shared subscription every connection would receive a copy of every message.
     if (
@@ -41,8 +53,9 @@ const schema = z
       if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required in production' });
     }
   })
-  .transform((env) => ({
+  .transform(({ INGESTOR_HOST, ...env }) => ({
     ...resolveDatabase(env),
+    HOST: INGESTOR_HOST,
     // Development and test talk to a local broker; production must say where its broker is.
     MQTT_HOST: env.MQTT_HOST ?? '127.0.0.1',
     MQTT_CLIENT_ID: env.MQTT_CLIENT_ID ?? 'sck-ingest',

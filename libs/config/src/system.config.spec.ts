@@ -10,7 +10,7 @@ describe('single-node defaults', () => {
       mqtt: { host: '127.0.0.1', port: 1883, portChosen: false },
       queuesInPostgres: true,
     });
-    expect(api.DATABASE_URL).toBe('postgresql://postgres@127.0.0.1:5433/sck_ingest');
+    expect(api.DATABASE_URL).toBe('postgresql://sck_app@127.0.0.1:5433/sck_ingest');
     expect(ingestor.DATABASE_URL).toBe(api.DATABASE_URL);
     expect(api.REDIS_URL).toBeUndefined();
     // aedes: MQTT 3.1.1, no shared subscriptions, so one connection subscribed without a share.
@@ -63,7 +63,7 @@ describe('single-node defaults', () => {
 
   it('lets the apps alone reach the embedded PostgreSQL of a running npm start', () => {
     const api = loadApiConfig({ EMBEDDED_POSTGRES_PORT: '6000' });
-    expect(api.DATABASE_URL).toBe('postgresql://postgres@127.0.0.1:6000/sck_ingest');
+    expect(api.DATABASE_URL).toBe('postgresql://sck_app@127.0.0.1:6000/sck_ingest');
     expect(api.DATABASE_EMBEDDED).toBe(true);
     expect(loadApiConfig({ DATABASE_URL: 'postgres://x/y' }).DATABASE_EMBEDDED).toBe(false);
   });

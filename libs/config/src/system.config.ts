@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { embeddedPostgresDir } from './embedded-credentials.js';
 import { type ApiConfig, loadApiConfig } from './api.config.js';
 import { ConfigError, type Env, embeddedSchema, parseEnv } from './env.js';
 import { type IngestorConfig, loadIngestorConfig } from './ingestor.config.js';
@@ -66,7 +66,7 @@ export function loadSystemConfig(env: Env = process.env): SystemConfig {
     embedded: {
       postgres: api.DATABASE_EMBEDDED
         ? {
-            dataDir: resolve(embedded.EMBEDDED_DATA_DIR, 'postgres'),
+            dataDir: embeddedPostgresDir(embedded.EMBEDDED_DATA_DIR),
             port: embedded.EMBEDDED_POSTGRES_PORT,
             osUser: embedded.EMBEDDED_POSTGRES_OS_USER,
           }

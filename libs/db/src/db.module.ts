@@ -11,12 +11,19 @@ import { SensorCatalogRepository } from './sensor-catalog.repository.js';
 import { UsersRepository } from './users.repository.js';
 import { ParkedMessagesRepository } from './parked-messages.repository.js';
 import { PartitionsRepository } from './partitions.repository.js';
+import { LiveOutboxRepository } from './live-outbox.repository.js';
+import { ForwardingRepository } from './forwarding.repository.js';
 import { RetentionRepository } from './retention.repository.js';
 import { IngestorInstancesRepository } from './ingestor-instances.repository.js';
 import { WorldMapRepository } from './world-map.repository.js';
 import { MeasurementsRepository } from './measurements.repository.js';
 import { PeopleRepository } from './people.repository.js';
 import { ReadingsExportRepository } from './readings-export.repository.js';
+import { RollupsRepository } from './rollups.repository.js';
+import { CompactionRepository } from './compaction.repository.js';
+import { AccountsRepository } from './accounts.repository.js';
+import { OnboardingRepository } from './onboarding.repository.js';
+import { OrphanHandshakeListener } from './orphan-handshake.listener.js';
 
 const repositories = [
   IngestRepository,
@@ -32,10 +39,17 @@ const repositories = [
   MeasurementsRepository,
   PeopleRepository,
   ReadingsExportRepository,
+  AccountsRepository,
+  OnboardingRepository,
+  OrphanHandshakeListener,
   ParkedMessagesRepository,
   PartitionsRepository,
+  LiveOutboxRepository,
+  ForwardingRepository,
   RetentionRepository,
   IngestorInstancesRepository,
+  RollupsRepository,
+  CompactionRepository,
 ];
 
 @Module({})

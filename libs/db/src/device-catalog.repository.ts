@@ -58,6 +58,8 @@ export interface DeviceFields {
   userTags?: string[];
   isPrivate?: boolean;
   preciseLocation?: boolean;
+  /** Forward stored batches to the owner's forward topic (researchers and admins only). */
+  enableForwarding?: boolean;
   notifyStoppedPublishing?: boolean;
   notifyLowBattery?: boolean;
   city?: string | null;
@@ -138,6 +140,8 @@ export class DeviceCatalogRepository {
    * last reading (`devices.last_reading_at`, moved in the same statement as the readings), so the 7
    * days before it are searched first, which prunes all but the latest partitions; only pairs
    * silent for longer fall back to the full search.
+   * A pair silent for longer than the compaction horizon has its newest readings in
+   * readings_compact (the last elements of its newest days); the newest of those and of the rows win.
    */
   async findLatestSensorValues(deviceIds: number[]): Promise<DeviceSensorValue[]> {
     if (deviceIds.length === 0) return [];
@@ -163,10 +167,20 @@ export class DeviceCatalogRepository {
         LEFT JOIN LATERAL (
           SELECT array_agg(latest.value ORDER BY latest.recorded_at DESC) AS values,
                  max(latest.recorded_at) AS recorded_at
-            FROM (SELECT r.value, r.recorded_at FROM readings r
-                   WHERE recent.recorded_at IS NULL AND r.device_id = ds.device_id
-                     AND r.sensor_id = ds.sensor_id
-                   ORDER BY r.recorded_at DESC LIMIT 2) latest) older ON true
+            FROM (SELECT o.value, o.recorded_at FROM (
+                    (SELECT r.value, r.recorded_at FROM readings r
+                      WHERE recent.recorded_at IS NULL AND r.device_id = ds.device_id
+                        AND r.sensor_id = ds.sensor_id
+                      ORDER BY r.recorded_at DESC LIMIT 2)
+                    UNION ALL
+                    SELECT u.value, c.day_start + u.us * interval '1 microsecond'
+                      FROM (SELECT * FROM readings_compact c
+                             WHERE recent.recorded_at IS NULL AND c.device_id = ds.device_id
+                               AND c.sensor_id = ds.sensor_id
+                             ORDER BY c.day_start DESC LIMIT 2) c
+                     CROSS JOIN LATERAL unnest(c.offsets_us[cardinality(c.offsets_us) - 1:],
+                                               c.vals[cardinality(c.vals) - 1:]) AS u(us, value)) o
+                   ORDER BY o.recorded_at DESC LIMIT 2) latest) older ON true
        WHERE ds.device_id = ANY(${deviceIds}::int[])
          AND coalesce(recent.recorded_at, older.recorded_at) IS NOT NULL
        ORDER BY ds.device_id, s.name, s.id`;
@@ -263,6 +277,7 @@ function toColumns(fields: DeviceFields) {
     userTags: fields.userTags,
     isPrivate: fields.isPrivate,
     preciseLocation: fields.preciseLocation,
+    enableForwarding: fields.enableForwarding,
     notifyStoppedPublishing: fields.notifyStoppedPublishing,
     notifyLowBattery: fields.notifyLowBattery,
     city: fields.city,

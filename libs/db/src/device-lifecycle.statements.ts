@@ -1,4 +1,5 @@
 import { pgSafeText } from '../../domain/src/index.js';
+import { orphanHandshakeStatement } from './orphan-handshake.statement.js';
 
 export interface HelloWrite {
   deviceId: number;
@@ -141,7 +142,8 @@ export function lifecycleStatements(write: LifecycleWrite): PgStatement[] {
 
 function parkStatements(write: LifecycleWrite): PgStatement[] {
   // Batches park concurrently; the lock makes the bounds exact. It is taken last in the
-  // transaction (only the parking statement follows), so it cannot deadlock with row locks.
+  // transaction (only the parking and the orphans' handshake follow, and batches take the
+  // orphans' row locks one batch at a time under it), so it cannot deadlock with row locks.
   const lock = { text: "SELECT pg_advisory_xact_lock(hashtext('parked_messages'))", values: [] };
   const { bytes, slices } = packPayloads(write.parked.map((p) => p.payload));
   const rows = write.parked.map((p, ord) => ({
@@ -185,5 +187,5 @@ function parkStatements(write: LifecycleWrite): PgStatement[] {
       SELECT (SELECT count(*) FROM parked) + (SELECT count(*) FROM overflow)`,
     values: [JSON.stringify(rows), bytes, perToken, total, write.payloadPrefixBytes],
   };
-  return [lock, park];
+  return [lock, park, orphanHandshakeStatement(write.parked.map((p) => p.token))];
 }

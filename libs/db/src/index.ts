@@ -1,4 +1,4 @@
-export { createPrismaClient, PrismaClient, type DbOptions } from './client.js';
+export { createPrismaClient, PrismaClient, QUERY_CANCELED, type DbOptions } from './client.js';
 export { PrismaService, DB_OPTIONS } from './prisma.service.js';
 export { DbModule } from './db.module.js';
 export {
@@ -34,6 +34,7 @@ export {
   ReadingsQueryRepository,
   type ReadingsTarget,
   rollupStatement,
+  rollupStatementFor,
   ROLLUP_FUNCTIONS,
   ROLLUP_UNITS,
   ROLLUP_SECONDS,
@@ -46,6 +47,7 @@ export { IngestErrorsRepository } from './ingest-errors.repository.js';
 export {
   UsersRepository,
   USER_ROLES,
+  FORWARDING_ROLES,
   createUserWithToken,
   type ApiUser,
   type NewUser,
@@ -67,6 +69,18 @@ export {
   type ParkedCursor,
 } from './parked-messages.repository.js';
 export { PartitionsRepository } from './partitions.repository.js';
+export {
+  LiveOutboxRepository,
+  comparePositions,
+  type LiveBatch,
+  type LivePosition,
+  type LiveRead,
+  type LiveReading,
+} from './live-outbox.repository.js';
+export { LiveWakeupListener } from './live-wakeup.listener.js';
+export { LIVE_OUTBOX_CHANNEL } from './live-outbox.statements.js';
+export { LiveLeaderLock } from './live-leader.lock.js';
+export { ForwardingRepository, type ForwardingTarget } from './forwarding.repository.js';
 export { RetentionRepository } from './retention.repository.js';
 export {
   IngestorInstancesRepository,
@@ -93,3 +107,14 @@ export {
   type ExportColumn,
   type ExportReading,
 } from './readings-export.repository.js';
+export { RollupsRepository, refreshRollups, type RollupRefresh } from './rollups.repository.js';
+export { CompactionRepository, type CompactionStep } from './compaction.repository.js';
+export { touchedHours } from './storage-lifecycle.js';
+export { AccountsRepository, type LoginCandidate } from './accounts.repository.js';
+export { OnboardingRepository, type OrphanFields, type OrphanRecord } from './onboarding.repository.js';
+export {
+  ORPHAN_HANDSHAKE_CHANNEL,
+  type OrphanHandshakeNotice,
+  orphanHandshakeStatement,
+} from './orphan-handshake.statement.js';
+export { OrphanHandshakeListener } from './orphan-handshake.listener.js';

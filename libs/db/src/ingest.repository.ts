@@ -10,6 +10,8 @@ import {
   storedTopic,
 } from './device-lifecycle.statements.js';
 import { KnownPairs } from './known-pairs.js';
+import { LIVE_OUTBOX_RESULT, LIVE_OUTBOX_STEP } from './live-outbox.statements.js';
+import { compactionGuard, MARKS_CTE, marksColumns, NOT_COMPACTED } from './storage-lifecycle.js';
 
 export interface StoredReading {
   deviceId: number;
@@ -55,8 +57,19 @@ const compareReadings = (a: StoredReading, b: StoredReading) =>
 @Injectable()
 export class IngestRepository {
   private readonly knownPairs = new KnownPairs();
+  /** Readings older than this many ms take the compacted-day check; null while compaction is off. */
+  private lateAfterMs: number | null = null;
 
-  constructor(private readonly db: PrismaService) {}
+  private readonly live: boolean;
+
+  constructor(private readonly db: PrismaService) {
+    this.live = db.options.liveOutbox ?? false;
+  }
+
+  /** Compaction moves days older than this out of `readings` (see compactionGuard). */
+  useCompactionHorizon(compactAfterDays: number): void {
+    this.lateAfterMs = compactAfterDays > 0 ? (compactAfterDays - 1) * 86_400_000 : null;
+  }
 
   /** Active (not archived) devices for these tokens. On the pg pool, like the readings statement. */
   async findActiveDevicesByTokens(tokens: string[]): Promise<Map<string, number>> {
@@ -85,14 +98,21 @@ export class IngestRepository {
     }
     const sorted = [...batch.readings].sort(compareReadings);
     const pairs = this.knownPairs.unknownIn(sorted);
-    const readings = readingsStatement(sorted, pairs, lifecycleDevices(batch.lifecycle));
+    const { lateBefore, lock } = compactionGuard(sorted, this.lateAfterMs);
+    const readings = readingsStatement(
+      sorted,
+      pairs,
+      lifecycleDevices(batch.lifecycle),
+      lateBefore,
+      this.live,
+    );
     // Straight on the pg pool behind Prisma: `$queryRaw` serializes every parameter to JSON and
     // parses it back, and these statements' parameters are the batch's columns and payloads.
     // One statement alone is one transaction: no BEGIN/COMMIT round trips.
-    const [result] =
-      others.length === 0
-        ? [await this.db.pool.query<{ inserted: number }>(readings.text, readings.values)]
-        : await this.inTransaction([readings, ...others]);
+    const result =
+      others.length === 0 && lock.length === 0
+        ? await this.db.pool.query<{ inserted: number }>(readings.text, readings.values)
+        : (await this.inTransaction([...lock, readings, ...others]))[lock.length];
     this.knownPairs.remember(pairs);
     return { inserted: (result.rows[0] as { inserted: number }).inserted };
   }
@@ -165,8 +185,12 @@ function insertErrorsStatement(errors: IngestErrorRecord[]): PgStatement {
 const EMPTY = Buffer.alloc(0);
 const MAX_MESSAGE = 2000;
 
-/** The batch statement of readingsStatement; $1–$10 are its comma-joined columns. */
-const READINGS_STATEMENT = `
+/**
+ * The batch statement of readingsStatement; $1–$10 are its comma-joined columns, $11–$13
+ * marksColumns. `live`: also writes the batch's inserted readings to the live outbox
+ * (live-outbox.statements.ts).
+ */
+const readingsStatementText = (live: boolean) => `
   WITH stored AS (
     INSERT INTO readings (device_id, sensor_id, recorded_at, value)
     SELECT r.device_id, r.sensor_id, to_timestamp(r.at), r.value
@@ -175,11 +199,12 @@ const READINGS_STATEMENT = `
                   string_to_array($3::text, ',')::float8[],
                   string_to_array($4::text, ',')::float8[])
         AS r(device_id, sensor_id, at, value)
+     WHERE ${NOT_COMPACTED}
     ON CONFLICT DO NOTHING
-    RETURNING 1
+    RETURNING device_id, sensor_id, recorded_at, value
   ), inserted AS (
     SELECT count(*)::int AS n FROM stored
-  ), pairs AS (
+  ), ${MARKS_CTE}${live ? LIVE_OUTBOX_STEP : ''}, pairs AS (
     INSERT INTO device_sensors (device_id, sensor_id)
     SELECT * FROM unnest(string_to_array($5::text, ',')::int[],
                          string_to_array($6::text, ',')::int[])
@@ -205,7 +230,9 @@ const READINGS_STATEMENT = `
        AND (d.last_reading_at IS NULL OR d.last_reading_at < to_timestamp(s.last_at)
             OR d.first_reading_at IS NULL OR d.first_reading_at > to_timestamp(s.first_at))
   )
-  SELECT n AS inserted FROM inserted`;
+  SELECT n AS inserted${live ? LIVE_OUTBOX_RESULT : ''} FROM inserted`;
+const READINGS_STATEMENT = readingsStatementText(false);
+const READINGS_STATEMENT_LIVE = readingsStatementText(true);
 
 /**
  * Readings, new device × sensor pairs and device reading times in one statement (data-modifying
@@ -213,7 +240,8 @@ const READINGS_STATEMENT = `
  * travels as one comma-joined text parameter split in SQL, timestamps as epoch seconds: far
  * cheaper to build than pg's per-element array literals of numbers and ISO strings.
  *
- * Latest values are not written here: the API reads them from `readings` (the newest row by its
+ * Rollups are not written here (the batch's rollup_marks row names its device × hours for the
+ * rollup job), nor latest values: the API reads them from `readings` (the newest row by its
  * primary key), so a batch writes no row version per reading beyond the reading itself.
  *
  * Lock order. Concurrent batches (two per ingestor, several ingestors) take their locks in one
@@ -230,12 +258,14 @@ function readingsStatement(
   readings: StoredReading[],
   pairs: StoredReading[],
   alsoChanged: number[],
+  lateBefore: number,
+  live: boolean,
 ): { text: string; values: string[] } {
   const span = spanPerDevice(readings);
   const changedDevices = idsInOrder([...span.map((s) => s.deviceId), ...alsoChanged]);
   const column = <T>(rows: T[], pick: (row: T) => number) => rows.map(pick).join(',');
   return {
-    text: READINGS_STATEMENT,
+    text: live ? READINGS_STATEMENT_LIVE : READINGS_STATEMENT,
     values: [
       column(readings, (r) => r.deviceId),
       column(readings, (r) => r.sensorId),
@@ -247,6 +277,7 @@ function readingsStatement(
       column(span, (s) => s.deviceId),
       column(span, (s) => s.first / 1000),
       column(span, (s) => s.last / 1000),
+      ...marksColumns(readings, lateBefore),
     ],
   };
 }

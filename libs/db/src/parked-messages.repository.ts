@@ -51,6 +51,13 @@ export class ParkedMessagesRepository {
   }
 
   /** Tokens that have parked messages and now match an active device. */
+  /** Whether messages of `token` wait for a device (whoever registers it receives them). */
+  async hasParkedMessages(token: string): Promise<boolean> {
+    const rows = await this.db.client.$queryRaw<{ parked: boolean }[]>`
+      SELECT EXISTS (SELECT 1 FROM parked_messages WHERE token = ${token}) AS parked`;
+    return rows[0].parked;
+  }
+
   async tokensWithActiveDevice(): Promise<string[]> {
     const rows = await this.db.client.$queryRaw<{ token: string }[]>`
       SELECT DISTINCT p.token FROM parked_messages p

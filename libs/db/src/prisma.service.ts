@@ -10,7 +10,7 @@ export class PrismaService implements OnModuleDestroy {
   readonly client: PrismaClient;
   readonly pool: pg.Pool;
 
-  constructor(@Inject(DB_OPTIONS) options: DbOptions) {
+  constructor(@Inject(DB_OPTIONS) readonly options: DbOptions) {
     const { prisma, pool } = createPrismaClient(options);
     this.client = prisma;
     this.pool = pool;

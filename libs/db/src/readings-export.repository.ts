@@ -33,15 +33,17 @@ export class ReadingsExportRepository {
   }
 
   /**
-   * Readings of [from, to) of these sensors in time order. Callers keep the window short (a day):
+   * Readings of [from, to) of these sensors in time order, hot or compacted (readings_in). Callers
+   * keep the window short (a day):
    * the primary key runs per sensor, so naming the sensors lets each be a range scan of the key,
    * and the time order is a sort of the window's rows only.
    */
   async readWindow(deviceId: number, sensorIds: number[], from: Date, to: Date): Promise<ExportReading[]> {
     const { rows } = await this.db.pool.query<ExportReading>(
-      `SELECT recorded_at AS at, sensor_id AS "sensorId", value FROM readings
-        WHERE device_id = $1 AND sensor_id = ANY($2::int[]) AND recorded_at >= $3 AND recorded_at < $4
-        ORDER BY recorded_at, sensor_id`,
+      `SELECT r.recorded_at AS at, s.id AS "sensorId", r.value
+         FROM unnest($2::int[]) AS s(id)
+        CROSS JOIN LATERAL readings_in($1, s.id, $3, $4) r
+        ORDER BY r.recorded_at, s.id`,
       [deviceId, sensorIds, from, to],
     );
     return rows;

@@ -1,12 +1,18 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, chown, lstat, mkdir, readFile, rename, rm, symlink } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { arch, platform, userInfo } from 'node:os';
-import { basename, dirname, join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { chmod, chown, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { type Binaries, binaries } from './postgres-binaries.js';
+import {
+  EMBEDDED_CREDENTIALS_FILE,
+  type EmbeddedCredentials,
+  embeddedDatabaseUrl,
+} from '../../config/src/index.js';
+import { clusterCredentials, secureCluster, writeHba, writePasswordFile } from './embedded-postgres-auth.js';
 
 const run = promisify(execFile);
 
@@ -26,12 +32,7 @@ interface Account {
   gid: number;
 }
 
-interface Binaries {
-  initdb: string;
-  postgres: string;
-}
-
-/** The superuser initdb creates; trust auth on loopback only, see start(). */
+/** The superuser initdb creates; used only to set the cluster up (embedded-postgres-auth.ts). */
 const SUPERUSER = 'postgres';
 
 /**
@@ -48,8 +49,11 @@ export class EmbeddedPostgres {
 
   private constructor(
     private readonly child: ChildProcess,
+    /** The superuser's, with its password. */
     readonly url: string,
     private readonly options: EmbeddedPostgresOptions,
+    /** The app database as the app role (no superuser): what the apps connect with. */
+    readonly appDatabaseUrl: string,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
   }
@@ -61,6 +65,10 @@ export class EmbeddedPostgres {
       await initialise(bin, options, account);
     }
     if (account) await chown(options.dataDir, account.uid, account.gid);
+    // A cluster from before password authentication has no credentials yet: it gets them, and keeps
+    // its trusting pg_hba.conf until secureCluster has set the superuser's password.
+    const { credentials, created } = await clusterCredentials(options.dataDir, account);
+    if (!created) await writeHba(options.dataDir, account);
     const output: string[] = [];
     const child = spawn(
       bin.postgres,
@@ -69,7 +77,7 @@ export class EmbeddedPostgres {
         options.dataDir,
         '-p',
         String(options.port),
-        // Loopback only: the cluster trusts local connections (initdb --auth=trust).
+        // Loopback only, and every connection authenticates with a password (pg_hba.conf).
         '-c',
         'listen_addresses=127.0.0.1',
         // No Unix socket: its default directory may not exist or belong to another PostgreSQL.
@@ -88,8 +96,9 @@ export class EmbeddedPostgres {
     child.stderr?.on('data', remember);
     const server = new EmbeddedPostgres(
       child,
-      `postgresql://${SUPERUSER}@127.0.0.1:${options.port}`,
+      `postgresql://${SUPERUSER}:${encodeURIComponent(credentials.superuser)}@127.0.0.1:${options.port}`,
       options,
+      embeddedDatabaseUrl(options.port, credentials.app),
     );
     const spawnError = new Promise<never>((_, reject) =>
       child.once('error', (error) => reject(explainSpawnError(error, bin.postgres, options.osUser))),
@@ -103,6 +112,7 @@ export class EmbeddedPostgres {
         earlyExit,
         spawnError,
       ]);
+      await secureCluster(server.url, options.dataDir, credentials, account);
     } catch (error) {
       await server.stop();
       throw error;
@@ -120,11 +130,6 @@ export class EmbeddedPostgres {
     return server;
   }
 
-  /** The URL of one database on this server. */
-  databaseUrl(name: string): string {
-    return `${this.url}/${encodeURIComponent(name)}`;
-  }
-
   /** Fast shutdown (SIGINT: disconnect clients, checkpoint, exit); SIGKILL if it takes too long. */
   async stop(timeoutMs = 30_000): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
@@ -140,51 +145,6 @@ export class EmbeddedPostgres {
       this.child.kill('SIGKILL');
       await this.exited;
     }
-  }
-}
-
-/**
- * The platform package of embedded-postgres, resolved from that package so the version that
- * embedded-postgres pins is the one used.
- */
-async function binaries(): Promise<Binaries> {
-  const os = platform() === 'win32' ? 'windows' : platform();
-  const name = `@embedded-postgres/${os}-${arch()}`;
-  const fromPackage = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
-  let entry: string;
-  try {
-    entry = fromPackage.resolve(name);
-  } catch {
-    throw new Error(
-      `no PostgreSQL binaries for ${os}-${arch()}: the package ${name} is not installed (npm ci installs the one for this platform)`,
-    );
-  }
-  const bin = (await import(pathToFileURL(entry).href)) as Binaries;
-  await hydrateSymlinks(join(dirname(bin.postgres), '..'));
-  return { initdb: bin.initdb, postgres: bin.postgres };
-}
-
-/**
- * npm tarballs cannot hold symlinks, so the platform package lists its library symlinks in
- * native/pg-symlinks.json and recreates them in a postinstall script. Where install scripts did not
- * run (npm's allowScripts, --ignore-scripts) they are missing and postgres cannot load its
- * libraries: create them here, the same way.
- */
-async function hydrateSymlinks(nativeDir: string): Promise<void> {
-  const packageDir = dirname(nativeDir);
-  let links: { source: string; target: string }[];
-  try {
-    links = JSON.parse(await readFile(join(nativeDir, 'pg-symlinks.json'), 'utf8')) as typeof links;
-  } catch {
-    return;
-  }
-  for (const { source, target } of links) {
-    const path = join(packageDir, target);
-    const exists = await lstat(path).then(
-      () => true,
-      () => false,
-    );
-    if (!exists) await symlink(relative(dirname(path), join(packageDir, source)), path);
   }
 }
 
@@ -239,13 +199,20 @@ async function initialise(bin: Binaries, options: EmbeddedPostgresOptions, accou
   await mkdir(staging, { mode: 0o700 });
   if (account) await chown(staging, account.uid, account.gid);
   await chmod(staging, 0o700);
+  const credentials: EmbeddedCredentials = {
+    superuser: randomBytes(24).toString('base64url'),
+    app: randomBytes(24).toString('base64url'),
+  };
+  const passwordFile = `${staging}.pw`;
+  await writePasswordFile(passwordFile, credentials.superuser, account);
   try {
     await run(
       bin.initdb,
       [
         `--pgdata=${staging}`,
         `--username=${SUPERUSER}`,
-        '--auth=trust',
+        '--auth=scram-sha-256',
+        `--pwfile=${passwordFile}`,
         '--encoding=UTF8',
         '--locale=C',
         '--no-instructions',
@@ -259,7 +226,12 @@ async function initialise(bin: Binaries, options: EmbeddedPostgresOptions, accou
       `initdb failed: ${(stderr || (error as Error).message).trim()}${account ? `\n(it runs as the OS user with uid ${account.uid}, which must be able to reach ${dirname(options.dataDir)} and ${bin.initdb})` : ''}`,
       { cause: error },
     );
+  } finally {
+    await rm(passwordFile, { force: true });
   }
+  const file = join(staging, EMBEDDED_CREDENTIALS_FILE);
+  await writeFile(file, `${JSON.stringify(credentials)}\n`, { mode: 0o600 });
+  if (account) await chown(file, account.uid, account.gid);
   await rename(staging, options.dataDir);
 }
 

@@ -53,6 +53,7 @@ export interface ProducerQueue<Data> {
     repeat: { every: number },
     template: { name: string; data: Data },
   ): Promise<unknown>;
+  getJobCounts(...types: string[]): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -104,6 +105,11 @@ export class QueueProducer<Data> {
   bullQueue(): ProducerQueue<Data> {
     if (!this.ready) throw new RedisUnavailableError(this.state);
     return (this.queue ??= this.createQueue());
+  }
+
+  /** Jobs per state, for metrics; rejects while the job store is unreachable. */
+  async counts(states: readonly string[]): Promise<Record<string, number>> {
+    return this.bullQueue().getJobCounts(...states);
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,8 @@ export const QUEUES = {
   storeForward: 'store-forward',
   /** Scheduled upkeep: readings partitions, retention of ingest_errors and device_inventory. */
   maintenance: 'maintenance',
+  /** Stored batches of forwarding devices, published to their owners' forward topics. */
+  forward: 'forward',
 } as const;
 
 export const JOBS = {
@@ -25,6 +27,8 @@ export const JOBS = {
   writeSpilledBatch: 'write-spilled-batch',
   /** Periodic: monthly readings partitions ahead of time and for backlog months. */
   ensurePartitions: 'ensure-partitions',
+  /** Publishes one device's stored batch to its owner's forward topic. */
+  forwardBatch: 'forward-batch',
   /** Periodic: deletes ingest_errors and device_inventory rows older than their retention. */
   purgeRetention: 'purge-retention',
 } as const;
@@ -63,6 +67,30 @@ export const spilledEntry = z.object({
 export const writeSpilledBatchJob = z.object({ entries: z.array(spilledEntry).min(1) });
 export type SpilledEntry = z.infer<typeof spilledEntry>;
 export type WriteSpilledBatchJob = z.infer<typeof writeSpilledBatchJob>;
+
+/**
+ * One device's stored batch to forward. It carries the readings, so a forward retried through a
+ * long broker outage does not depend on the live outbox's retention.
+ */
+export const forwardBatchJob = z.object({
+  deviceId: z.number().int().positive(),
+  readings: z
+    .array(z.object({ sensorId: z.number().int(), recordedAt: z.iso.datetime(), value: z.number() }))
+    .min(1),
+});
+export type ForwardBatchJob = z.infer<typeof forwardBatchJob>;
+
+/** The job id of a batch's forward: a relay that repeats a page after a crash adds nothing twice. */
+export function forwardJobId(txId: bigint, deviceId: number): string {
+  return `forward-${txId}-${deviceId}`;
+}
+
+/** Forwards are retried while the broker is away, for days, with backoff capped at a minute. */
+export const FORWARD_JOB_OPTIONS = {
+  attempts: 100_000,
+  backoff: { type: 'capped-exponential', delay: 500 },
+  removeOnComplete: { count: 10_000 },
+} as const;
 
 /**
  * Job defaults, set once. Failed jobs are kept for inspection; completed ones are trimmed.

@@ -10,6 +10,7 @@ export const API_ERRORS = {
   unprocessable_entity: HttpStatus.UNPROCESSABLE_ENTITY,
   enhance_your_calm: HttpStatus.TOO_MANY_REQUESTS,
   internal_server_error: HttpStatus.INTERNAL_SERVER_ERROR,
+  service_unavailable: HttpStatus.SERVICE_UNAVAILABLE,
 } as const;
 
 export type ApiErrorId = keyof typeof API_ERRORS;
@@ -51,6 +52,9 @@ export class ApiError extends Error {
   }
   static forbidden(message: string) {
     return new ApiError('forbidden', message);
+  }
+  static unavailable(message: string) {
+    return new ApiError('service_unavailable', message);
   }
   static notFound(message: string) {
     return new ApiError('record_not_found', message);

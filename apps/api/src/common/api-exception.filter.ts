@@ -1,6 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
+import type { ApiConfig } from '../../../../libs/config/src/index.js';
+import { QUERY_CANCELED } from '../../../../libs/db/src/index.js';
 import { ApiError, type ApiErrorId } from './api-error.js';
 
 const BY_STATUS: Record<number, ApiErrorId> = {
@@ -17,7 +19,9 @@ const BY_STATUS: Record<number, ApiErrorId> = {
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Api');
 
-  constructor(private readonly rateLimitPerMinute: number) {}
+  constructor(
+    private readonly config: Pick<ApiConfig, 'RATE_LIMIT_PER_MINUTE' | 'API_STATEMENT_TIMEOUT_MS'>,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -32,7 +36,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (exception instanceof ThrottlerException) {
       return new ApiError(
         'enhance_your_calm',
-        `Too many requests: at most ${this.rateLimitPerMinute} per minute per client. Retry later (see Retry-After).`,
+        `Too many requests: at most ${this.config.RATE_LIMIT_PER_MINUTE} per minute per client. Retry later (see Retry-After).`,
       );
     }
     if (exception instanceof HttpException) {
@@ -44,6 +48,12 @@ export class ApiExceptionFilter implements ExceptionFilter {
       if (id) return new ApiError(id, describe(exception));
       if (status < 500) return ApiError.badRequest(describe(exception));
     }
+    if (isStatementTimeout(exception)) {
+      return new ApiError(
+        'service_unavailable',
+        `The request needed more than ${this.config.API_STATEMENT_TIMEOUT_MS} ms of database time and was cancelled: ask for a shorter range or a coarser rollup, or retry later`,
+      );
+    }
     // Body parser errors (malformed JSON, body too large) are plain errors with a status.
     const status = (exception as { status?: unknown; statusCode?: unknown })?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -54,6 +64,20 @@ export class ApiExceptionFilter implements ExceptionFilter {
     );
     return new ApiError('internal_server_error', 'Something went wrong on our side; it has been logged.');
   }
+}
+
+/** PostgreSQL's statement_timeout, through pg directly or wrapped by Prisma's driver adapter. */
+function isStatementTimeout(exception: unknown): boolean {
+  for (
+    let e = exception as { code?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    depth++
+  ) {
+    if (e.code === QUERY_CANCELED || (e as { originalCode?: unknown }).originalCode === QUERY_CANCELED)
+      return true;
+    e = e.cause as typeof e;
+  }
+  return false;
 }
 
 function describe(exception: HttpException): string {

@@ -2,6 +2,7 @@ import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/c
 import type { ZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { ApiError } from './api-error.js';
+import { findTextProblem } from './text-check.js';
 import { refuseUnknownFilters } from './filters.js';
 
 /**
@@ -22,13 +23,12 @@ export class ApiValidationPipe implements PipeTransform {
       throw ApiError.badRequest('The request body must be a JSON object (or a form).');
     }
     const input = value ?? {};
-    // PostgreSQL text cannot hold NUL; refuse it here rather than fail in the query.
-    const withNul = findNul(input);
-    if (withNul !== null) {
+    // PostgreSQL text and jsonb cannot hold NUL or lone surrogates; refuse them at any depth here
+    // rather than fail in the query.
+    const bad = findTextProblem(input);
+    if (bad !== null) {
       const where = metadata.type === 'body' ? 'body field' : 'parameter';
-      throw ApiError.badRequest(
-        `${where} ${withNul} contains a NUL character (\\u0000), which is not accepted`,
-      );
+      throw ApiError.badRequest(`${where} ${bad.path} ${bad.problem}`);
     }
     if (metadata.type === 'query') refuseUnknownFilters(input, dto.schema);
     const result = dto.schema.safeParse(input);
@@ -50,18 +50,6 @@ export class ApiValidationPipe implements PipeTransform {
     }
     throw ApiError.badRequest(message);
   }
-}
-
-/** The first key (dotted path) whose string value holds a NUL character, or null. */
-function findNul(value: unknown, path = '', depth = 0): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path || '(value)' : null;
-  if (depth > 8 || value === null || typeof value !== 'object') return null;
-  for (const [key, child] of Object.entries(value)) {
-    if (key.includes('\u0000')) return path ? `${path}.${key}` : key;
-    const found = findNul(child, path ? `${path}.${key}` : key, depth + 1);
-    if (found !== null) return found;
-  }
-  return null;
 }
 
 interface Problem {

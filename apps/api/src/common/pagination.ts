@@ -13,18 +13,26 @@ export function pageOf(query: { page?: number; per_page?: number }): PageRequest
   return { page, perPage, offset: (page - 1) * perPage };
 }
 
+/** Where bootstrap keeps PUBLIC_URL for the links (express `app.locals`). */
+export const PUBLIC_URL_LOCAL = 'publicUrl';
+
 /**
  * `Link` (first and prev unless on the first page, next and last unless on the last, as the
  * reference's api-pagination does), `Total` and `Per-Page`. Links keep the request's other
- * query parameters.
+ * query parameters but never `access_token` (a link is logged, shared and cached). They start
+ * with PUBLIC_URL when it is configured, else they are relative: never built from the request's
+ * Host header, which the client controls.
  */
 export function setPaginationHeaders(request: Request, response: Response, page: PageRequest, total: number) {
   const last = Math.max(1, Math.ceil(total / page.perPage));
-  const url = new URL(request.originalUrl, `${request.protocol}://${request.get('host') ?? 'localhost'}`);
+  const base = (request.app?.locals as Record<string, unknown> | undefined)?.[PUBLIC_URL_LOCAL];
+  const url = new URL(request.originalUrl, 'http://placeholder');
+  url.searchParams.delete('access_token');
   const link = (n: number, rel: string) => {
     url.searchParams.set('page', String(n));
     url.searchParams.set('per_page', String(page.perPage));
-    return `<${url.toString()}>; rel="${rel}"`;
+    const target = `${url.pathname}${url.search}`;
+    return `<${typeof base === 'string' ? `${base}${target}` : target}>; rel="${rel}"`;
   };
   const links: string[] = [];
   if (page.page > 1) links.push(link(1, 'first'), link(Math.min(page.page - 1, last), 'prev'));

@@ -7,9 +7,9 @@ import { ApiError } from '../common/api-error.js';
 import { RecordIdPipe } from '../common/id.pipe.js';
 import { pageOf, setPaginationHeaders } from '../common/pagination.js';
 import { ApiErrorResponses } from '../common/responses.js';
-import { isoSeconds } from '../common/time.js';
+import { isoSeconds } from '../../../../libs/presenters/src/time.js';
 import { readable } from '../devices/devices.service.js';
-import { sensorKey } from '../readings/sensor-key.js';
+import { sensorKey } from '../../../../libs/presenters/src/sensor-key.js';
 import { ComponentResponse, ListComponentsQuery } from './components.dto.js';
 
 function presentComponent(c: ComponentRecord) {

@@ -3,9 +3,9 @@ import type { Writable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { type ApiUser, ReadingsExportRepository } from '../../../../libs/db/src/index.js';
 import { ApiError } from '../common/api-error.js';
-import { isoSeconds } from '../common/time.js';
+import { isoSeconds } from '../../../../libs/presenters/src/time.js';
 import { DevicesService } from '../devices/devices.service.js';
-import { sensorKey } from '../readings/sensor-key.js';
+import { sensorKey } from '../../../../libs/presenters/src/sensor-key.js';
 
 /** Each query reads one day: memory holds one day of one device, whatever the range. */
 const WINDOW_MS = 86_400_000;

@@ -10,6 +10,9 @@ import {
   numberParam,
   paginationShape,
 } from '../common/params.js';
+import { MAX_INPUT_DEPTH } from '../common/text-check.js';
+
+const MAX_META_BYTES = 16_384;
 
 const near = z
   .string()
@@ -92,6 +95,9 @@ const deviceFields = {
   user_tags: userTags.optional(),
   is_private: booleanField.optional(),
   precise_location: booleanField.optional(),
+  enable_forwarding: booleanField
+    .describe("Forward each stored batch to the owner's forward topic (researchers and admins only).")
+    .optional(),
   notify_stopped_publishing: booleanField
     .describe('Email the owner when the kit stops publishing: true or false.')
     .optional(),
@@ -127,7 +133,14 @@ const deviceFields = {
       "Post-processing settings (the reference's nested attributes): blueprint_url, hardware_url (http or https URLs), forwarding_params (an integer), meta (text), latest_postprocessing (ISO 8601); null removes them.",
     )
     .optional(),
-  meta: z.record(z.string(), z.unknown()).nullable().describe('Any JSON object, or null.').optional(),
+  meta: z
+    .record(z.string(), z.unknown())
+    .refine((meta) => Buffer.byteLength(JSON.stringify(meta)) <= MAX_META_BYTES, {
+      message: `at most ${MAX_META_BYTES} bytes of JSON`,
+    })
+    .nullable()
+    .describe(`Any JSON object of at most ${MAX_META_BYTES} bytes and ${MAX_INPUT_DEPTH} levels, or null.`)
+    .optional(),
 };
 
 export const createDeviceBody = z.object({

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
   type ApiUser,
@@ -6,15 +5,17 @@ import {
   type DeviceFields,
   type DeviceRecord,
   DeviceTokenTakenError,
+  ParkedMessagesRepository,
+  FORWARDING_ROLES,
 } from '../../../../libs/db/src/index.js';
+import { generateDeviceToken } from '../../../../libs/domain/src/index.js';
 import { ApiError } from '../common/api-error.js';
 import type { PageRequest } from '../common/pagination.js';
 import type { CreateDeviceBody, ListDevicesQuery, UpdateDeviceBody } from './devices.dto.js';
-import { type DeviceJson, canManage, presentDevice } from './device.presenter.js';
+import { type DeviceJson, canManage, presentDevice } from '../../../../libs/presenters/src/index.js';
 import { ReplayParkedNotifier } from './replay-parked.notifier.js';
+import { type TokenClaimProof, mayClaimParkedToken } from './token-claim.policy.js';
 import { mergeTags, postprocessingOf } from './device-body.js';
-
-const TOKEN_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const DEFAULT_WITHIN_KM = 1000;
 
 /**
@@ -38,6 +39,7 @@ export class DevicesService {
   constructor(
     private readonly devices: DeviceCatalogRepository,
     private readonly replay: ReplayParkedNotifier,
+    private readonly parked: ParkedMessagesRepository,
   ) {}
 
   async list(
@@ -107,8 +109,14 @@ export class DevicesService {
     return device;
   }
 
-  async create(body: CreateDeviceBody, viewer: ApiUser): Promise<DeviceJson> {
+  async create(
+    body: CreateDeviceBody,
+    viewer: ApiUser,
+    proof: TokenClaimProof = { onboardingSession: false },
+  ): Promise<DeviceJson> {
+    mayForward(body, viewer);
     const fields = toFields(body);
+    if (body.device_token !== undefined) await this.checkClaim(body.device_token, viewer, proof);
     let device: DeviceRecord | undefined;
     // A generated token can collide with an existing one; a few fresh draws make that vanishingly rare.
     for (let attempt = 0; !device; attempt++) {
@@ -128,10 +136,14 @@ export class DevicesService {
   async update(id: number, body: UpdateDeviceBody, viewer: ApiUser): Promise<DeviceJson> {
     const unarchive = body.archived === false;
     const current = await this.findManageableDevice(id, viewer, { includeArchived: unarchive });
+    mayForward(body, viewer);
     if (body.archived === true) {
       throw ApiError.unprocessable('archived: true is not accepted: archive a device with DELETE', {
         archived: ['use DELETE /v0/devices/:id to archive'],
       });
+    }
+    if (body.device_token !== undefined && body.device_token !== current.token) {
+      await this.checkClaim(body.device_token, viewer, { onboardingSession: false });
     }
     let device: DeviceRecord;
     try {
@@ -152,6 +164,15 @@ export class DevicesService {
     await this.devices.archiveDevice(id);
   }
 
+  /**
+   * A token with parked traffic is refused without proof, with the same 422 as a taken token: the
+   * answer tells a prober nothing about which tokens publish, exist, are private or archived.
+   */
+  private async checkClaim(token: string, viewer: ApiUser, proof: TokenClaimProof): Promise<void> {
+    if (mayClaimParkedToken(viewer, proof)) return;
+    if (await this.parked.hasParkedMessages(token)) throw tokenTaken(token);
+  }
+
   private async present(devices: DeviceRecord[], viewer: ApiUser | null): Promise<DeviceJson[]> {
     const ownerIds = [...new Set(devices.flatMap((d) => (d.ownerId === null ? [] : [d.ownerId])))];
     const [sensors, ownerDevices] = await Promise.all([
@@ -168,14 +189,17 @@ export class DevicesService {
   }
 }
 
-export function generateDeviceToken(): string {
-  return Array.from({ length: 6 }, () => TOKEN_ALPHABET[randomInt(TOKEN_ALPHABET.length)]).join('');
-}
-
 function tokenTaken(token: string): ApiError {
   return ApiError.unprocessable(`device_token "${token}" is already taken`, {
     device_token: ['has already been taken'],
   });
+}
+
+/** Citizens may not switch forwarding on or off; researchers and admins may. */
+function mayForward(body: { enable_forwarding?: boolean }, viewer: ApiUser): void {
+  if (body.enable_forwarding !== undefined && !FORWARDING_ROLES.includes(viewer.role)) {
+    throw ApiError.forbidden('Only researchers and admins may set enable_forwarding');
+  }
 }
 
 function toFields(body: Omit<UpdateDeviceBody, 'archived'>): DeviceFields {
@@ -190,6 +214,7 @@ function toFields(body: Omit<UpdateDeviceBody, 'archived'>): DeviceFields {
     userTags: body.user_tags,
     isPrivate: body.is_private,
     preciseLocation: body.precise_location,
+    enableForwarding: body.enable_forwarding,
     notifyStoppedPublishing: body.notify_stopped_publishing,
     notifyLowBattery: body.notify_low_battery,
     city: body.city,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { ApiConfig } from '../../../../libs/config/src/index.js';
+import { tokenRef } from '../../../../libs/domain/src/index.js';
 import {
   closeProducerTarget,
   JOBS,
@@ -37,7 +38,7 @@ export class ReplayParkedNotifier implements OnModuleDestroy {
         () => undefined,
         (error: Error) =>
           this.logger.warn(
-            `Could not enqueue the replay of parked messages for token "${token}": ${error.message}`,
+            `Could not enqueue the replay of parked messages for ${tokenRef(token)}: ${error.message}`,
           ),
       )
       .finally(() => this.pending.delete(job));

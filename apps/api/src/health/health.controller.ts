@@ -1,4 +1,5 @@
-import { Controller, Get, HttpException, HttpStatus } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Logger, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { PrismaService } from '../../../../libs/db/src/index.js';
@@ -8,6 +9,8 @@ import { PrismaService } from '../../../../libs/db/src/index.js';
 @SkipThrottle()
 @Controller()
 export class HealthController {
+  private readonly logger = new Logger('Health');
+
   constructor(private readonly db: PrismaService) {}
 
   @Get('health')
@@ -15,17 +18,17 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready when Postgres answers. */
+  /** Ready when Postgres answers; 503 otherwise. */
   @Get('ready')
-  async ready() {
+  async ready(@Res({ passthrough: true }) response: Response) {
     try {
       await this.db.client.$queryRaw`SELECT 1`;
       return { status: 'ok', database: 'ok' };
     } catch (error) {
-      throw new HttpException(
-        { status: 'unavailable', database: (error as Error).message },
-        HttpStatus.SERVICE_UNAVAILABLE,
-      );
+      // The reason goes to the log; the probe's answer carries no internal error text.
+      this.logger.warn(`readiness: database check failed: ${(error as Error).message}`);
+      response.status(HttpStatus.SERVICE_UNAVAILABLE);
+      return { status: 'unavailable', database: 'unavailable' };
     }
   }
 }

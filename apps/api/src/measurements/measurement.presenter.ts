@@ -1,5 +1,5 @@
 import type { Measurement } from '../../../../libs/db/src/index.js';
-import { isoSeconds } from '../common/time.js';
+import { isoSeconds } from '../../../../libs/presenters/src/time.js';
 
 /** The measurement as sensors embed it (the connector's `Measurement`). */
 export function presentMeasurement(m: Measurement) {

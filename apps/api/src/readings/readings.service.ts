@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ApiConfig } from '../../../../libs/config/src/index.js';
 import {
   type ApiUser,
   IngestErrorsRepository,
@@ -7,12 +8,15 @@ import {
 } from '../../../../libs/db/src/index.js';
 import { ApiError } from '../common/api-error.js';
 import type { PageRequest } from '../common/pagination.js';
-import { isoMillis, isoSeconds } from '../common/time.js';
+import { isoMillis, isoSeconds } from '../../../../libs/presenters/src/time.js';
 import { DevicesService, readable } from '../devices/devices.service.js';
 import type { ReadingsQuery } from './readings.dto.js';
+import { API_CONFIG } from '../api.tokens.js';
+import { checkBucketLimit } from './bucket-limit.js';
+import { RollupGate } from './rollup-gate.js';
 import { checkIntervalCount, fillsIntervals, spanBefore } from './readings-window.js';
 import { fillIntervals, rollupMs } from './intervals.js';
-import { sensorKey } from './sensor-key.js';
+import { sensorKey } from '../../../../libs/presenters/src/sensor-key.js';
 
 @Injectable()
 export class ReadingsService {
@@ -21,6 +25,8 @@ export class ReadingsService {
     private readonly sensors: SensorCatalogRepository,
     private readonly readingsQuery: ReadingsQueryRepository,
     private readonly ingestErrorLog: IngestErrorsRepository,
+    private readonly gate: RollupGate,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   async readings(deviceId: number, query: ReadingsQuery, viewer: ApiUser | null) {
@@ -33,24 +39,27 @@ export class ReadingsService {
     const fill = query.all_intervals === true && fillsIntervals(query.rollup);
     if (fill) checkIntervalCount(from, to, query.rollup);
     const sensorId = query.sensor_id ?? (await this.sensorIdOfKey(deviceId, query.sensor_key!, viewer));
-    // The rollup starts with the lookups (one round trip instead of two) and is dropped unless they
-    // pass: the buckets of a sensor the device never reported are empty anyway.
-    const rolling = this.readingsQuery.rollupReadings({
-      deviceId,
-      sensorId,
-      from,
-      to,
-      every: { count: query.rollup.count, unit: query.rollup.unit },
-      fn,
-      limit: fill ? undefined : query.limit,
-    });
-    rolling.catch(() => undefined);
+    // Who may read, and whether there is anything to read, before the rollup costs anything: a
+    // refused request starts no query. A device error wins over a sensor error.
     const target = await this.readingsQuery.findReadingsTarget(deviceId, sensorId);
-    // A device error wins over a sensor error.
     const device = readable(deviceId, target.device, viewer);
     const { sensor, componentId } = target;
     if (!sensor) throw ApiError.notFound(`Sensor ${sensorId} not found (see GET /v0/sensors)`);
-    const buckets = componentId === null ? [] : await rolling;
+    checkBucketLimit(from, to, query.rollup, this.config.READINGS_MAX_BUCKETS);
+    const buckets =
+      componentId === null
+        ? []
+        : await this.gate.run(() =>
+            this.readingsQuery.rollupReadings({
+              deviceId,
+              sensorId,
+              from,
+              to,
+              every: { count: query.rollup.count, unit: query.rollup.unit },
+              fn,
+              limit: fill ? undefined : query.limit,
+            }),
+          );
     const answered = fill ? fillIntervals(buckets, from, to, query.rollup).slice(0, query.limit) : buckets;
     const size = rollupMs(query.rollup);
     const time = size !== null && size < 1000 ? isoMillis : isoSeconds;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type ApiUser, PeopleRepository } from '../../../../libs/db/src/index.js';
-import { countryName } from '../common/country.js';
+import { countryName } from '../../../../libs/presenters/src/country.js';
 
 /** Most hits of each kind one search answers (then paginated together). */
 const MAX_PER_KIND = 1000;

@@ -17,8 +17,9 @@ const parentId = z
   .number()
   .int()
   .positive()
+  .max(2_147_483_647)
   .nullable()
-  .describe('Id of the parent sensor, or null.')
+  .describe('Id of the parent sensor (a positive integer up to 2147483647), or null.')
   .optional();
 
 export const createSensorBody = z.object({

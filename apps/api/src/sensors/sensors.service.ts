@@ -7,9 +7,9 @@ import {
 } from '../../../../libs/db/src/index.js';
 import { ApiError } from '../common/api-error.js';
 import type { PageRequest } from '../common/pagination.js';
-import { isoSeconds } from '../common/time.js';
+import { isoSeconds } from '../../../../libs/presenters/src/time.js';
 import { presentMeasurement } from '../measurements/measurement.presenter.js';
-import { sensorKey } from '../readings/sensor-key.js';
+import { sensorKey } from '../../../../libs/presenters/src/sensor-key.js';
 import type { CreateSensorBody, ListSensorsQuery, UpdateSensorBody } from './sensors.dto.js';
 
 /** The v0 sensor JSON: the keys of API.md, then what the web app reads of /v0/sensors. */

@@ -6,9 +6,9 @@ import {
   type UserProfile,
 } from '../../../../libs/db/src/index.js';
 import { ApiError } from '../common/api-error.js';
-import { countryName } from '../common/country.js';
-import { isoSeconds } from '../common/time.js';
-import type { DeviceJson } from '../devices/device.presenter.js';
+import { countryName } from '../../../../libs/presenters/src/country.js';
+import { isoSeconds } from '../../../../libs/presenters/src/time.js';
+import type { DeviceJson } from '../../../../libs/presenters/src/device.presenter.js';
 import { DevicesService } from '../devices/devices.service.js';
 import type { UpdateMeBody } from './users.dto.js';
 

@@ -1,7 +1,12 @@
 import type { WorldMapDevice } from '../../../../libs/db/src/index.js';
-import { countryName } from '../common/country.js';
-import { isoSeconds } from '../common/time.js';
-import { FILTERED, deviceState, hardwareOf, systemTags } from '../devices/device.presenter.js';
+import { countryName } from '../../../../libs/presenters/src/country.js';
+import { isoSeconds } from '../../../../libs/presenters/src/time.js';
+import {
+  FILTERED,
+  deviceState,
+  hardwareOf,
+  systemTags,
+} from '../../../../libs/presenters/src/device.presenter.js';
 
 /** Hardware objects per version: the whole fleet shares a handful. */
 const hardwareByVersion = new Map<string | null, ReturnType<typeof hardwareOf>>();

@@ -20,6 +20,7 @@ import { PartitionUpkeepService } from '../lifecycle/partition-upkeep.service.js
 import { IngestMetrics } from '../pipeline/ingest.metrics.js';
 import { QueueProducersService } from '../queues/queue-producers.service.js';
 import { DeviceLifecycleProcessor } from './device-lifecycle.processor.js';
+import { ForwardProcessor } from './forward.processor.js';
 import type { JobProcessor } from './job-processor.js';
 import { MaintenanceProcessor } from './maintenance.processor.js';
 import { StoreForwardProcessor } from './store-forward.processor.js';
@@ -45,12 +46,13 @@ export class JobWorkersService implements OnApplicationBootstrap, OnModuleDestro
     lifecycle: DeviceLifecycleProcessor,
     storeForward: StoreForwardProcessor,
     maintenance: MaintenanceProcessor,
+    forward: ForwardProcessor,
     private readonly queues: QueueProducersService,
     private readonly partitions: PartitionUpkeepService,
     private readonly metrics: IngestMetrics,
     @Inject(INGESTOR_CONFIG) private readonly config: IngestorConfig,
   ) {
-    this.processors = [lifecycle, storeForward, maintenance];
+    this.processors = [lifecycle, storeForward, maintenance, forward];
   }
 
   onApplicationBootstrap(): void {

@@ -4,7 +4,7 @@ import {
   type ParkedCursor,
   ParkedMessagesRepository,
 } from '../../../../libs/db/src/index.js';
-import { redactToken } from '../../../../libs/domain/src/index.js';
+import { tokenRef } from '../../../../libs/domain/src/index.js';
 import { JOBS, replayParkedJobOptions } from '../../../../libs/queues/src/index.js';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import { BatchWriterService } from '../pipeline/batch-writer.service.js';
@@ -59,7 +59,7 @@ export class ParkedReplayService {
       const last = page[page.length - 1];
       cursor = { receivedAt: last.receivedAt, id: last.id };
     }
-    if (replayed > 0) this.logger.log(`replayed ${replayed} parked messages of ${redactToken(token)}`);
+    if (replayed > 0) this.logger.log(`replayed ${replayed} parked messages of ${tokenRef(token)}`);
     return replayed;
   }
 

@@ -37,6 +37,23 @@ describe('AckWindow', () => {
     expect(window.size).toBe(0);
   });
 
+  it('reports each PUBACK with its delay since the message was stored, once it is written', async () => {
+    const { stream, writes } = fakeStream();
+    const delays: number[] = [];
+    const window = new AckWindow(10, 5, (seconds) => delays.push(seconds));
+    const [a, b] = [1, 2].map((id) => window.take(stream, id));
+    window.stored(b);
+    await turn();
+    expect(delays).toEqual([]);
+    window.stored(a);
+    await turn();
+    expect(writes).toEqual([[1, 2]]);
+    expect(delays).toHaveLength(2);
+    // b was stored a turn before a: it waited longer for its PUBACK.
+    expect(delays[1]).toBeGreaterThan(delays[0]);
+    expect(delays.every((d) => d >= 0 && d < 5)).toBe(true);
+  });
+
   it('sends the PUBACKs that became due in one turn of the event loop in one write', async () => {
     const { stream, writes } = fakeStream();
     const window = new AckWindow(10, 5);

@@ -13,6 +13,8 @@ ACK_DEFERRED.stack = undefined;
 export interface AckSlot {
   readonly messageId: number;
   stored: boolean;
+  /** performance.now() when the message was stored, for the commit → PUBACK latency. */
+  storedAt?: number;
 }
 
 /**
@@ -38,6 +40,8 @@ export class AckWindow {
   constructor(
     private readonly limit: number,
     private readonly protocolVersion: 4 | 5,
+    /** Called with each PUBACK's delay after its message was stored, in seconds. */
+    private readonly onAcked: (seconds: number) => void = () => undefined,
   ) {}
 
   /** Messages received and not yet acknowledged. */
@@ -56,6 +60,7 @@ export class AckWindow {
   /** The message is safely stored: its PUBACK leaves once every earlier message's has. */
   stored(slot: AckSlot): void {
     slot.stored = true;
+    slot.storedAt = performance.now();
     if (this.flushScheduled || this.queue[0] !== slot) return;
     this.flushScheduled = true;
     // After the microtasks of the same commit have run, so its other messages join this write.
@@ -79,6 +84,8 @@ export class AckWindow {
       const opts = { protocolVersion: this.protocolVersion };
       const packets = acked.map(({ messageId }) => generate({ cmd: 'puback', messageId }, opts));
       stream.write(packets.length === 1 ? packets[0] : Buffer.concat(packets));
+      const now = performance.now();
+      for (const slot of acked) this.onAcked((now - (slot.storedAt ?? now)) / 1000);
     }
     this.release();
   }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
-import { literalQueueFilters, redactTopic, subscriptionFilters } from '../../../../libs/domain/src/index.js';
+import { literalQueueFilters, logSafeTopic, subscriptionFilters } from '../../../../libs/domain/src/index.js';
 import { ACK_DEFERRED, AckWindow } from './ack-window.js';
 import { receivedCost } from './byte-budget.js';
 import { FlowControl } from './flow-control.js';
@@ -35,6 +35,8 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
   /** Set by a restart: QoS 1 messages that arrive from now on are left for the resumed session. */
   private holdingBack = false;
   private received = 0;
+  /** Receives each PUBACK's delay after its message was stored, in seconds (for metrics). */
+  observeAckLatency: (seconds: number) => void = () => undefined;
 
   constructor(private readonly options: MqttPoolOptions) {
     super();
@@ -196,7 +198,11 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
   private connectMember(member: number, onFirstSubscribe: () => void): MqttClient {
     const connectOptions = memberConnectOptions(this.options, member);
     const clientId = connectOptions.clientId!;
-    const acks = new AckWindow(this.options.receiveMaximum ?? 1, connectOptions.protocolVersion as 4 | 5);
+    const acks = new AckWindow(
+      this.options.receiveMaximum ?? 1,
+      connectOptions.protocolVersion as 4 | 5,
+      (s) => this.observeAckLatency(s),
+    );
     const client = mqtt.connect(this.url(), connectOptions);
     let firstSubscribe = true;
     let failures = 0;
@@ -223,7 +229,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
           // Not stored and not safely recorded: leave it unacknowledged and drop the connection, so
           // the broker redelivers it (and whatever else the window held) to the resumed session.
           this.logger.warn(
-            `member ${member}: message on ${redactTopic(packet.topic)} not acknowledged: ${String(error)}`,
+            `member ${member}: message on ${logSafeTopic(packet.topic)} not acknowledged: ${String(error)}`,
           );
           stream.destroy();
         },

@@ -7,7 +7,7 @@ import {
   type LifecycleWrite,
   type StoredReading,
 } from '../../../../libs/db/src/index.js';
-import { decodeInventory, redactTopic } from '../../../../libs/domain/src/index.js';
+import { decodeInventory, logSafeTopic } from '../../../../libs/domain/src/index.js';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import type { IngestEntry } from './ingest-entry.js';
 import { IngestMetrics } from './ingest.metrics.js';
@@ -130,7 +130,15 @@ export class BatchWriterService {
     this.metrics.rejected(errors);
     this.metrics.parked(lifecycle.parked.length);
     this.logger.debug(
-      `batch: ${entries.length} messages, ${readings.length} readings (${inserted} new), ${errors.length} rejections, ${lifecycle.parked.length} parked, in ${(performance.now() - started).toFixed(1)} ms`,
+      {
+        messages: entries.length,
+        readings: readings.length,
+        inserted,
+        rejections: errors.length,
+        parked: lifecycle.parked.length,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+      },
+      'batch stored',
     );
     return inserted;
   }
@@ -173,7 +181,7 @@ export class BatchWriterService {
     }
     const [entry] = entries;
     const reason = `${(error as Error).message ?? String(error)}`;
-    this.logger.error(`message on ${redactTopic(entry.topic)} could not be stored: ${reason.slice(0, 300)}`);
+    this.logger.error(`message on ${logSafeTopic(entry.topic)} could not be stored: ${reason.slice(0, 300)}`);
     const record: IngestErrorRecord = {
       reason: 'store_failed',
       message: `could not be stored: ${reason}`,
@@ -192,7 +200,7 @@ export class BatchWriterService {
       // Retrying cannot help: acknowledging is the only way this message ever ends.
       this.metrics.unrecordable();
       this.logger.error(
-        `message on ${redactTopic(entry.topic)} could not be recorded either, acknowledged: ${String(recordError).slice(0, 300)}`,
+        `message on ${logSafeTopic(entry.topic)} could not be recorded either, acknowledged: ${String(recordError).slice(0, 300)}`,
       );
     }
   }

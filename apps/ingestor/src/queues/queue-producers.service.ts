@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import {
   closeProducerTarget,
   type EmptyJob,
+  type ForwardBatchJob,
   producerTarget,
   type ProducerTarget,
   queueBackend,
@@ -26,6 +27,7 @@ export class QueueProducersService implements OnModuleDestroy {
   readonly deviceLifecycle: QueueProducer<ReplayParkedJob | EmptyJob>;
   readonly storeForward: QueueProducer<WriteSpilledBatchJob>;
   readonly maintenance: QueueProducer<EmptyJob>;
+  readonly forward: QueueProducer<ForwardBatchJob>;
   private lastState = '';
 
   constructor(@Inject(INGESTOR_CONFIG) config: IngestorConfig) {
@@ -34,6 +36,7 @@ export class QueueProducersService implements OnModuleDestroy {
     this.deviceLifecycle = new QueueProducer(QUEUES.deviceLifecycle, this.target, timeout);
     this.storeForward = new QueueProducer(QUEUES.storeForward, this.target, timeout);
     this.maintenance = new QueueProducer(QUEUES.maintenance, this.target, timeout);
+    this.forward = new QueueProducer(QUEUES.forward, this.target, timeout);
     // State changes are logged once each, not every reconnect attempt.
     const report = (state: string, line: string) => {
       if (state === this.lastState) return;
@@ -54,6 +57,7 @@ export class QueueProducersService implements OnModuleDestroy {
       this.deviceLifecycle.close(),
       this.storeForward.close(),
       this.maintenance.close(),
+      this.forward.close(),
     ]);
     closeProducerTarget(this.target);
   }

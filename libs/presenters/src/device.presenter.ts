@@ -1,8 +1,8 @@
-import type { ApiUser, DeviceRecord, DeviceSensorValue, DeviceState } from '../../../../libs/db/src/index.js';
-import { countryName } from '../common/country.js';
-import { geohash } from '../common/geohash.js';
-import { isoSeconds } from '../common/time.js';
-import { sensorKey } from '../readings/sensor-key.js';
+import type { ApiUser, DeviceRecord, DeviceSensorValue, DeviceState } from '../../db/src/index.js';
+import { countryName } from './country.js';
+import { geohash } from './geohash.js';
+import { isoSeconds } from './time.js';
+import { sensorKey } from './sensor-key.js';
 
 export const FILTERED = '[FILTERED]';
 const ONLINE_WITHIN_MS = 60 * 60_000;

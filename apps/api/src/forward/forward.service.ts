@@ -1,0 +1,19 @@
+import { Injectable } from '@nestjs/common';
+import { ForwardingRepository } from '../../../../libs/db/src/index.js';
+import { forwardTokenIn } from '../../../../libs/domain/src/index.js';
+
+@Injectable()
+export class ForwardService {
+  constructor(private readonly forwarding: ForwardingRepository) {}
+
+  /**
+   * The broker's question "may `username` use `topic`?": allow exactly when the topic carries
+   * `forward/<token>/`, a user has that forwarding token and that user's forwarding username is
+   * `username`.
+   */
+  async authorize(topic: string, username: string): Promise<'allow' | 'deny'> {
+    const token = forwardTokenIn(topic);
+    if (token === null || username === '') return 'deny';
+    return (await this.forwarding.forwardingUserExists(token, username)) ? 'allow' : 'deny';
+  }
+}

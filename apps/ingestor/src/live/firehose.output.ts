@@ -1,0 +1,23 @@
+import { Injectable } from '@nestjs/common';
+import type { LiveBatch } from '../../../../libs/db/src/index.js';
+import { firehoseTopic, liveReadingsMessage } from '../../../../libs/domain/src/index.js';
+import type { LiveOutput } from './live-output.js';
+import { LivePublisherAdapter } from './live-publisher.adapter.js';
+
+/** The public firehose: each public device's batch on sck/v1/devices/<id>/readings, QoS 1. */
+@Injectable()
+export class FirehoseOutput implements LiveOutput {
+  readonly name = 'firehose';
+
+  constructor(private readonly publisher: LivePublisherAdapter) {}
+
+  async send(batches: LiveBatch[]): Promise<void> {
+    // Private devices never reach the public tree; the device's privacy is read with the batch.
+    const shown = batches.filter((b) => !b.isPrivate);
+    await Promise.all(
+      shown.map((b) =>
+        this.publisher.publish(firehoseTopic(b.deviceId), JSON.stringify(liveReadingsMessage(b))),
+      ),
+    );
+  }
+}

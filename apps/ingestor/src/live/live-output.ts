@@ -1,0 +1,13 @@
+import type { LiveBatch } from '../../../../libs/db/src/index.js';
+
+/**
+ * One way stored batches leave the service. The relay hands each output every batch in outbox
+ * order, page by page, and saves the output's position once `send` resolves: a `send` that throws
+ * (broker or job store away) gets the same page again later, so nothing is skipped; a crash between
+ * `send` and the save repeats a page (at-least-once).
+ */
+export interface LiveOutput {
+  /** Its saved position's name in live_positions. */
+  readonly name: string;
+  send(batches: LiveBatch[]): Promise<void>;
+}

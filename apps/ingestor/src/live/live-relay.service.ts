@@ -1,0 +1,186 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { LiveLeaderLock, LiveOutboxRepository, LiveWakeupListener } from '../../../../libs/db/src/index.js';
+import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
+import { FirehoseOutput } from './firehose.output.js';
+import { ForwardOutput } from './forward.output.js';
+import type { LiveOutput } from './live-output.js';
+
+/** Batches handed to an output at once. */
+const RELAY_PAGE = 500;
+/** How often a follower ingestor asks whether it may lead; also the retry after a failed send. */
+const RETRY_MS = 2000;
+/**
+ * Wait before reading again while a committed batch waits behind an older open transaction
+ * (usually a batch about to commit; any write transaction of the cluster holds the horizon, and
+ * only batches notify), doubling up to PENDING_MAX_MS.
+ */
+const PENDING_MS = 10;
+const PENDING_MAX_MS = 100;
+/** How often the leader deletes batches past the retention. */
+const PRUNE_EVERY_MS = 60_000;
+
+/**
+ * Carries committed batches from live_outbox to the live outputs (firehose, forwards), off the
+ * ingest path: it runs on its own connections, woken by the commit notifications and a poll, and
+ * a slow or absent broker only delays it. One ingestor at a time leads (LiveLeaderLock); each
+ * output keeps its own saved position, so a broker outage holding back the firehose does not hold
+ * back forwards, and a new leader resumes where the last one saved.
+ */
+@Injectable()
+export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('LiveRelay');
+  private readonly lock: LiveLeaderLock;
+  private readonly outputs: OutputLoop[];
+  private listener: LiveWakeupListener | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly outbox: LiveOutboxRepository,
+    firehose: FirehoseOutput,
+    forwards: ForwardOutput,
+    @Inject(INGESTOR_CONFIG) private readonly config: IngestorConfig,
+  ) {
+    this.lock = new LiveLeaderLock(config.DATABASE_URL);
+    this.outputs = [firehose, forwards].map((output) => new OutputLoop(output, this));
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.LIVE_ENABLED) return;
+    this.listener = new LiveWakeupListener(this.config.DATABASE_URL, () => this.wake());
+    this.listener.start();
+    this.pruneTimer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
+    this.wake();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.pruneTimer);
+    for (const loop of this.outputs) loop.stop();
+    await Promise.allSettled(this.outputs.map((loop) => loop.idle()));
+    await this.listener?.stop();
+    await this.lock.release();
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    for (const loop of this.outputs) loop.wake();
+  }
+
+  get pollMs(): number {
+    return this.config.LIVE_POLL_MS;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /**
+   * One relay step for `output`; returns how long to wait before the next (0: at once, 'pending':
+   * batches wait behind an older open transaction), null when not leading.
+   */
+  async step(output: LiveOutput): Promise<number | 'pending' | null> {
+    if (!(await this.lock.tryAcquire())) return null;
+    const from = (await this.outbox.position(output.name)) ?? (await this.startPosition(output.name));
+    const { batches, more, pending } = await this.outbox.readAfter(from, { limit: RELAY_PAGE });
+    if (batches.length > 0) {
+      await output.send(batches);
+      const last = batches[batches.length - 1];
+      await this.outbox.savePosition(output.name, { txId: last.txId, deviceId: last.deviceId });
+    }
+    return more ? 0 : pending ? 'pending' : this.config.LIVE_POLL_MS;
+  }
+
+  /** An output's first run starts at the visibility horizon: nothing stored before it goes out. */
+  private async startPosition(name: string) {
+    const start = await this.outbox.horizon();
+    await this.outbox.savePosition(name, start);
+    return start;
+  }
+
+  private async prune(): Promise<void> {
+    if (!this.lock.isHeld) return;
+    try {
+      const deleted = await this.outbox.prune(this.config.LIVE_RETENTION_MINUTES * 60_000);
+      if (deleted > 0) this.logger.debug(`pruned ${deleted} live batches past the retention`);
+    } catch (error) {
+      this.logger.warn(`pruning live batches failed: ${String(error)}`);
+    }
+  }
+
+  report(output: LiveOutput, error: unknown, first: boolean): void {
+    if (first) this.logger.warn(`live output ${output.name} waits: ${String(error)}`);
+  }
+
+  recovered(output: LiveOutput): void {
+    this.logger.log(`live output ${output.name} is sending again`);
+  }
+}
+
+/** The serialised loop of one output: one step at a time, again at once while batches wait. */
+class OutputLoop {
+  private running: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private failing = false;
+  private pendingReads = 0;
+
+  constructor(
+    private readonly output: LiveOutput,
+    private readonly relay: LiveRelayService,
+  ) {}
+
+  wake(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.running = this.run().finally(() => (this.running = undefined));
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  idle(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
+  private async run(): Promise<void> {
+    let delay: number;
+    // Notifications shorten the poll, not the retry delay of a failing output or of a follower.
+    let wakeable: boolean;
+    try {
+      const next = await this.relay.step(this.output);
+      if (this.failing) this.relay.recovered(this.output);
+      this.failing = false;
+      wakeable = next !== null;
+      this.pendingReads = next === 'pending' ? this.pendingReads + 1 : 0;
+      delay =
+        next === null
+          ? RETRY_MS
+          : next === 'pending'
+            ? Math.min(PENDING_MS * 2 ** (this.pendingReads - 1), PENDING_MAX_MS)
+            : next;
+    } catch (error) {
+      this.relay.report(this.output, error, !this.failing);
+      this.failing = true;
+      wakeable = false;
+      delay = RETRY_MS;
+    }
+    if (this.relay.isStopped) return;
+    if ((this.again && wakeable) || delay === 0) {
+      this.again = false;
+      setImmediate(() => this.wake());
+    } else {
+      this.timer = setTimeout(() => this.wake(), delay);
+    }
+  }
+}

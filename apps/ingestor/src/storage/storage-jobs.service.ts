@@ -1,0 +1,84 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { RollupsRepository } from '../../../../libs/db/src/index.js';
+import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
+import { CompactionService } from './compaction.service.js';
+
+/** An hour is recomputed once it has been closed this long (readings still in flight land first). */
+const SETTLE_MS = 60_000;
+
+/**
+ * The storage upkeep loops: rollups every ROLLUP_REFRESH_EVERY_MS, compaction and retention every
+ * COMPACTION_EVERY_MS. Plain timers on Postgres alone (no Redis): the rollup job is kept to one
+ * runner by an advisory lock, compaction chunks are idempotent.
+ */
+@Injectable()
+export class StorageJobsService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Storage');
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly running = new Set<Promise<void>>();
+  private stopped = false;
+
+  constructor(
+    private readonly rollups: RollupsRepository,
+    private readonly compaction: CompactionService,
+    @Inject(INGESTOR_CONFIG) private readonly config: IngestorConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.JOBS_ENABLED) return;
+    this.every(this.config.ROLLUP_REFRESH_EVERY_MS, () => this.refreshRollups());
+    if (this.config.COMPACT_AFTER_DAYS > 0 || this.config.RETENTION_MONTHS > 0) {
+      this.every(this.config.COMPACTION_EVERY_MS, async () => {
+        await this.compaction.applyRetention();
+        const run = await this.compaction.run(new Date(), () => this.stopped);
+        if (run.readings > 0) {
+          this.logger.log(
+            `compaction: ${run.readings} readings into ${run.rows} rows over ${run.days} days, ` +
+              `longest lock ${run.longestLockMs} ms`,
+          );
+        }
+      });
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    await Promise.allSettled([...this.running]);
+  }
+
+  /** Folds marks and recomputes closed hours until neither step has more to do. */
+  async refreshRollups(now = Date.now()): Promise<void> {
+    for (;;) {
+      const step = await this.rollups.refresh(new Date(now - SETTLE_MS));
+      if (!step || this.stopped || (step.marks === 0 && step.buckets === 0)) return;
+    }
+  }
+
+  private every(ms: number, work: () => Promise<void>): void {
+    const tick = () => {
+      if (this.stopped) return;
+      const done = work()
+        .catch((error: unknown) => this.logger.warn(String(error)))
+        .finally(() => {
+          this.running.delete(done);
+          if (!this.stopped) schedule(ms);
+        });
+      this.running.add(done);
+    };
+    const schedule = (delay: number) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        tick();
+      }, delay);
+      this.timers.add(timer);
+    };
+    schedule(Math.min(ms, 5000));
+  }
+}

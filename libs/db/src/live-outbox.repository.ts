@@ -1,0 +1,177 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from './prisma.service.js';
+
+/**
+ * A place in live_outbox: the batch (tx_id, device_id) read last. Batches are read in that order,
+ * and only below the visibility horizon (the oldest transaction id still running): every batch
+ * found later has a greater tx_id than any horizon seen before, so it lies after every position
+ * handed out, and a reader resuming from a position misses nothing.
+ */
+export interface LivePosition {
+  txId: bigint;
+  deviceId: number;
+}
+
+export interface LiveReading {
+  sensorId: number;
+  recordedAt: Date;
+  value: number;
+}
+
+/** One device's readings of one stored batch, with what the outputs need to know of the device. */
+export interface LiveBatch extends LivePosition {
+  readings: LiveReading[];
+  storedAt: Date;
+  isPrivate: boolean;
+  /** The device forwards (enable_forwarding) and its owner has a forwarding token. */
+  forwarded: boolean;
+}
+
+export interface LiveRead {
+  batches: LiveBatch[];
+  /** True when the page limit cut the read short: more readable batches follow. */
+  more: boolean;
+  /**
+   * True when committed batches exist that are not readable yet because an older transaction is
+   * still running: read again soon (it is usually another batch about to commit).
+   */
+  pending: boolean;
+}
+
+export const comparePositions = (a: LivePosition, b: LivePosition): number =>
+  a.txId < b.txId ? -1 : a.txId > b.txId ? 1 : a.deviceId - b.deviceId;
+
+interface BatchRow {
+  tx_id: string;
+  device_id: number;
+  sensor_ids: number[];
+  recorded_ats: Date[];
+  reading_values: number[];
+  stored_at: Date;
+  is_private: boolean | null;
+  forwarded: boolean | null;
+}
+
+/** Reads, positions and retention of live_outbox (written by the ingest batch statement). */
+@Injectable()
+export class LiveOutboxRepository {
+  constructor(private readonly db: PrismaService) {}
+
+  /**
+   * Batches after `after` (and at most up to `upTo`), below the visibility horizon, in position
+   * order. `deviceId` narrows the read to one device.
+   */
+  async readAfter(
+    after: LivePosition,
+    options: { limit: number; upTo?: LivePosition; deviceId?: number },
+  ): Promise<LiveRead> {
+    const upTo = options.upTo ?? { txId: BigInt('9223372036854775807'), deviceId: 2147483647 };
+    // One statement, one snapshot: the horizon, the page below it, and whether committed batches
+    // wait above it (read again soon) all agree.
+    const { rows } = await this.db.pool.query<BatchRow & { pending: boolean }>(
+      `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS x)
+       SELECT EXISTS (SELECT 1 FROM live_outbox WHERE tx_id >= (SELECT x FROM h)) AS pending, b.*
+         FROM (SELECT 1) AS one
+         LEFT JOIN LATERAL (
+           SELECT o.tx_id::text AS tx_id, o.device_id, o.sensor_ids, o.recorded_ats, o.reading_values,
+                  o.stored_at, d.is_private,
+                  (d.enable_forwarding AND u.forwarding_token IS NOT NULL) AS forwarded
+             FROM live_outbox o
+             LEFT JOIN devices d ON d.id = o.device_id
+             LEFT JOIN users u ON u.id = d.owner_id
+            WHERE (o.tx_id, o.device_id) > ($1::bigint, $2::int)
+              AND (o.tx_id, o.device_id) <= ($3::bigint, $4::int)
+              AND o.tx_id < (SELECT x FROM h)
+              AND ($5::int IS NULL OR o.device_id = $5::int)
+            ORDER BY o.tx_id, o.device_id
+            LIMIT $6
+         ) AS b ON true`,
+      [
+        after.txId.toString(),
+        after.deviceId,
+        upTo.txId.toString(),
+        upTo.deviceId,
+        options.deviceId ?? null,
+        options.limit + 1,
+      ],
+    );
+    const found = rows.filter((r) => r.tx_id !== null);
+    const more = found.length > options.limit;
+    return { batches: found.slice(0, options.limit).map(toBatch), more, pending: !more && rows[0].pending };
+  }
+
+  /** A position before every batch not yet readable: where a reader that wants only new batches starts. */
+  async horizon(): Promise<LivePosition> {
+    const { rows } = await this.db.pool.query<{ horizon: string }>(
+      'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon',
+    );
+    return { txId: BigInt(rows[0].horizon), deviceId: 0 };
+  }
+
+  async position(name: string): Promise<LivePosition | null> {
+    const { rows } = await this.db.pool.query<{ tx_id: string; device_id: number }>(
+      'SELECT tx_id::text AS tx_id, device_id FROM live_positions WHERE name = $1',
+      [name],
+    );
+    return rows.length === 0 ? null : { txId: BigInt(rows[0].tx_id), deviceId: rows[0].device_id };
+  }
+
+  /** Moves a named position forward (never back). */
+  async savePosition(name: string, position: LivePosition): Promise<void> {
+    await this.db.pool.query(
+      `INSERT INTO live_positions (name, tx_id, device_id) VALUES ($1, $2::bigint, $3)
+       ON CONFLICT (name) DO UPDATE
+          SET tx_id = EXCLUDED.tx_id, device_id = EXCLUDED.device_id, updated_at = now()
+        WHERE (live_positions.tx_id, live_positions.device_id) < (EXCLUDED.tx_id, EXCLUDED.device_id)`,
+      [name, position.txId.toString(), position.deviceId],
+    );
+  }
+
+  /**
+   * Deletes batches stored more than `retentionMs` ago and records the greatest deleted position
+   * as `pruned`, so that a resume from before it is known to have a gap. Returns the rows deleted.
+   */
+  async prune(retentionMs: number): Promise<number> {
+    const { rows } = await this.db.pool.query<{ deleted: number }>(
+      `WITH gone AS (
+         DELETE FROM live_outbox
+          WHERE stored_at < now() - make_interval(secs => $1::float8 / 1000)
+         RETURNING tx_id, device_id
+       ), last AS (
+         SELECT tx_id, device_id FROM gone ORDER BY tx_id DESC, device_id DESC LIMIT 1
+       ), saved AS (
+         INSERT INTO live_positions (name, tx_id, device_id)
+         SELECT '${PRUNED}', tx_id, device_id FROM last
+         ON CONFLICT (name) DO UPDATE
+            SET tx_id = EXCLUDED.tx_id, device_id = EXCLUDED.device_id, updated_at = now()
+          WHERE (live_positions.tx_id, live_positions.device_id) < (EXCLUDED.tx_id, EXCLUDED.device_id)
+       )
+       SELECT count(*)::int AS deleted FROM gone`,
+      [retentionMs],
+    );
+    return rows[0].deleted;
+  }
+
+  /** Up to where retention has deleted batches; null while nothing was deleted. */
+  prunedThrough(): Promise<LivePosition | null> {
+    return this.position(PRUNED);
+  }
+}
+
+const PRUNED = 'pruned';
+
+function toBatch(row: BatchRow): LiveBatch {
+  return {
+    txId: BigInt(row.tx_id),
+    deviceId: row.device_id,
+    readings: row.sensor_ids.map((sensorId, i) => ({
+      sensorId,
+      recordedAt: row.recorded_ats[i],
+      value: row.reading_values[i],
+    })),
+    storedAt: row.stored_at,
+    // A batch whose device is gone is treated as private: nothing public about it.
+    isPrivate: row.is_private ?? true,
+    forwarded: row.forwarded ?? false,
+  };
+}

@@ -1,0 +1,246 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IngestRepository, PrismaService } from '../../libs/db/src/index.js';
+import { startTestApi, testDataLayer, type Json, type TestApi } from '../helpers/api.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
+import { sendAndSettle } from '../helpers/metrics.js';
+import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
+import { waitFor } from '../helpers/poll.js';
+import { connectPublisher } from '../helpers/publisher.js';
+
+let db: TestDatabase;
+let broker: TestBroker;
+let api: TestApi;
+let ingestor: Awaited<ReturnType<typeof startInProcessIngestor>>;
+let layer: ReturnType<typeof testDataLayer>;
+let kit: MqttClient;
+let subscriber: MqttClient;
+let writer: { prisma: PrismaService; ingest: IngestRepository };
+const received: { topic: string; body: Json }[] = [];
+let researcher: Awaited<ReturnType<typeof layer.newUser>>;
+let forwardingToken: string;
+let forwardingUsername: string;
+const ids: Record<'pub' | 'priv' | 'fwd', number> = { pub: 0, priv: 0, fwd: 0 };
+
+const topic = (token: string) => `device/sck/${token}/readings/raw`;
+const raw = (at: string, value: number) => `{t:${at},55:${value},56:${value + 1}}`;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  broker = await startMosquitto({ shipped: true });
+  api = await startTestApi(db);
+  layer = testDataLayer(db);
+  researcher = await layer.newUser('lab', 'researcher');
+  const create = async (body: object) =>
+    (await (await api.request('/v0/devices', { method: 'POST', token: researcher.token, body })).json())
+      .id as number;
+  ids.pub = await create({ name: 'public', device_token: 'livepub1' });
+  ids.priv = await create({ name: 'private', device_token: 'livepriv1', is_private: true });
+  ids.fwd = await create({
+    name: 'forwarded',
+    device_token: 'livefwd1',
+    is_private: true,
+    enable_forwarding: true,
+  });
+  // GET /v0/me makes a researcher's forwarding credentials the first time.
+  const me = await api.request('/v0/me', { token: researcher.token });
+  expect(me.status).toBe(200);
+  const credentials = await me.json();
+  forwardingToken = credentials.forwarding_token;
+  forwardingUsername = credentials.forwarding_username;
+  expect(forwardingToken).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+  ingestor = await startInProcessIngestor(ingestorEnv(db.url, broker.port, { LIVE_POLL_MS: '100' }));
+  // A persistent session: what is published while it is reconnecting waits for it at the broker.
+  subscriber = await mqtt.connectAsync(broker.url, {
+    clientId: `live-sub-${Math.random().toString(36).slice(2, 8)}`,
+    clean: false,
+    protocolVersion: 4,
+    reconnectPeriod: 200,
+  });
+  subscriber.on('message', (t, payload) => received.push({ topic: t, body: JSON.parse(payload.toString()) }));
+  await subscriber.subscribeAsync(['sck/v1/#', '/forward/#'], { qos: 1 });
+  kit = await connectPublisher(broker.port);
+  const prisma = new PrismaService({ url: db.url, poolSize: 2, liveOutbox: true });
+  writer = { prisma, ingest: new IngestRepository(prisma) };
+});
+
+afterAll(async () => {
+  await kit?.endAsync();
+  await subscriber?.endAsync();
+  await ingestor?.stop();
+  await writer?.prisma.onModuleDestroy();
+  await layer?.close();
+  await api?.stop();
+  await broker?.stop();
+  await db?.drop();
+});
+
+const firehose = () => received.filter((m) => m.topic.startsWith('sck/v1/'));
+const forwards = () => received.filter((m) => m.topic.startsWith('/forward/'));
+const firehoseKeys = () =>
+  firehose().flatMap((m) =>
+    (m.body.readings as Json[]).map((r) => `${m.body.device_id}/${r.sensor_id}/${r.timestamp}/${r.value}`),
+  );
+
+describe('live outputs of the ingestor', () => {
+  it('the firehose carries each stored reading of a public device once, nothing private, nothing for a re-send', async () => {
+    const first = [
+      { topic: topic('livepub1'), payload: raw('2026-03-01T10:00:00Z', 20) },
+      { topic: topic('livepriv1'), payload: raw('2026-03-01T10:00:00Z', 30) },
+      { topic: topic('livepub1'), payload: raw('2026-03-01T10:01:00Z', 21) },
+    ];
+    await sendAndSettle(ingestor.port, kit, first);
+    await waitFor(firehoseKeys, (keys) => keys.length >= 4, { what: 'four public readings' });
+    // The kit re-sends everything; then one new reading marks the end (outputs keep outbox order).
+    await sendAndSettle(ingestor.port, kit, first);
+    await sendAndSettle(ingestor.port, kit, [
+      { topic: topic('livepub1'), payload: raw('2026-03-01T10:02:00Z', 22) },
+    ]);
+    await waitFor(firehoseKeys, (keys) => keys.length >= 6, { what: 'the marker reading' });
+    expect(firehoseKeys()).toEqual([
+      `${ids.pub}/55/2026-03-01T10:00:00.000Z/20`,
+      `${ids.pub}/56/2026-03-01T10:00:00.000Z/21`,
+      `${ids.pub}/55/2026-03-01T10:01:00.000Z/21`,
+      `${ids.pub}/56/2026-03-01T10:01:00.000Z/22`,
+      `${ids.pub}/55/2026-03-01T10:02:00.000Z/22`,
+      `${ids.pub}/56/2026-03-01T10:02:00.000Z/23`,
+    ]);
+    for (const m of firehose()) {
+      expect(m.topic).toBe(`sck/v1/devices/${ids.pub}/readings`);
+      expect(m.body).toMatchObject({ version: 1, device_id: ids.pub });
+      expect(JSON.stringify(m.body)).not.toContain('livepub1');
+    }
+    const { rows } = await db.sql.query('SELECT count(*)::int AS n FROM readings WHERE device_id = $1', [
+      ids.pub,
+    ]);
+    expect(rows[0].n).toBe(6);
+  });
+
+  it('forwards a private device’s batch to its owner’s topic with the device JSON and the batch’s readings', async () => {
+    await sendAndSettle(ingestor.port, kit, [
+      { topic: topic('livefwd1'), payload: raw('2026-03-02T08:00:00Z', 5) },
+    ]);
+    const [message] = await waitFor(forwards, (f) => f.length >= 1, { what: 'a forward' });
+    expect(message.topic).toBe(`/forward/${forwardingToken}/device/${ids.fwd}/readings`);
+    expect(message.body).toMatchObject({
+      id: ids.fwd,
+      name: 'forwarded',
+      device_token: '[FILTERED]',
+      data_policy: { is_private: true, enable_forwarding: true },
+      owner: { id: researcher.id, username: 'lab' },
+    });
+    const sensors = (message.body.data.sensors as Json[])
+      .map((s) => [s.id, s.readings])
+      .sort((a, b) => a[0] - b[0]);
+    expect(sensors).toEqual([
+      [55, [{ timestamp: '2026-03-02T08:00:00.000Z', value: 5 }]],
+      [56, [{ timestamp: '2026-03-02T08:00:00.000Z', value: 6 }]],
+    ]);
+    expect(firehoseKeys().some((k) => k.startsWith(`${ids.fwd}/`))).toBe(false);
+  });
+
+  it('GET /v0/forward allows exactly the forwarding username on topics with the user’s token', async () => {
+    const ask = async (t: string, username: string) =>
+      await (
+        await api.request(`/v0/forward?${new URLSearchParams({ topic: t, username }).toString()}`)
+      ).json();
+    expect(await ask(`/forward/${forwardingToken}/device/${ids.fwd}/readings`, forwardingUsername)).toEqual({
+      result: 'allow',
+    });
+    expect(await ask(`forward/${forwardingToken}/#`, forwardingUsername)).toEqual({ result: 'allow' });
+    expect(await ask(`/forward/${forwardingToken}/device/1/readings`, 'someone-else')).toEqual({
+      result: 'deny',
+    });
+    expect(
+      await ask(`/forward/0123456789abcdef0123456789abcdef/device/1/readings`, forwardingUsername),
+    ).toEqual({
+      result: 'deny',
+    });
+    expect(await ask(`/forward/${forwardingToken}`, forwardingUsername)).toEqual({ result: 'deny' });
+    expect(await ask('', '')).toEqual({ result: 'deny' });
+  });
+
+  it('lets researchers and admins set enable_forwarding, not citizens', async () => {
+    const citizen = await layer.newUser('citizen-kit-owner');
+    const own = await api.request('/v0/devices', {
+      method: 'POST',
+      token: citizen.token,
+      body: { name: 'mine' },
+    });
+    const id = (await own.json()).id as number;
+    const refused = await api.request(`/v0/devices/${id}`, {
+      method: 'PATCH',
+      token: citizen.token,
+      body: { enable_forwarding: true },
+    });
+    expect(refused.status).toBe(403);
+    const created = await api.request('/v0/devices', {
+      method: 'POST',
+      token: citizen.token,
+      body: { name: 'other', enable_forwarding: true },
+    });
+    expect(created.status).toBe(403);
+    const { rows } = await db.sql.query(
+      'SELECT count(*)::int AS n FROM devices WHERE enable_forwarding AND owner_id = $1',
+      [citizen.id],
+    );
+    expect(rows[0].n).toBe(0);
+    const allowed = await api.request(`/v0/devices/${ids.pub}`, {
+      method: 'PATCH',
+      token: researcher.token,
+      body: { enable_forwarding: false },
+    });
+    expect(allowed.status).toBe(200);
+    expect((await allowed.json()).data_policy.enable_forwarding).toBe(false);
+  });
+
+  it('a broker outage delays forwards and the firehose but loses nothing', async () => {
+    const before = forwards().length;
+    const firehoseBefore = firehoseKeys().length;
+    await broker.kill('SIGTERM');
+    const at = (i: number) => Date.parse('2026-03-03T00:00:00Z') + i * 60_000;
+    for (let i = 0; i < 5; i++) {
+      await writer.ingest.storeBatch({
+        readings: [
+          { deviceId: ids.fwd, sensorId: 55, recordedAt: at(i), value: i },
+          { deviceId: ids.pub, sensorId: 55, recordedAt: at(i), value: i },
+        ],
+        errors: [],
+      });
+    }
+    // The forwards wait in the durable queue: the relay has moved past them while the broker is down.
+    const { rows: last } = await db.sql.query<{ tx_id: string }>(
+      'SELECT max(tx_id)::text AS tx_id FROM live_outbox WHERE device_id = $1',
+      [ids.fwd],
+    );
+    await waitFor(
+      async () =>
+        (
+          await db.sql.query<{ tx_id: string }>(
+            "SELECT tx_id::text FROM live_positions WHERE name = 'forward'",
+          )
+        ).rows[0]?.tx_id,
+      (tx) => tx !== undefined && BigInt(tx) >= BigInt(last[0].tx_id),
+      { what: 'the forwards enqueued' },
+    );
+    await broker.restart();
+    const expected = Array.from({ length: 5 }, (_, i) => new Date(at(i)).toISOString());
+    const forwarded = () =>
+      forwards()
+        .slice(before)
+        .flatMap((m) =>
+          (m.body.data.sensors as Json[]).flatMap((s) => (s.readings as Json[]).map((r) => r.timestamp)),
+        );
+    await waitFor(forwarded, (t) => expected.every((e) => t.includes(e)), {
+      what: 'every forward after the outage',
+      timeoutMs: 60_000,
+    });
+    const publicKeys = () => firehoseKeys().slice(firehoseBefore);
+    await waitFor(publicKeys, (k) => k.length >= 5, {
+      what: 'the firehose after the outage',
+      timeoutMs: 60_000,
+    });
+    expect(publicKeys()).toEqual(expected.map((t, i) => `${ids.pub}/55/${t}/${i}`));
+  });
+});

@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import type { MqttClient } from 'mqtt';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from '../helpers/api.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
+import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
+import { waitFor } from '../helpers/poll.js';
+import { connectPublisher, publishAll } from '../helpers/publisher.js';
+
+let db: TestDatabase;
+let broker: TestBroker;
+let ingestor: Awaited<ReturnType<typeof startInProcessIngestor>>;
+let api: TestApi;
+let kit: MqttClient;
+const streams: AbortController[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  broker = await startMosquitto({ shipped: true });
+  // One queue prefix for both: the API's replay request reaches this ingestor.
+  const prefix = `t${randomBytes(4).toString('hex')}`;
+  ingestor = await startInProcessIngestor(ingestorEnv(db.url, broker.port, { QUEUE_PREFIX: prefix }));
+  api = await startTestApi(db, { QUEUE_PREFIX: prefix });
+  kit = await connectPublisher(broker.port);
+});
+
+afterAll(async () => {
+  for (const stream of streams) stream.abort();
+  await kit?.endAsync();
+  await ingestor?.stop();
+  await broker?.stop();
+  await api?.stop();
+  await db?.drop();
+});
+
+/** An open server-sent-events stream and everything it has delivered so far. */
+async function openEvents(session: string) {
+  const abort = new AbortController();
+  streams.push(abort);
+  const res = await fetch(`${api.url}/v0/onboarding/device/events?onboarding_session=${session}`, {
+    signal: abort.signal,
+  });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/event-stream');
+  const stream = { text: '', status: res.status };
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  void (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        stream.text += decoder.decode(value, { stream: true });
+      }
+    } catch {
+      // Aborted at the end of the test.
+    }
+  })();
+  return stream;
+}
+
+const tokenReceived = (token: string) =>
+  `event: token-received\ndata: ${JSON.stringify({ device_token: token })}\n\n`;
+
+it('sets up a kit end to end: handshake, sign-up, login, registration, its parked reading stored once', async () => {
+  const created = await api.request('/v0/onboarding/device', { method: 'POST', body: { name: 'Terrace' } });
+  expect(created.status).toBe(201);
+  const { onboarding_session: session, device_token: token } = await created.json();
+  const headers = { OnboardingSession: session };
+
+  const live = await openEvents(session);
+  await waitFor(
+    () => live.text,
+    (text) => text.startsWith(': connected'),
+    { what: 'the event stream to open' },
+  );
+  expect(live.text).not.toContain('token-received');
+
+  // The kit, not registered yet, says hello and sends a raw reading.
+  await publishAll(kit, [
+    { topic: `device/sck/${token}/hello`, payload: `${token}:Hello` },
+    { topic: `device/sck/${token}/readings/raw`, payload: '{t:2024-05-01T10:00:00Z,55:21.50}' },
+  ]);
+
+  await waitFor(
+    async () => (await (await api.request('/v0/onboarding/device', { headers })).json()).device_handshake,
+    (heard) => heard === true,
+    { timeoutMs: 60_000, what: 'device_handshake to turn true' },
+  );
+  await waitFor(
+    () => live.text,
+    (text) => text.includes(tokenReceived(token)),
+    { timeoutMs: 30_000, what: 'token-received on the stream that was open' },
+  );
+  expect(live.text.split('event: token-received').length - 1).toBe(1);
+  // A stream opened after the handshake says so at once.
+  const late = await openEvents(session);
+  await waitFor(
+    () => late.text,
+    (text) => text.includes(tokenReceived(token)),
+    { timeoutMs: 30_000, what: 'token-received on a stream opened after the handshake' },
+  );
+  await waitFor(
+    async () =>
+      (
+        await db.sql.query('SELECT kind FROM parked_messages WHERE token = $1 ORDER BY kind', [token])
+      ).rows.map((r) => r.kind),
+    (kinds) => kinds.length === 2,
+    { timeoutMs: 60_000, what: 'both messages to be parked' },
+  );
+
+  const signUp = await api.request('/v0/users', {
+    method: 'POST',
+    body: { email: 'maker@example.org', username: 'maker', password: 'a long secret' },
+  });
+  expect(signUp.status).toBe(201);
+  const login = await api.request('/v0/sessions', {
+    method: 'POST',
+    body: { email: 'maker@example.org', password: 'a long secret' },
+  });
+  expect(login.status).toBe(200);
+  const { access_token: bearer } = await login.json();
+  const registered = await api.request('/v0/onboarding/register', { method: 'POST', token: bearer, headers });
+  expect(registered.status).toBe(200);
+  const { id } = await registered.json();
+  expect(typeof id).toBe('number');
+
+  const readings = `/v0/devices/${id}/readings?sensor_id=55&rollup=1h&from=2024-05-01&to=2024-05-02`;
+  const body = await waitFor(
+    async () => (await api.request(readings, { token: bearer })).json(),
+    (b) => b.sample_size === 1,
+    { timeoutMs: 60_000, what: 'the parked reading to be replayed into the device' },
+  );
+  expect(body.readings).toEqual([['2024-05-01T10:00:00Z', 21.5]]);
+  await waitFor(
+    async () => (await db.sql.query('SELECT 1 FROM parked_messages WHERE token = $1', [token])).rowCount,
+    (n) => n === 0,
+    { timeoutMs: 60_000, what: 'the parked messages to be consumed by the replay' },
+  );
+  const stored = await db.sql.query('SELECT value FROM readings WHERE device_id = $1', [id]);
+  expect(stored.rows.map((r) => Number(r.value))).toEqual([21.5]);
+  const device = await db.sql.query('SELECT hello_at, owner_id FROM devices WHERE id = $1', [id]);
+  expect(device.rows[0].hello_at).not.toBeNull();
+  expect((await db.sql.query('SELECT 1 FROM orphan_devices')).rowCount).toBe(0);
+}, 240_000);
+
+it('counts an info message alone as the handshake, announced once', async () => {
+  const created = await api.request('/v0/onboarding/device', { method: 'POST', body: {} });
+  const { onboarding_session: session, device_token: token } = await created.json();
+  const live = await openEvents(session);
+  await waitFor(
+    () => live.text,
+    (text) => text.startsWith(': connected'),
+    { what: 'the event stream to open' },
+  );
+  await publishAll(kit, [
+    { topic: `device/sck/${token}/info`, payload: '{"hw_ver":"2.1","id":"abc"}' },
+    { topic: `device/sck/${token}/info`, payload: '{"hw_ver":"2.1","id":"abc"}' },
+  ]);
+  await waitFor(
+    () => live.text,
+    (text) => text.includes(tokenReceived(token)),
+    { timeoutMs: 60_000, what: 'token-received after an info message' },
+  );
+  await waitFor(
+    async () => (await db.sql.query('SELECT 1 FROM parked_messages WHERE token = $1', [token])).rowCount,
+    (n) => n === 2,
+    { timeoutMs: 60_000, what: 'both infos to be parked' },
+  );
+  const { rows } = await db.sql.query(
+    'SELECT device_handshake FROM orphan_devices WHERE onboarding_session = $1',
+    [session],
+  );
+  expect(rows).toEqual([{ device_handshake: true }]);
+  expect(live.text.split('event: token-received').length - 1).toBe(1);
+}, 180_000);
