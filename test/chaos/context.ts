@@ -59,10 +59,15 @@ export async function chaosContext(options: {
       ingestors.push(child);
       return child;
     },
-    // The fleet publishes for many tokens per connection: on the shipped (locked) config only the
-    // ingestor's identity may, so it logs in with it there.
+    // On the shipped (locked) config each kit may publish only under its own token, so the fleet
+    // connects as the firmware does there: one connection per kit, client id = token.
     fleet: (intervalMs, options = {}) =>
-      new Fleet(broker.port, tokens, { intervalMs, seed: 42, credentials: broker.ingestor, ...options }),
+      new Fleet(broker.port, tokens, {
+        intervalMs,
+        seed: 42,
+        asKits: broker.ingestor !== undefined,
+        ...options,
+      }),
     async settle(fleet, timeoutMs = 60_000) {
       const verdict = await waitFor(
         () => verifyStored(db, fleet.acked),

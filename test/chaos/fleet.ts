@@ -40,19 +40,25 @@ export class Fleet {
       reconnectMs?: number;
       qos?: 0 | 1;
       credentials?: { username: string; password: string };
+      /**
+       * One connection per kit, as the firmware connects: client id = token, no credentials. A
+       * locked broker (the shipped config) lets a kit publish only under its own token.
+       */
+      asKits?: boolean;
     },
   ) {
     this.random = seededRandom(options.seed ?? 42);
   }
 
   async start(): Promise<void> {
-    const n = this.options.connections ?? 4;
+    const asKits = this.options.asKits ?? false;
+    const n = asKits ? this.tokens.length : (this.options.connections ?? 4);
     this.clients = await Promise.all(
       Array.from({ length: n }, (_, i) =>
         mqtt.connectAsync(`mqtt://127.0.0.1:${this.port}`, {
-          clientId: `fleet-${i}-${Math.random().toString(36).slice(2, 6)}`,
-          username: this.options.credentials?.username,
-          password: this.options.credentials?.password,
+          clientId: asKits ? this.tokens[i] : `fleet-${i}-${Math.random().toString(36).slice(2, 6)}`,
+          username: asKits ? undefined : this.options.credentials?.username,
+          password: asKits ? undefined : this.options.credentials?.password,
           reconnectPeriod: this.options.reconnectMs ?? 250,
           connectTimeout: 2000,
         }),

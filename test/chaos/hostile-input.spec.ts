@@ -45,7 +45,9 @@ let sampler: NodeJS.Timeout;
 const random = seededRandom(1601);
 
 beforeAll(async () => {
-  ctx = await chaosContext({ devices: 50, broker: { shipped: true } });
+  // The shipped broker's payload cap, but no access control: these attacks are on the ingestor,
+  // so they must reach it (the locked broker refuses most of them first: broker-attacks.spec.ts).
+  ctx = await chaosContext({ devices: 50, broker: { messageSizeLimit: BROKER_CAP } });
   ingestor = await ctx.spawn(
     {
       MQTT_CLIENT_ID: 'hostile',

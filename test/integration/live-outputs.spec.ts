@@ -28,7 +28,7 @@ const raw = (at: string, value: number) => `{t:${at},55:${value},56:${value + 1}
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  broker = await startMosquitto({ shipped: true });
+  broker = await startMosquitto();
   api = await startTestApi(db);
   layer = testDataLayer(db);
   researcher = await layer.newUser('lab', 'researcher');

@@ -19,7 +19,7 @@ const firehose: string[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  broker = await startMosquitto({ shipped: true });
+  broker = await startMosquitto();
   api = await startTestApi(db, { LIVE_POLL_MS: '100' });
   const shared = { MQTT_SHARED_SUBSCRIPTION: '$share/live-two', MQTT_CONNECTIONS: '2', LIVE_POLL_MS: '100' };
   for (const id of ['live-a', 'live-b']) {

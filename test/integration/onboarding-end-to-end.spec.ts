@@ -12,7 +12,7 @@ let db: TestDatabase;
 let broker: TestBroker;
 let ingestor: Awaited<ReturnType<typeof startInProcessIngestor>>;
 let api: TestApi;
-let kit: MqttClient;
+const kits: MqttClient[] = [];
 const streams: AbortController[] = [];
 
 beforeAll(async () => {
@@ -20,14 +20,20 @@ beforeAll(async () => {
   broker = await startMosquitto({ shipped: true });
   // One queue prefix for both: the API's replay request reaches this ingestor.
   const prefix = `t${randomBytes(4).toString('hex')}`;
-  ingestor = await startInProcessIngestor(ingestorEnv(db.url, broker.port, { QUEUE_PREFIX: prefix }));
+  const { username, password } = broker.ingestor!;
+  ingestor = await startInProcessIngestor(
+    ingestorEnv(db.url, broker.port, {
+      QUEUE_PREFIX: prefix,
+      MQTT_USERNAME: username,
+      MQTT_PASSWORD: password,
+    }),
+  );
   api = await startTestApi(db, { QUEUE_PREFIX: prefix });
-  kit = await connectPublisher(broker.port);
 });
 
 afterAll(async () => {
   for (const stream of streams) stream.abort();
-  await kit?.endAsync();
+  await Promise.all(kits.map((k) => k.endAsync()));
   await ingestor?.stop();
   await broker?.stop();
   await api?.stop();
@@ -60,6 +66,13 @@ async function openEvents(session: string) {
   return stream;
 }
 
+/** The kit as its firmware connects: client id = its token, no credentials (the broker is locked). */
+async function kitFor(token: string): Promise<MqttClient> {
+  const kit = await connectPublisher(broker.port, token);
+  kits.push(kit);
+  return kit;
+}
+
 const tokenReceived = (token: string) =>
   `event: token-received\ndata: ${JSON.stringify({ device_token: token })}\n\n`;
 
@@ -78,7 +91,7 @@ it('sets up a kit end to end: handshake, sign-up, login, registration, its parke
   expect(live.text).not.toContain('token-received');
 
   // The kit, not registered yet, says hello and sends a raw reading.
-  await publishAll(kit, [
+  await publishAll(await kitFor(token), [
     { topic: `device/sck/${token}/hello`, payload: `${token}:Hello` },
     { topic: `device/sck/${token}/readings/raw`, payload: '{t:2024-05-01T10:00:00Z,55:21.50}' },
   ]);
@@ -154,7 +167,7 @@ it('counts an info message alone as the handshake, announced once', async () => 
     (text) => text.startsWith(': connected'),
     { what: 'the event stream to open' },
   );
-  await publishAll(kit, [
+  await publishAll(await kitFor(token), [
     { topic: `device/sck/${token}/info`, payload: '{"hw_ver":"2.1","id":"abc"}' },
     { topic: `device/sck/${token}/info`, payload: '{"hw_ver":"2.1","id":"abc"}' },
   ]);
