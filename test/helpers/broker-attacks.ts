@@ -1,6 +1,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { TestDatabase } from './database.js';
 import { waitFor } from './poll.js';
+import { PUBLIC_TREE } from '../../libs/domain/src/index.js';
 
 /**
  * The attacks of docs/security.md, run against a broker an ingestor is subscribed to. Each returns
@@ -105,11 +106,16 @@ export async function eavesdrop(
     what: 'every intruder to receive the public sentinel',
   });
   await Promise.all(intruders.map((i) => i.client.endAsync(true)));
-  const stolen = intruders.reduce(
-    (sum, i) => sum + i.received.filter((t) => t !== 'sck/v1/sentinel').length,
-    0,
-  );
+  const stolen = intruders.reduce((sum, i) => sum + i.received.filter(isDeviceTraffic).length, 0);
   return { stored, stolen, subackCodes };
+}
+
+/**
+ * What an intruder must never get: anything but the public tree, which the live firehose publishes
+ * to anyone by design (public devices' stored readings, no tokens; docs/live.md).
+ */
+function isDeviceTraffic(topic: string): boolean {
+  return !topic.startsWith(PUBLIC_TREE);
 }
 
 function privileged(target: AttackTarget, suffix: string): IClientOptions {
@@ -210,7 +216,7 @@ export async function takeOver(
   }
   const stored = await kitPublishes(target, kitToken, count, 1, from);
   await Promise.all(held.map((c) => c.endAsync(true)));
-  return { codes, stored, stolen: received.length };
+  return { codes, stored, stolen: received.filter(isDeviceTraffic).length };
 }
 
 /**
