@@ -6,7 +6,8 @@ import { REDIS_URL } from '../helpers/env.js';
 import { waitFor } from '../helpers/poll.js';
 import { createQueue, createWorker, JOBS, QUEUES, type QueueBackend } from '../../libs/queues/src/index.js';
 
-const QUEUE_NAMES = ['device-lifecycle', 'store-forward', 'maintenance'];
+// Every queue the apps declare, so a new queue shows up here without editing the test.
+const QUEUE_NAMES: string[] = Object.values(QUEUES);
 
 let db: TestDatabase;
 let layer: ReturnType<typeof testDataLayer>;
