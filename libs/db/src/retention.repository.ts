@@ -11,28 +11,25 @@ export class RetentionRepository {
 
   /** Deletes ingest_errors rows created before `cutoff`; returns how many. */
   purgeIngestErrors(cutoff: Date): Promise<number> {
-    return this.inChunks(async () => {
-      const rows = await this.db.client.$queryRaw<{ n: number }[]>`
-        WITH gone AS (
-          DELETE FROM ingest_errors WHERE id IN (
-            SELECT id FROM ingest_errors WHERE created_at < ${cutoff.toISOString()}::timestamptz
-             LIMIT ${PURGE_CHUNK})
-          RETURNING 1)
-        SELECT count(*)::int AS n FROM gone`;
-      return rows[0]?.n ?? 0;
-    });
+    return this.purgeOlderThan('ingest_errors', 'created_at', cutoff);
   }
 
   /** Deletes device_inventory reports received before `cutoff`; returns how many. */
   purgeInventory(cutoff: Date): Promise<number> {
+    return this.purgeOlderThan('device_inventory', 'received_at', cutoff);
+  }
+
+  /** `table` and `column` are this class's own constants, never input. */
+  private purgeOlderThan(table: string, column: string, cutoff: Date): Promise<number> {
     return this.inChunks(async () => {
-      const rows = await this.db.client.$queryRaw<{ n: number }[]>`
-        WITH gone AS (
-          DELETE FROM device_inventory WHERE id IN (
-            SELECT id FROM device_inventory WHERE received_at < ${cutoff.toISOString()}::timestamptz
-             LIMIT ${PURGE_CHUNK})
-          RETURNING 1)
-        SELECT count(*)::int AS n FROM gone`;
+      const rows = await this.db.client.$queryRawUnsafe<{ n: number }[]>(
+        `WITH gone AS (
+           DELETE FROM ${table} WHERE id IN (
+             SELECT id FROM ${table} WHERE ${column} < $1::timestamptz LIMIT ${PURGE_CHUNK})
+           RETURNING 1)
+         SELECT count(*)::int AS n FROM gone`,
+        cutoff.toISOString(),
+      );
       return rows[0]?.n ?? 0;
     });
   }
