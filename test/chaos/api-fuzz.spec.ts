@@ -1,16 +1,16 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { type RunningApi, startApi } from '../../apps/api/src/bootstrap.js';
 import { loadApiConfig } from '../../libs/config/src/index.js';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
 import { seededRandom } from './fleet.js';
 import { recordChaosRow } from './report.js';
+import { useContext } from '../helpers/context.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
 const REQUESTS = Number(process.env.API_FUZZ_REQUESTS ?? 3000);
 /** Readings of each device the expensive family aims at: one a second, ending now. */
 const HEAVY_ROWS = Number(process.env.API_FUZZ_HEAVY_ROWS ?? 1_000_000);
 
-let db: TestDatabase;
+const ctx = useContext();
 let api: RunningApi;
 let deviceId: number;
 let heavyId: number;
@@ -18,46 +18,42 @@ let privateId: number;
 
 /** HEAVY_ROWS readings of sensor 55 for `id`, in one set-based statement, and its component. */
 async function seedHeavy(id: number): Promise<void> {
-  await db.sql.query(
+  await ctx.db.sql.query(
     `INSERT INTO readings (device_id, sensor_id, recorded_at, value)
      SELECT $1, 55, date_trunc('second', now()) - make_interval(secs => g), g % 1000
        FROM generate_series(1, $2::int) g`,
     [id, HEAVY_ROWS],
   );
-  await db.sql.query(
+  await ctx.db.sql.query(
     'INSERT INTO device_sensors (device_id, sensor_id) VALUES ($1, 55) ON CONFLICT DO NOTHING',
     [id],
   );
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  deviceId = await newDevice(db, 'apifz1');
-  await db.sql.query(
+  deviceId = (await ctx.newDevice('apifz1')).id;
+  await ctx.db.sql.query(
     `INSERT INTO readings (device_id, sensor_id, recorded_at, value)
      SELECT $1, 55, now() - make_interval(mins => g), g FROM generate_series(1, 500) g`,
     [deviceId],
   );
-  heavyId = await newDevice(db, 'apifzheavy');
-  privateId = await newDevice(db, 'apifzprivate');
-  await db.sql.query('UPDATE devices SET is_private = true WHERE id = $1', [privateId]);
+  heavyId = (await ctx.newDevice('apifzheavy')).id;
+  privateId = (await ctx.newDevice('apifzprivate')).id;
+  await ctx.db.sql.query('UPDATE devices SET is_private = true WHERE id = $1', [privateId]);
   await seedHeavy(heavyId);
   await seedHeavy(privateId);
-  await db.sql.query('ANALYZE readings');
+  await ctx.db.sql.query('ANALYZE readings');
   api = await startApi(
     loadApiConfig({
-      DATABASE_URL: db.url,
+      DATABASE_URL: ctx.db.url,
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'fatal',
       RATE_LIMIT_PER_MINUTE: '1000000',
     }),
   );
+  ctx.defer(() => api.app.close());
 }, 600_000);
-afterAll(async () => {
-  await api?.app.close();
-  await db?.drop();
-});
 
 it(`answers ${REQUESTS} hostile query strings (seed ${SEED}) without a single 5xx`, async () => {
   const random = seededRandom(SEED);

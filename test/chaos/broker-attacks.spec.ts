@@ -1,11 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EmbeddedBroker } from '../../libs/embedded/src/index.js';
-import { type AttackTarget, eavesdrop, oversize, spoof, takeOver } from '../helpers/broker-attacks.js';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, type IngestorProcess, spawnIngestor } from '../helpers/ingestor.js';
+import {
+  type AttackTarget,
+  eavesdrop,
+  embeddedIngestorEnv,
+  oversize,
+  shippedIngestorEnv,
+  spoof,
+  startEmbeddedBroker,
+  takeOver,
+} from '../helpers/broker-attacks.js';
+import { createContext, type TestContext } from '../helpers/context.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
-import { freePort } from '../helpers/ports.js';
 import { recordChaosRow } from './report.js';
 
 /**
@@ -17,34 +23,24 @@ interface Arena {
   target: AttackTarget;
   ingestorIds: string[];
   shares: string[];
-  close(): Promise<void>;
 }
 
 const TOKENS = ['atk001', 'atk002', 'atk003', 'atk004'];
 
-async function duplicates(db: TestDatabase): Promise<number> {
-  const { rows } = await db.sql.query<{ n: number }>(
-    'SELECT (count(*) - count(DISTINCT (device_id, sensor_id, recorded_at)))::int AS n FROM readings',
-  );
-  return rows[0].n;
-}
-
-function attackRows(kind: string, open: (db: TestDatabase) => Promise<Arena>) {
+function attackRows(kind: string, open: (ctx: TestContext) => Promise<Arena>) {
   describe(kind, () => {
-    let db: TestDatabase;
-    let arena: Arena | undefined;
-    afterAll(async () => {
-      await arena?.close();
-      await db?.drop();
-    });
+    let ctx: TestContext | undefined;
+    afterAll(() => ctx?.close());
 
     it('anonymous eavesdroppers, a spoofer, session thieves and an oversize payload get nothing', async () => {
-      db = await createTestDatabase();
-      for (const token of TOKENS) await newDevice(db, token);
-      arena = await open(db);
+      const started = await createContext();
+      ctx = started;
+      for (const token of TOKENS) await started.newDevice(token);
+      const arena = await open(started);
       const { target } = arena;
       const row = async (scenario: string, faults: number, sent: number, stored: number, extra = {}) => {
-        const duplicated = await duplicates(db);
+        const { rows, distinct } = await started.readingCount();
+        const duplicated = rows - distinct;
         recordChaosRow({
           scenario: `${kind}: ${scenario}`,
           faults,
@@ -93,74 +89,31 @@ function attackRows(kind: string, open: (db: TestDatabase) => Promise<Arena>) {
 
 const secret = () => randomBytes(6).toString('hex');
 
-attackRows('embedded', async (db) => {
+attackRows('embedded', async (ctx) => {
   const identity = { username: 'sck-ingest', password: secret(), clientIdPrefix: 'sck-ingest' };
-  const broker = await EmbeddedBroker.start({
-    host: '127.0.0.1',
-    port: await freePort(),
-    firstClientIdPrefix: 'sck-ingest-',
-    policy: { ingestor: identity },
-    maxPacketBytes: 65_536,
-    log: () => undefined,
-  });
-  let ingestor: IngestorProcess | undefined;
-  try {
-    ingestor = await spawnIngestor(
-      ingestorEnv(db.url, broker.port, {
-        MQTT_PROTOCOL_VERSION: '4',
-        MQTT_SHARED_SUBSCRIPTION: 'none',
-        MQTT_CONNECTIONS: '1',
-        MQTT_CLIENT_ID: 'sck-ingest',
-        MQTT_USERNAME: identity.username,
-        MQTT_PASSWORD: identity.password,
-      }),
-      { build: 'dist' },
-    );
-  } catch (error) {
-    await broker.close();
-    throw error;
-  }
+  const broker = await startEmbeddedBroker(identity, 'sck-ingest-');
+  ctx.defer(() => broker.close());
+  await ctx.spawnIngestor(embeddedIngestorEnv(broker.port, identity), { build: 'dist' });
   broker.acceptDevices();
-  const running = ingestor;
   return {
-    target: { port: broker.port, db, ingestor: { ...identity, clientId: 'sck-ingest' } },
+    target: { port: broker.port, db: ctx.db, ingestor: { ...identity, clientId: 'sck-ingest' } },
     ingestorIds: ['sck-ingest-0', 'sck-ingest'],
     shares: ['$share/sck-ingest/device/sck/+/readings/raw'],
-    async close() {
-      await running.kill('SIGKILL');
-      await broker.close();
-    },
   };
 });
 
-attackRows('Mosquitto (shipped)', async (db) => {
+attackRows('Mosquitto (shipped)', async (ctx) => {
   const broker = await startMosquitto({ shipped: true });
+  ctx.defer(() => broker.stop());
   const identity = broker.ingestor;
   if (!identity) throw new Error('the shipped broker has no ingestor credentials');
-  let ingestor: IngestorProcess | undefined;
-  try {
-    ingestor = await spawnIngestor(
-      ingestorEnv(db.url, broker.port, {
-        MQTT_CONNECTIONS: '4',
-        MQTT_CLIENT_ID: identity.clientId,
-        MQTT_SHARED_SUBSCRIPTION: identity.sharedSubscription,
-        MQTT_USERNAME: identity.username,
-        MQTT_PASSWORD: identity.password,
-      }),
-      { build: 'dist' },
-    );
-  } catch (error) {
-    await broker.stop();
-    throw error;
-  }
-  const running = ingestor;
+  await ctx.spawnIngestor(
+    { MQTT_PORT: String(broker.port), MQTT_CONNECTIONS: '4', ...shippedIngestorEnv(identity) },
+    { build: 'dist' },
+  );
   return {
-    target: { port: broker.port, db, ingestor: identity },
+    target: { port: broker.port, db: ctx.db, ingestor: identity },
     ingestorIds: ['sck-ingest-0', 'sck-ingest-1-0'],
     shares: ['$share/sck-ingest/device/sck/+/readings/raw', '$share/sck-ingest/device/#'],
-    async close() {
-      await running.kill('SIGKILL');
-      await broker.stop();
-    },
   };
 });

@@ -1,98 +1,133 @@
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, type IngestorProcess, type SpawnOptions, spawnIngestor } from '../helpers/ingestor.js';
-import { type BrokerOptions, startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
+import { createContext, type TestContext, useStarted } from '../helpers/context.js';
+import type { IngestorProcess, SpawnOptions } from '../helpers/ingestor.js';
+import type { BrokerOptions } from '../helpers/mosquitto.js';
+import type { RedisOptions, TestRedis } from '../helpers/redis.js';
+import type { TcpProxy } from '../helpers/tcp-proxy.js';
 import { waitFor } from '../helpers/poll.js';
 import { Fleet } from './fleet.js';
 import { recordChaosRow } from './report.js';
 import { verifyStored, type Verdict } from './verify.js';
 
-export interface ChaosContext {
-  db: TestDatabase;
-  broker: TestBroker;
+type FleetOptions = { seed?: number; reconnectMs?: number; qos?: 0 | 1; startAt?: number };
+type RowExtra = { peakRssMb?: number; badTried?: number; badRecorded?: number; realRatePct?: number };
+
+/** The test context with a fleet of registered kits, chaos-ready ingestors and the report's rows. */
+export interface ChaosContext extends TestContext {
   tokens: string[];
-  ingestors: IngestorProcess[];
+  /** An ingestor process with the chaos defaults (8 connections, one share group, broker credentials). */
   spawn(overrides?: Record<string, string>, options?: SpawnOptions): Promise<IngestorProcess>;
-  fleet(
-    intervalMs: number,
-    options?: { seed?: number; reconnectMs?: number; qos?: 0 | 1; startAt?: number },
-  ): Fleet;
+  fleet(intervalMs: number, options?: FleetOptions): Fleet;
+  /** A fleet already publishing. */
+  startFleet(intervalMs: number, options?: FleetOptions): Promise<Fleet>;
+  /** The fleet publishing every 100 ms, once `ingestor` has committed `batches` batches of it. */
+  trafficOn(ingestor: IngestorProcess, batches: number, options?: FleetOptions): Promise<Fleet>;
+  /**
+   * An ingestor reaching Postgres through a proxy (so a test can cut it off) and spilling to a
+   * Redis of its own.
+   */
+  spawnSpilling(
+    overrides: Record<string, string>,
+    redisOptions?: RedisOptions,
+  ): Promise<{ ingestor: IngestorProcess; proxy: TcpProxy; redis: TestRedis }>;
   /** Waits until every acknowledged reading is stored (or the deadline passes), then checks rows. */
   settle(fleet: Fleet, timeoutMs?: number): Promise<Verdict>;
-  record(
+  record(scenario: string, faults: number, fleet: Fleet, verdict: Verdict, extra?: RowExtra): void;
+  /** Stops the fleet, settles and records the scenario's row: the end of every fault scenario. */
+  finish(
+    fleet: Fleet,
     scenario: string,
     faults: number,
-    fleet: Fleet,
-    verdict: Verdict,
-    extra?: { peakRssMb?: number; badTried?: number; badRecorded?: number; realRatePct?: number },
-  ): void;
-  close(): Promise<void>;
+    options?: { timeoutMs?: number; extra?: RowExtra },
+  ): Promise<Verdict>;
 }
 
-export async function chaosContext(options: {
+export interface ChaosOptions {
   devices: number;
   broker?: BrokerOptions;
-}): Promise<ChaosContext> {
-  const db = await createTestDatabase();
-  const broker = await startMosquitto(options.broker);
+}
+
+export async function chaosContext(options: ChaosOptions): Promise<ChaosContext> {
+  const ctx = await createContext({ broker: options.broker ?? true });
+  const { broker, db } = ctx;
   const tokens = Array.from({ length: options.devices }, (_, i) => `ch${String(i).padStart(4, '0')}`);
-  for (const t of tokens) await newDevice(db, t);
-  const ingestors: IngestorProcess[] = [];
-  return {
-    db,
-    broker,
+  for (const t of tokens) await ctx.newDevice(t);
+  const settle = async (fleet: Fleet, timeoutMs = 60_000) =>
+    waitFor(
+      () => verifyStored(db, fleet.acked),
+      (v) => v.lost === 0,
+      { timeoutMs, intervalMs: 500, what: 'every acknowledged reading to be stored' },
+    ).catch(() => verifyStored(db, fleet.acked));
+  const record: ChaosContext['record'] = (scenario, faults, fleet, verdict, extra = {}) =>
+    recordChaosRow({
+      scenario,
+      faults,
+      sent: fleet.sent,
+      acknowledged: fleet.acked.length,
+      stored: verdict.stored,
+      lost: verdict.lost,
+      duplicated: verdict.duplicated,
+      wrongLatest: verdict.wrongLatest,
+      ...extra,
+    });
+  // On the shipped (locked) config each kit may publish only under its own token, so the fleet
+  // connects as the firmware does there: one connection per kit, client id = token.
+  const fleet = (intervalMs: number, fleetOptions: FleetOptions = {}) =>
+    new Fleet(broker.port, tokens, {
+      intervalMs,
+      seed: 42,
+      asKits: broker.ingestor !== undefined,
+      ...fleetOptions,
+    });
+  const spawn: ChaosContext['spawn'] = (overrides = {}, spawnOptions = {}) =>
+    ctx.spawnIngestor(
+      {
+        MQTT_CONNECTIONS: '8',
+        // One group per scenario (each has its own broker), so a restarted ingestor rejoins it.
+        MQTT_SHARED_SUBSCRIPTION: '$share/sck-ingest',
+        // The shipped config admits the ingestor only with its credentials (docs/security.md).
+        ...(broker.ingestor
+          ? { MQTT_USERNAME: broker.ingestor.username, MQTT_PASSWORD: broker.ingestor.password }
+          : {}),
+        ...overrides,
+      },
+      spawnOptions,
+    );
+  const startFleet: ChaosContext['startFleet'] = async (intervalMs, fleetOptions = {}) => {
+    const started = fleet(intervalMs, fleetOptions);
+    ctx.defer(() => started.stop(5000));
+    await started.start();
+    return started;
+  };
+  const chaos: Omit<ChaosContext, keyof TestContext> = {
     tokens,
-    ingestors,
-    async spawn(overrides = {}, spawnOptions = {}) {
-      const child = await spawnIngestor(
-        ingestorEnv(db.url, broker.port, {
-          MQTT_CONNECTIONS: '8',
-          // One group per scenario (each has its own broker), so a restarted ingestor rejoins it.
-          MQTT_SHARED_SUBSCRIPTION: '$share/sck-ingest',
-          // The shipped config admits the ingestor only with its credentials (docs/security.md).
-          ...(broker.ingestor
-            ? { MQTT_USERNAME: broker.ingestor.username, MQTT_PASSWORD: broker.ingestor.password }
-            : {}),
-          ...overrides,
-        }),
-        spawnOptions,
-      );
-      ingestors.push(child);
-      return child;
+    spawn,
+    fleet,
+    startFleet,
+    async trafficOn(ingestor, batches, fleetOptions = {}) {
+      const started = await startFleet(100, fleetOptions);
+      await ctx.metricAtLeast(ingestor, 'sck_ingest_batches_total', batches, { what: 'traffic' });
+      return started;
     },
-    // On the shipped (locked) config each kit may publish only under its own token, so the fleet
-    // connects as the firmware does there: one connection per kit, client id = token.
-    fleet: (intervalMs, options = {}) =>
-      new Fleet(broker.port, tokens, {
-        intervalMs,
-        seed: 42,
-        asKits: broker.ingestor !== undefined,
-        ...options,
-      }),
-    async settle(fleet, timeoutMs = 60_000) {
-      const verdict = await waitFor(
-        () => verifyStored(db, fleet.acked),
-        (v) => v.lost === 0,
-        { timeoutMs, intervalMs: 500, what: 'every acknowledged reading to be stored' },
-      ).catch(() => verifyStored(db, fleet.acked));
+    async spawnSpilling(overrides, redisOptions = {}) {
+      const { proxy, url } = await ctx.databaseProxy();
+      const redis = await ctx.startRedis(redisOptions);
+      const ingestor = await spawn({ DATABASE_URL: url, REDIS_URL: redis.url, ...overrides });
+      return { ingestor, proxy, redis };
+    },
+    settle,
+    record,
+    async finish(started, scenario, faults, { timeoutMs, extra } = {}) {
+      await started.stop();
+      const verdict = await settle(started, timeoutMs);
+      record(scenario, faults, started, verdict, extra);
       return verdict;
     },
-    record(scenario, faults, fleet, verdict, extra = {}) {
-      recordChaosRow({
-        scenario,
-        faults,
-        sent: fleet.sent,
-        acknowledged: fleet.acked.length,
-        stored: verdict.stored,
-        lost: verdict.lost,
-        duplicated: verdict.duplicated,
-        wrongLatest: verdict.wrongLatest,
-        ...extra,
-      });
-    },
-    async close() {
-      await Promise.all(ingestors.map((i) => i.kill('SIGKILL')));
-      await broker.stop();
-      await db.drop();
-    },
   };
+  // The test context's parts and methods, and the chaos ones next to them.
+  return Object.assign(Object.create(ctx) as TestContext, chaos);
+}
+
+/** The file's chaos context: started before its tests, closed after them. */
+export function useChaosContext(options: ChaosOptions): ChaosContext {
+  return useStarted(() => chaosContext(options));
 }

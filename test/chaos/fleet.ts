@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { rawPacket, type SampleValue, sampleValues } from '../../libs/domain/src/index.js';
+import { waitFor } from '../helpers/poll.js';
 
 export interface SentReading {
   token: string;
@@ -66,6 +67,16 @@ export class Fleet {
     );
     for (const c of this.clients) c.on('error', () => undefined);
     this.timer = setInterval(() => this.publishRound(), this.options.intervalMs);
+  }
+
+  /** Waits until the broker has accepted `count` readings more than it has so far. */
+  async acceptMore(count: number, what = `the broker to accept ${count} more readings`): Promise<void> {
+    const target = this.acked.length + count;
+    await waitFor(
+      () => this.acked.length,
+      (n) => n >= target,
+      { what },
+    );
   }
 
   /** Stops publishing and waits (bounded) for outstanding PUBACKs. */

@@ -1,41 +1,25 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { waitFor } from '../helpers/poll.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { type ChaosContext, chaosContext } from './context.js';
+import { expect, it } from 'vitest';
+import { NOTHING_LOST } from '../helpers/context.js';
+import { useChaosContext } from './context.js';
 
 const OUTAGE_MS = Number(process.env.CHAOS_OUTAGE_MS ?? 30_000);
 
-let ctx: ChaosContext;
-let redis: TestRedis;
-beforeAll(async () => {
-  ctx = await chaosContext({ devices: 50 });
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await ctx?.close();
-  await redis?.stop();
-});
+const ctx = useChaosContext({ devices: 50 });
 
 it(`Redis unreachable for ${OUTAGE_MS / 1000} s mid-stream: readings keep flowing into Postgres`, async () => {
+  const redis = await ctx.startRedis();
   const ingestor = await ctx.spawn({ MQTT_CLIENT_ID: 'rediscut', REDIS_URL: redis.url });
-  const fleet = ctx.fleet(100);
-  await fleet.start();
-  await waitFor(
-    () => ingestor.metric('sck_ingest_batches_total'),
-    (n) => n >= 20,
-    { what: 'traffic' },
-  );
-  await redis.kill();
-  const before = await ingestor.metric('sck_ingest_batches_total');
-  await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
-  const duringOutage = (await ingestor.metric('sck_ingest_batches_total')) - before;
-  await redis.restart();
+  const fleet = await ctx.trafficOn(ingestor, 20);
+  const duringOutage = await ctx.outage({
+    cut: () => redis.kill(),
+    restore: () => redis.restart(),
+    ms: OUTAGE_MS,
+    count: () => ingestor.metric('sck_ingest_batches_total'),
+  });
   await new Promise((resolve) => setTimeout(resolve, 2000));
-  await fleet.stop();
-  const verdict = await ctx.settle(fleet);
-  ctx.record(`Redis unreachable ${OUTAGE_MS / 1000} s`, 1, fleet, verdict);
+  const verdict = await ctx.finish(fleet, `Redis unreachable ${OUTAGE_MS / 1000} s`, 1);
   // The ingest path never waits on Redis: batches kept committing through the whole outage.
   expect(duringOutage).toBeGreaterThan(OUTAGE_MS / 1000);
   expect(ingestor.child.exitCode).toBeNull();
-  expect(verdict).toMatchObject({ lost: 0, duplicated: 0, wrongLatest: 0 });
+  expect(verdict).toMatchObject(NOTHING_LOST);
 });

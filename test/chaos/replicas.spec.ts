@@ -1,12 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { NOTHING_LOST } from '../helpers/context.js';
 import { waitFor } from '../helpers/poll.js';
-import { type ChaosContext, chaosContext } from './context.js';
+import { useChaosContext } from './context.js';
 
-let ctx: ChaosContext;
-beforeAll(async () => {
-  ctx = await chaosContext({ devices: 60 });
-});
-afterAll(() => ctx?.close());
+const ctx = useChaosContext({ devices: 60 });
 
 it('three replicas on one shared subscription: one SIGKILLed, the others carry on', async () => {
   const shared = { MQTT_SHARED_SUBSCRIPTION: '$share/three', MQTT_CONNECTIONS: '4' };
@@ -15,13 +12,8 @@ it('three replicas on one shared subscription: one SIGKILLed, the others carry o
     await ctx.spawn({ ...shared, MQTT_CLIENT_ID: 'rep-b' }),
     await ctx.spawn({ ...shared, MQTT_CLIENT_ID: 'rep-c' }),
   ];
-  const fleet = ctx.fleet(100);
-  await fleet.start();
-  await waitFor(
-    () => c.metric('sck_ingest_batches_total'),
-    (n) => n >= 10,
-    { what: 'traffic on c' },
-  );
+  const fleet = await ctx.startFleet(100);
+  await ctx.metricAtLeast(c, 'sck_ingest_batches_total', 10, { what: 'traffic on c' });
   await c.kill('SIGKILL');
   const carried = async () =>
     (await a.metric('sck_ingest_messages_total')) + (await b.metric('sck_ingest_messages_total'));
@@ -31,7 +23,6 @@ it('three replicas on one shared subscription: one SIGKILLed, the others carry o
   // Mosquitto keeps the dead member's unacknowledged messages for its session (EMQX would hand them
   // to the group when the session expires): the replica coming back with its ids drains them.
   await ctx.spawn({ ...shared, MQTT_CLIENT_ID: 'rep-c' });
-  const verdict = await ctx.settle(fleet);
-  ctx.record('3 replicas, 1 SIGKILLed', 1, fleet, verdict);
-  expect(verdict).toMatchObject({ lost: 0, duplicated: 0, wrongLatest: 0 });
+  const verdict = await ctx.finish(fleet, '3 replicas, 1 SIGKILLed', 1);
+  expect(verdict).toMatchObject(NOTHING_LOST);
 });

@@ -1,12 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { waitFor } from '../helpers/poll.js';
-import { type ChaosContext, chaosContext } from './context.js';
+import { expect, it } from 'vitest';
+import { NOTHING_LOST } from '../helpers/context.js';
+import { useChaosContext } from './context.js';
 
-let ctx: ChaosContext;
-beforeAll(async () => {
-  ctx = await chaosContext({ devices: 40, broker: { shipped: true } });
-});
-afterAll(() => ctx?.close());
+const ctx = useChaosContext({ devices: 40, broker: { shipped: true } });
 
 const env = {
   MQTT_SHARED_SUBSCRIPTION: '$share/only',
@@ -20,34 +16,20 @@ const env = {
  * orchestrator restart): the broker queues for its sessions meanwhile.
  */
 async function restartOnly(qos: 0 | 1, startAt: number) {
-  let ingestor = await ctx.spawn(env);
-  const fleet = ctx.fleet(100, { qos, startAt });
-  await fleet.start();
-  await waitFor(
-    () => ingestor.metric('sck_ingest_messages_total'),
-    (n) => n >= 100,
-    { what: 'traffic' },
-  );
+  const ingestor = await ctx.spawn(env);
+  const fleet = await ctx.startFleet(100, { qos, startAt });
+  await ctx.metricAtLeast(ingestor, 'sck_ingest_messages_total', 100, { what: 'traffic' });
   const code = await ingestor.kill('SIGTERM');
   expect(code).toBe(0);
   expect(ingestor.output()).toContain('stopped cleanly');
-  const acceptedBefore = fleet.acked.length;
-  await waitFor(
-    () => fleet.acked.length,
-    (n) => n >= acceptedBefore + 200,
-    { what: 'the broker to accept messages while no ingestor runs' },
-  );
-  ingestor = await ctx.spawn(env);
-  await waitFor(
-    () => ingestor.metric('sck_ingest_messages_total'),
-    (n) => n >= 300,
-    { what: 'the queued share and new traffic on the restarted ingestor' },
-  );
-  await fleet.stop();
-  const verdict = await ctx.settle(fleet);
-  ctx.record(`only ingestor SIGTERM + restart, kits QoS ${qos}`, 1, fleet, verdict);
-  expect(verdict).toMatchObject({ lost: 0, duplicated: 0, wrongLatest: 0 });
-  await ingestor.kill('SIGTERM');
+  await fleet.acceptMore(200, 'the broker to accept messages while no ingestor runs');
+  const restarted = await ctx.spawn(env);
+  await ctx.metricAtLeast(restarted, 'sck_ingest_messages_total', 300, {
+    what: 'the queued share and new traffic on the restarted ingestor',
+  });
+  const verdict = await ctx.finish(fleet, `only ingestor SIGTERM + restart, kits QoS ${qos}`, 1);
+  expect(verdict).toMatchObject(NOTHING_LOST);
+  await restarted.kill('SIGTERM');
 }
 
 it('the only ingestor SIGTERMed and started again, kits at QoS 1: every accepted message stored once', () =>

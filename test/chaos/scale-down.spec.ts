@@ -1,14 +1,11 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { NOTHING_LOST } from '../helpers/context.js';
 import { waitFor } from '../helpers/poll.js';
-import { type ChaosContext, chaosContext } from './context.js';
+import { useChaosContext } from './context.js';
 
-let ctx: ChaosContext;
-beforeAll(async () => {
-  ctx = await chaosContext({ devices: 40, broker: { shipped: true } });
-});
-afterAll(() => ctx?.close());
+const ctx = useChaosContext({ devices: 40, broker: { shipped: true } });
 
 /** `npm run ingestor:decommission` as an operator runs it: its exit code and output. */
 function decommission(clientId: string): Promise<{ code: number | null; output: string }> {
@@ -42,8 +39,7 @@ it('scale-down: one of two replicas decommissioned while kits publish; the last 
   };
   const leaving = await ctx.spawn({ ...shared, MQTT_CLIENT_ID: 'scale-1' });
   const staying = await ctx.spawn({ ...shared, MQTT_CLIENT_ID: 'scale-2' });
-  const fleet = ctx.fleet(100);
-  await fleet.start();
+  const fleet = await ctx.startFleet(100);
   await waitFor(
     async () =>
       (await staying.metric('sck_ingest_group_live_members')) === 2 &&
@@ -58,20 +54,16 @@ it('scale-down: one of two replicas decommissioned while kits publish; the last 
   expect(leaving.output()).toContain('decommissioned: sessions ended');
   // The broker now sends everything to the remaining replica.
   const before = await staying.metric('sck_ingest_messages_total');
-  await waitFor(
-    () => staying.metric('sck_ingest_messages_total'),
-    (n) => n >= before + 200,
-    { what: 'the remaining replica to take all traffic' },
-  );
+  await ctx.metricAtLeast(staying, 'sck_ingest_messages_total', before + 200, {
+    what: 'the remaining replica to take all traffic',
+  });
   const refused = await decommission('scale-2');
   expect(refused.code).toBe(1);
   expect(refused.output).toContain(
     'refusing to decommission scale-2: it is the last live member of $share/scale',
   );
-  await fleet.stop();
-  const verdict = await ctx.settle(fleet);
-  ctx.record('scale-down: 1 of 2 decommissioned, last refused', 1, fleet, verdict);
+  const verdict = await ctx.finish(fleet, 'scale-down: 1 of 2 decommissioned, last refused', 1);
   expect(staying.child.exitCode).toBeNull();
   expect(await staying.metric('sck_ingest_group_live_members')).toBe(1);
-  expect(verdict).toMatchObject({ lost: 0, duplicated: 0, wrongLatest: 0 });
+  expect(verdict).toMatchObject(NOTHING_LOST);
 });

@@ -1,4 +1,5 @@
-import { apiLatestValues, type TestDatabase } from '../helpers/database.js';
+import type { TestDatabase } from '../helpers/database.js';
+import { apiLatestValues } from '../helpers/repositories.js';
 import type { SentReading } from './fleet.js';
 
 export interface Verdict {
@@ -61,7 +62,7 @@ export async function verifyStored(db: TestDatabase, acked: SentReading[]): Prom
          FROM readings ORDER BY device_id, sensor_id, recorded_at DESC`,
     );
     const shown = new Map<string, { t: number; value: number }>();
-    for (const v of await apiLatestValues(db, [...devices.values()])) {
+    for (const v of await apiLatestValues(db.url, [...devices.values()])) {
       shown.set(`${v.deviceId}:${v.sensorId}`, { t: v.recordedAt.getTime(), value: v.value });
     }
     let wrongLatest = Math.abs(shown.size - newest.length);

@@ -1,15 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { loadApiConfig } from '../../libs/config/src/index.js';
-import {
-  IngestRepository,
-  PrismaService,
-  type StoredReading,
-  type UserRole,
-  createUserWithToken,
-  generateApiToken,
-  hashApiToken,
-} from '../../libs/db/src/index.js';
 import { QUEUES } from '../../libs/queues/src/index.js';
 import { type RunningApi, startApi } from '../../apps/api/src/bootstrap.js';
 import type { TestDatabase } from './database.js';
@@ -82,29 +73,5 @@ export async function startTestApi(
         await queue.close();
       }
     },
-  };
-}
-
-/** The data layer of the app, outside Nest, for factories that write through the real repositories. */
-export function testDataLayer(db: TestDatabase) {
-  const prisma = new PrismaService({ url: db.url, poolSize: 2 });
-  const ingest = new IngestRepository(prisma);
-  return {
-    /** A user with a fresh API token, created as `npm run user:create` does. */
-    async newUser(username: string, role: UserRole = 'citizen') {
-      const token = generateApiToken();
-      const user = await createUserWithToken(prisma.client, {
-        username,
-        role,
-        tokenHash: hashApiToken(token),
-      });
-      return { ...user, token };
-    },
-    /** Readings stored the way the ingestor stores them (latest values and times included). */
-    async storeReadings(readings: StoredReading[]) {
-      await ingest.storeBatch({ readings, errors: [] });
-    },
-    ingest,
-    close: () => prisma.onModuleDestroy(),
   };
 }

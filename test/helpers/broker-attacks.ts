@@ -1,7 +1,10 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { TestDatabase } from './database.js';
+import type { TestBroker } from './mosquitto.js';
 import { waitFor } from './poll.js';
 import { PUBLIC_TREE } from '../../libs/domain/src/index.js';
+import { EmbeddedBroker } from '../../libs/embedded/src/index.js';
+import { freePort } from './ports.js';
 
 /**
  * The attacks of docs/security.md, run against a broker an ingestor is subscribed to. Each returns
@@ -14,6 +17,53 @@ export interface AttackTarget {
   db: TestDatabase;
   /** Credentials the test's own privileged client uses to publish the public-tree sentinel. */
   ingestor: { username: string; password: string; clientId: string };
+}
+
+export interface IngestorIdentity {
+  username: string;
+  password: string;
+  clientIdPrefix: string;
+}
+
+/**
+ * The embedded broker as single-node mode runs it, on a free port: it admits only the ingestor
+ * (`identity`, connecting with a client id starting `firstClientIdPrefix`) until `acceptDevices()`.
+ */
+export async function startEmbeddedBroker(
+  identity: IngestorIdentity,
+  firstClientIdPrefix: string,
+): Promise<EmbeddedBroker> {
+  return EmbeddedBroker.start({
+    host: '127.0.0.1',
+    port: await freePort(),
+    firstClientIdPrefix,
+    policy: { ingestor: identity },
+    maxPacketBytes: 65_536,
+    log: () => undefined,
+  });
+}
+
+/** The settings of the one ingestor the locked embedded broker admits (`identity`, client id = its prefix). */
+export function embeddedIngestorEnv(port: number, identity: IngestorIdentity): Record<string, string> {
+  return {
+    MQTT_PORT: String(port),
+    MQTT_PROTOCOL_VERSION: '4',
+    MQTT_SHARED_SUBSCRIPTION: 'none',
+    MQTT_CONNECTIONS: '1',
+    MQTT_CLIENT_ID: identity.clientIdPrefix,
+    MQTT_USERNAME: identity.username,
+    MQTT_PASSWORD: identity.password,
+  };
+}
+
+/** The settings an operator gives the ingestor on the shipped Mosquitto config (docs/security.md). */
+export function shippedIngestorEnv(secret: NonNullable<TestBroker['ingestor']>): Record<string, string> {
+  return {
+    MQTT_CLIENT_ID: secret.clientId,
+    MQTT_SHARED_SUBSCRIPTION: secret.sharedSubscription,
+    MQTT_USERNAME: secret.username,
+    MQTT_PASSWORD: secret.password,
+  };
 }
 
 const url = (port: number) => `mqtt://127.0.0.1:${port}`;

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { TEMPLATE_DATABASE, TEST_DATABASE_PREFIX, databaseUrl, withAdmin } from './env.js';
-import { DeviceCatalogRepository, PrismaService } from '../../libs/db/src/index.js';
 
 export interface TestDatabase {
   name: string;
@@ -28,33 +27,4 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };
-}
-
-/** Inserts a device the way `device:create` does, returning its id. */
-export async function newDevice(db: TestDatabase, token: string, name = `kit ${token}`): Promise<number> {
-  const { rows } = await db.sql.query<{ id: number }>(
-    'INSERT INTO devices (token, name) VALUES ($1, $2) RETURNING id',
-    [token, name],
-  );
-  return rows[0].id;
-}
-
-/** The devices' latest value per sensor as the API reads them (DeviceCatalogRepository). */
-export async function apiLatestValues(db: TestDatabase, deviceIds: number[]) {
-  const prisma = new PrismaService({ url: db.url, poolSize: 1 });
-  try {
-    return await new DeviceCatalogRepository(prisma).findLatestSensorValues(deviceIds);
-  } finally {
-    await prisma.onModuleDestroy();
-  }
-}
-
-/** One device's latest values as `[sensor id, value, ISO instant]` rows ordered by sensor id. */
-export async function latestSensorValues(
-  db: TestDatabase,
-  deviceId: number,
-): Promise<[number, number, string][]> {
-  return (await apiLatestValues(db, [deviceId]))
-    .map((v): [number, number, string] => [v.sensorId, v.value, v.recordedAt.toISOString()])
-    .sort((a, b) => a[0] - b[0]);
 }

@@ -14,6 +14,8 @@ export interface SseConnection {
   close(): void;
   /** Resolves once the response body has ended or was aborted. */
   ended: Promise<void>;
+  /** Closes the stream and resolves, once it has ended, with every event it delivered. */
+  finish(): Promise<SseEvent[]>;
 }
 
 /** Opens an SSE stream with fetch and collects its events; a minimal EventSource. */
@@ -64,5 +66,10 @@ export async function openSse(url: string, headers: Record<string, string> = {})
     lastEventId: () => lastId,
     close: () => abort.abort(),
     ended,
+    async finish() {
+      abort.abort();
+      await ended;
+      return events;
+    },
   };
 }

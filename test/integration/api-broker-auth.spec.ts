@@ -1,22 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../../libs/config/src/index.js';
 import { type RunningApi, startApi } from '../../apps/api/src/bootstrap.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { useContext } from '../helpers/context.js';
 
 /**
  * The endpoints EMQX's HTTP authenticator and authorizer call (docker-compose.yml), with the
  * bodies its templates produce. EMQX itself cannot run here; these are its side of the contract.
  */
 const SECRET = 'a-shared-secret-of-some-length';
-let db: TestDatabase;
+const ctx = useContext();
 let api: RunningApi;
 let disabled: RunningApi;
 
 const base = { DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error' };
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  base.DATABASE_URL = db.url;
+  base.DATABASE_URL = ctx.db.url;
   api = await startApi(
     loadApiConfig({
       ...base,
@@ -25,12 +24,9 @@ beforeAll(async () => {
       MQTT_PASSWORD: 'ingest-pw',
     }),
   );
+  ctx.defer(() => api.app.close());
   disabled = await startApi(loadApiConfig(base));
-});
-afterAll(async () => {
-  await api?.app.close();
-  await disabled?.app.close();
-  await db?.drop();
+  ctx.defer(() => disabled.app.close());
 });
 
 async function post(on: RunningApi, path: string, body: unknown, secret: string | null = SECRET) {

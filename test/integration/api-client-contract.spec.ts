@@ -1,47 +1,38 @@
 import { get as httpGet } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { deviceResponse } from '../../apps/api/src/devices/devices.dto.js';
 import { worldMapDeviceResponse } from '../../apps/api/src/world-map/world-map.dto.js';
-import { startTestApi, testDataLayer, type Json, type TestApi } from '../helpers/api.js';
+import { type Json } from '../helpers/api.js';
 import {
   connectorDevice,
   connectorMeasurement,
   connectorSensor,
   worldMapItem,
 } from '../helpers/client-contracts.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { useContext } from '../helpers/context.js';
+import type { TestUser } from '../helpers/repositories.js';
 
-let db: TestDatabase;
-let api: TestApi;
-let layer: ReturnType<typeof testDataLayer>;
-type User = Awaited<ReturnType<typeof layer.newUser>>;
-let ana: User;
-let bob: User;
-let admin: User;
+const ctx = useContext({ api: true });
+let ana: TestUser;
+let bob: TestUser;
+let admin: TestUser;
 let kit: Json;
 let hidden: Json;
 
-async function post(token: string, body: Record<string, unknown>): Promise<Json> {
-  const response = await api.request('/v0/devices', { method: 'POST', token, body });
-  expect(response.status).toBe(201);
-  return response.json();
-}
+const post = (token: string, body: Record<string, unknown>) => ctx.postDevice(token, body);
 
 async function get(path: string, token?: string): Promise<Json> {
-  const response = await api.request(path, { token });
+  const response = await ctx.api.request(path, { token });
   expect(response.status).toBe(200);
   return response.json();
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startTestApi(db);
-  layer = testDataLayer(db);
-  ana = await layer.newUser('ana');
-  bob = await layer.newUser('bob');
-  admin = await layer.newUser('ada', 'admin');
-  await db.sql.query(
+  ana = await ctx.newUser('ana');
+  bob = await ctx.newUser('bob');
+  admin = await ctx.newUser('ada', 'admin');
+  await ctx.db.sql.query(
     `UPDATE users SET city = 'Barcelona', country_code = 'ES', url = 'https://ana.example',
             profile_picture = 'https://ana.example/me.png' WHERE id = $1`,
     [ana.id],
@@ -59,26 +50,20 @@ beforeAll(async () => {
   const silent = await post(bob.token, { name: 'Never sent', latitude: 40, longitude: 3 });
   const nowhere = await post(bob.token, { name: 'No place' });
   const now = Date.now();
-  await layer.storeReadings([
+  await ctx.storeReadings([
     { deviceId: kit.id, sensorId: 55, recordedAt: now - 10 * 60_000, value: 20.25 },
     { deviceId: kit.id, sensorId: 55, recordedAt: now - 5 * 60_000, value: 21.5 },
     { deviceId: kit.id, sensorId: 10, recordedAt: now - 5 * 60_000, value: 88 },
     { deviceId: hidden.id, sensorId: 55, recordedAt: now - 5 * 60_000, value: 19 },
     { deviceId: nowhere.id, sensorId: 55, recordedAt: now - 5 * 60_000, value: 18 },
   ]);
-  await db.sql.query(`UPDATE devices SET hardware_info = '{"hw_ver":"2.1"}' WHERE id = $1`, [kit.id]);
-  await db.sql.query(
+  await ctx.db.sql.query(`UPDATE devices SET hardware_info = '{"hw_ver":"2.1"}' WHERE id = $1`, [kit.id]);
+  await ctx.db.sql.query(
     `INSERT INTO postprocessings (device_id, blueprint_url, forwarding_params, meta, latest_postprocessing)
      VALUES ($1, 'https://example.org/sck_21.json', 3, 'calibrated', '2024-05-01T10:00:00.5Z')`,
     [kit.id],
   );
   expect(silent.state).toBe('never_published');
-});
-
-afterAll(async () => {
-  await api?.stop();
-  await layer?.close();
-  await db?.drop();
 });
 
 describe('the device JSON the Python connector and the web app read', () => {
@@ -142,25 +127,25 @@ describe('the device JSON the Python connector and the web app read', () => {
   });
 
   it('lets the owner set the notification settings, and nobody else', async () => {
-    const patched = await api.request(`/v0/devices/${kit.id}`, {
+    const patched = await ctx.api.request(`/v0/devices/${kit.id}`, {
       method: 'PATCH',
       token: ana.token,
       body: { notify_low_battery: true, notify_stopped_publishing: 'true' },
     });
     expect(patched.status).toBe(200);
     expect((await patched.json()).notify).toEqual({ stopped_publishing: true, low_battery: true });
-    const { rows } = await db.sql.query(
+    const { rows } = await ctx.db.sql.query(
       'SELECT notify_low_battery, notify_stopped_publishing FROM devices WHERE id = $1',
       [kit.id],
     );
     expect(rows[0]).toEqual({ notify_low_battery: true, notify_stopped_publishing: true });
-    const stranger = await api.request(`/v0/devices/${kit.id}`, {
+    const stranger = await ctx.api.request(`/v0/devices/${kit.id}`, {
       method: 'PATCH',
       token: bob.token,
       body: { notify_low_battery: false },
     });
     expect(stranger.status).toBe(403);
-    const bad = await api.request(`/v0/devices/${kit.id}`, {
+    const bad = await ctx.api.request(`/v0/devices/${kit.id}`, {
       method: 'PATCH',
       token: ana.token,
       body: { notify_low_battery: 'often' },
@@ -170,7 +155,7 @@ describe('the device JSON the Python connector and the web app read', () => {
   });
 
   it('lets the owner set and remove the post-processing settings, in one transaction with the device', async () => {
-    const set = await api.request(`/v0/devices/${hidden.id}`, {
+    const set = await ctx.api.request(`/v0/devices/${hidden.id}`, {
       method: 'PATCH',
       token: ana.token,
       body: {
@@ -188,7 +173,7 @@ describe('the device JSON the Python connector and the web app read', () => {
       blueprint_url: null,
       device_id: hidden.id,
     });
-    const update = await api.request(`/v0/devices/${hidden.id}`, {
+    const update = await ctx.api.request(`/v0/devices/${hidden.id}`, {
       method: 'PATCH',
       token: ana.token,
       body: { postprocessing_attributes: { meta: 'v2', latest_postprocessing: '2024-06-01T12:00:00Z' } },
@@ -198,19 +183,19 @@ describe('the device JSON the Python connector and the web app read', () => {
       meta: 'v2',
       latest_postprocessing: '2024-06-01T12:00:00Z',
     });
-    const bad = await api.request(`/v0/devices/${hidden.id}`, {
+    const bad = await ctx.api.request(`/v0/devices/${hidden.id}`, {
       method: 'PATCH',
       token: ana.token,
       body: { postprocessing_attributes: { hardware_url: 'ftp://x', colour: 'red' } },
     });
     expect(bad.status).toBe(422);
-    const removed = await api.request(`/v0/devices/${hidden.id}`, {
+    const removed = await ctx.api.request(`/v0/devices/${hidden.id}`, {
       method: 'PATCH',
       token: ana.token,
       body: { postprocessing_attributes: null },
     });
     expect((await removed.json()).postprocessing).toBeNull();
-    const { rows } = await db.sql.query(
+    const { rows } = await ctx.db.sql.query(
       'SELECT count(*)::int AS n FROM postprocessings WHERE device_id = $1',
       [hidden.id],
     );
@@ -241,7 +226,7 @@ describe('GET /v0/devices/world_map and fresh_world_map', () => {
   ];
 
   it('lists public devices with a location that have published, slim, unpaginated', async () => {
-    const response = await api.request('/v0/devices/world_map');
+    const response = await ctx.api.request('/v0/devices/world_map');
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('public, max-age=60');
     expect(response.headers.get('link')).toBeNull();
@@ -275,7 +260,7 @@ describe('GET /v0/devices/world_map and fresh_world_map', () => {
         (encoding) =>
           new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
             httpGet(
-              `${api.url}/v0/devices/world_map`,
+              `${ctx.api.url}/v0/devices/world_map`,
               { headers: { 'accept-encoding': encoding } },
               (response) => {
                 const chunks: Buffer[] = [];
@@ -296,7 +281,7 @@ describe('GET /v0/devices/world_map and fresh_world_map', () => {
 
   it("is served from the cache, while fresh_world_map is current and shows the caller's private devices", async () => {
     const late = await post(bob.token, { name: 'Late', latitude: 10, longitude: 10 });
-    await layer.storeReadings([{ deviceId: late.id, sensorId: 55, recordedAt: Date.now() - 1000, value: 1 }]);
+    await ctx.storeReadings([{ deviceId: late.id, sensorId: 55, recordedAt: Date.now() - 1000, value: 1 }]);
     const cached: Json[] = await get('/v0/devices/world_map');
     expect(cached.map((d) => d.id)).toEqual([kit.id]);
     const fresh: Json[] = await get('/v0/devices/fresh_world_map');
@@ -312,7 +297,7 @@ describe('GET /v0/devices/world_map and fresh_world_map', () => {
 
 describe('sensors, measurements and components', () => {
   it('gives /v0/sensors?per_page=1000 the whole catalogue, each with the measurement the web app reads', async () => {
-    const response = await api.request('/v0/sensors?per_page=1000');
+    const response = await ctx.api.request('/v0/sensors?per_page=1000');
     expect(response.headers.get('per-page')).toBe('1000');
     const sensors: Json[] = await response.json();
     expect(sensors).toHaveLength(127);
@@ -326,7 +311,7 @@ describe('sensors, measurements and components', () => {
   it('lets an admin set what a sensor measures and its tags, and refuses an unknown measurement', async () => {
     const battery = await get('/v0/measurements/1');
     expect(battery).toMatchObject({ id: 1, name: 'battery', definition: null });
-    const patched = await api.request('/v0/sensors/97', {
+    const patched = await ctx.api.request('/v0/sensors/97', {
       method: 'PATCH',
       token: admin.token,
       body: { tags: ['raw'], datasheet: 'https://example.org/bq27441.pdf', measurement_id: 1 },
@@ -336,11 +321,11 @@ describe('sensors, measurements and components', () => {
       tags: ['raw'],
       datasheet: 'https://example.org/bq27441.pdf',
     });
-    const { rows } = await db.sql.query(
+    const { rows } = await ctx.db.sql.query(
       'SELECT tags, edited_at IS NOT NULL AS edited FROM sensors WHERE id = 97',
     );
     expect(rows[0]).toEqual({ tags: ['raw'], edited: true });
-    const unknown = await api.request('/v0/sensors/97', {
+    const unknown = await ctx.api.request('/v0/sensors/97', {
       method: 'PATCH',
       token: admin.token,
       body: { measurement_id: 9999 },
@@ -349,14 +334,14 @@ describe('sensors, measurements and components', () => {
   });
 
   it('lists measurements and shows one; unknown ones are 404', async () => {
-    const response = await api.request('/v0/measurements?per_page=100');
+    const response = await ctx.api.request('/v0/measurements?per_page=100');
     const measurements: Json[] = await response.json();
     expect(response.headers.get('total')).toBe(String(measurements.length));
     expect(measurements.map((m) => m.name)).toEqual(
       expect.arrayContaining(['temperature', 'PM 2.5', 'battery']),
     );
     for (const m of measurements) connectorMeasurement.parse(m);
-    expect((await api.request('/v0/measurements/9999')).status).toBe(404);
+    expect((await ctx.api.request('/v0/measurements/9999')).status).toBe(404);
   });
 
   it("lists the components the caller may see; a private device's only to its owner", async () => {
@@ -371,7 +356,7 @@ describe('sensors, measurements and components', () => {
     expect(mine).toHaveLength(1);
     const [privateOne] = mine;
     expect(await get(`/v0/components/${privateOne.id}`, ana.token)).toEqual(privateOne);
-    expect((await api.request(`/v0/components/${privateOne.id}`, { token: bob.token })).status).toBe(403);
-    expect((await api.request('/v0/components/999999')).status).toBe(404);
+    expect((await ctx.api.request(`/v0/components/${privateOne.id}`, { token: bob.token })).status).toBe(403);
+    expect((await ctx.api.request('/v0/components/999999')).status).toBe(404);
   });
 });

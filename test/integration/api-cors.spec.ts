@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, testDataLayer, type Json, type TestApi } from '../helpers/api.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Json, type TestApi } from '../helpers/api.js';
 import { type TestPage, openInChromium, servePage } from '../helpers/browser.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { useContext } from '../helpers/context.js';
 import { waitFor } from '../helpers/poll.js';
+import type { TestUser } from '../helpers/repositories.js';
 
-let db: TestDatabase;
-let layer: ReturnType<typeof testDataLayer>;
-let ana: Awaited<ReturnType<typeof layer.newUser>>;
+const ctx = useContext();
+let ana: TestUser;
 let allowedPage: TestPage;
 let otherPage: TestPage;
 let api: TestApi;
@@ -27,29 +27,20 @@ function webAppScript(apiUrl: string, token: string, id: number): string {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  layer = testDataLayer(db);
-  ana = await layer.newUser('ana');
+  ana = await ctx.newUser('ana');
   // The pages' origins are known only once they listen; their scripts are set per test below.
   allowedPage = await servePage();
+  ctx.defer(() => allowedPage.close());
   otherPage = await servePage();
-  api = await startTestApi(db, { CORS_ORIGINS: `${allowedPage.origin},https://smartcitizen.me` });
-  permissiveApi = await startTestApi(db);
+  ctx.defer(() => otherPage.close());
+  api = await ctx.startApi({ CORS_ORIGINS: `${allowedPage.origin},https://smartcitizen.me` });
+  permissiveApi = await ctx.startApi();
   const created = await api.request('/v0/devices', {
     method: 'POST',
     token: ana.token,
     body: { name: 'Private kit', is_private: true, device_token: 'cors01' },
   });
   deviceId = (await created.json()).id;
-});
-
-afterAll(async () => {
-  await api?.stop();
-  await permissiveApi?.stop();
-  await allowedPage?.close();
-  await otherPage?.close();
-  await layer?.close();
-  await db?.drop();
 });
 
 /** Both pages run the web app's calls against `apiUrl` in headless Chromium; their reports. */

@@ -1,14 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, testDataLayer, type Json, type TestApi, type TestResponse } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Json, type TestResponse } from '../helpers/api.js';
+import { useContext } from '../helpers/context.js';
+import type { TestUser } from '../helpers/repositories.js';
 
-let db: TestDatabase;
-let api: TestApi;
-let layer: ReturnType<typeof testDataLayer>;
-type User = Awaited<ReturnType<typeof layer.newUser>>;
-let ana: User;
-let bob: User;
-let admin: User;
+const ctx = useContext({ api: true });
+let ana: TestUser;
+let bob: TestUser;
+let admin: TestUser;
 let kit: number;
 let privateKit: number;
 
@@ -20,7 +18,7 @@ const HEADER = [
 ];
 
 async function stored(deviceId: number) {
-  const { rows } = await db.sql.query(
+  const { rows } = await ctx.db.sql.query(
     `SELECT sensor_id, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS at, value
        FROM readings WHERE device_id = $1 ORDER BY recorded_at, sensor_id`,
     [deviceId],
@@ -33,7 +31,7 @@ async function uploadCsv(
   text: string | ReadableStream<Uint8Array>,
   token = ana.token,
 ): Promise<TestResponse> {
-  return fetch(`${api.url}/v0/devices/${deviceId}/readings/csv`, {
+  return fetch(`${ctx.api.url}/v0/devices/${deviceId}/readings/csv`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
     body: text,
@@ -43,23 +41,11 @@ async function uploadCsv(
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startTestApi(db);
-  layer = testDataLayer(db);
-  ana = await layer.newUser('ana');
-  bob = await layer.newUser('bob');
-  admin = await layer.newUser('ada', 'admin');
-  const create = async (body: Record<string, unknown>) =>
-    (await (await api.request('/v0/devices', { method: 'POST', token: ana.token, body })).json())
-      .id as number;
-  kit = await create({ name: 'Kit' });
-  privateKit = await create({ name: 'Private', is_private: true });
-});
-
-afterAll(async () => {
-  await api?.stop();
-  await layer?.close();
-  await db?.drop();
+  ana = await ctx.newUser('ana');
+  bob = await ctx.newUser('bob');
+  admin = await ctx.newUser('ada', 'admin');
+  kit = (await ctx.postDevice(ana.token, { name: 'Kit' })).id;
+  privateKit = (await ctx.postDevice(ana.token, { name: 'Private', is_private: true })).id;
 });
 
 describe('POST /v0/devices/:id/readings', () => {
@@ -84,7 +70,7 @@ describe('POST /v0/devices/:id/readings', () => {
   };
 
   it('stores through the MQTT rules and says what was stored, duplicated and rejected by reason', async () => {
-    const response = await api.request(`/v0/devices/${kit}/readings`, {
+    const response = await ctx.api.request(`/v0/devices/${kit}/readings`, {
       method: 'POST',
       token: ana.token,
       body,
@@ -102,26 +88,27 @@ describe('POST /v0/devices/:id/readings', () => {
       [55, '2024-02-01T10:00:00Z', 21.5],
       [56, '2024-02-01T10:01:00Z', 40.5],
     ]);
-    const { rows } = await db.sql.query(
+    const { rows } = await ctx.db.sql.query(
       'SELECT reason, topic FROM ingest_errors WHERE device_id = $1 ORDER BY reason',
       [kit],
     );
     expect(rows.map((r) => r.reason)).toEqual(['timestamp_future', 'unknown_sensor', 'value_invalid']);
     expect(rows[0].topic).toBe(`api:POST /v0/devices/${kit}/readings`);
     const again = await (
-      await api.request(`/v0/devices/${kit}/readings`, { method: 'POST', token: admin.token, body })
+      await ctx.api.request(`/v0/devices/${kit}/readings`, { method: 'POST', token: admin.token, body })
     ).json();
     expect(again).toMatchObject({ stored: 0, duplicated: 2 });
-    const device = await (await api.request(`/v0/devices/${kit}`)).json();
+    const device = await (await ctx.api.request(`/v0/devices/${kit}`)).json();
     expect(device.last_reading_at).toBe('2024-02-01T10:01:00Z');
   });
 
   it('refuses guests (401), strangers (403, unlike the reference) and malformed bodies (400)', async () => {
-    expect((await api.request(`/v0/devices/${kit}/readings`, { method: 'POST', body })).status).toBe(401);
+    expect((await ctx.api.request(`/v0/devices/${kit}/readings`, { method: 'POST', body })).status).toBe(401);
     expect(
-      (await api.request(`/v0/devices/${kit}/readings`, { method: 'POST', token: bob.token, body })).status,
+      (await ctx.api.request(`/v0/devices/${kit}/readings`, { method: 'POST', token: bob.token, body }))
+        .status,
     ).toBe(403);
-    const bad = await api.request(`/v0/devices/${kit}/readings`, {
+    const bad = await ctx.api.request(`/v0/devices/${kit}/readings`, {
       method: 'POST',
       token: ana.token,
       body: { readings: [] },
@@ -218,7 +205,7 @@ describe('POST /v0/devices/:id/readings/csv (the SD card file)', () => {
 
 describe('GET /v0/devices/:id/readings.csv', () => {
   it('writes the SD-card layout, one column per sensor, and uploads back to the same readings', async () => {
-    const response = await api.request(`/v0/devices/${privateKit}/readings.csv`, { token: ana.token });
+    const response = await ctx.api.request(`/v0/devices/${privateKit}/readings.csv`, { token: ana.token });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
     const text = await response.text();
@@ -235,7 +222,7 @@ describe('GET /v0/devices/:id/readings.csv', () => {
     const reupload = await (await uploadCsv(privateKit, text)).json();
     expect(reupload).toMatchObject({ stored: 0, duplicated: 6, rejected_rows: 0 });
     const ranged = await (
-      await api.request(
+      await ctx.api.request(
         `/v0/devices/${privateKit}/readings.csv?from=2024-03-01T00:01:00Z&to=2024-03-01T00:02:00Z`,
         {
           token: ana.token,
@@ -246,32 +233,30 @@ describe('GET /v0/devices/:id/readings.csv', () => {
   });
 
   it("refuses a private device's export to others (403) and names the link in csv_archive", async () => {
-    expect((await api.request(`/v0/devices/${privateKit}/readings.csv`, { token: bob.token })).status).toBe(
-      403,
-    );
-    expect((await api.request(`/v0/devices/${privateKit}/readings.csv`)).status).toBe(403);
+    expect(
+      (await ctx.api.request(`/v0/devices/${privateKit}/readings.csv`, { token: bob.token })).status,
+    ).toBe(403);
+    expect((await ctx.api.request(`/v0/devices/${privateKit}/readings.csv`)).status).toBe(403);
     const archive = await (
-      await api.request(`/v0/devices/${privateKit}/readings/csv_archive`, { token: ana.token })
+      await ctx.api.request(`/v0/devices/${privateKit}/readings/csv_archive`, { token: ana.token })
     ).json();
     expect(archive).toMatchObject({ id: 'ok', url: `/v0/devices/${privateKit}/readings.csv` });
-    expect((await api.request(`/v0/devices/${privateKit}/readings/csv_archive`)).status).toBe(403);
+    expect((await ctx.api.request(`/v0/devices/${privateKit}/readings/csv_archive`)).status).toBe(403);
   });
 
   it('exports a year of minute data with bounded memory', async () => {
-    const year = await (
-      await api.request('/v0/devices', { method: 'POST', token: ana.token, body: { name: 'Year' } })
-    ).json();
-    await db.sql.query(
+    const year = await ctx.postDevice(ana.token, { name: 'Year' });
+    await ctx.db.sql.query(
       `INSERT INTO readings (device_id, sensor_id, recorded_at, value)
        SELECT $1, s, t, extract(epoch FROM t) / 60 FROM generate_series(
          '2023-01-01T00:00:00Z'::timestamptz, '2023-12-31T23:59:00Z', interval '1 minute') AS t,
          unnest(ARRAY[55, 56]) AS s`,
       [year.id],
     );
-    await db.sql.query('INSERT INTO device_sensors (device_id, sensor_id) VALUES ($1, 55), ($1, 56)', [
+    await ctx.db.sql.query('INSERT INTO device_sensors (device_id, sensor_id) VALUES ($1, 55), ($1, 56)', [
       year.id,
     ]);
-    await db.sql.query(
+    await ctx.db.sql.query(
       `UPDATE devices SET first_reading_at = '2023-01-01T00:00:00Z', last_reading_at = '2023-12-31T23:59:00Z'
         WHERE id = $1`,
       [year.id],
@@ -279,7 +264,7 @@ describe('GET /v0/devices/:id/readings.csv', () => {
     global.gc?.();
     const baseline = process.memoryUsage().heapUsed;
     let peakHeap = baseline;
-    const response = await api.request(`/v0/devices/${year.id}/readings.csv`, { token: ana.token });
+    const response = await ctx.api.request(`/v0/devices/${year.id}/readings.csv`, { token: ana.token });
     expect(response.status).toBe(200);
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();

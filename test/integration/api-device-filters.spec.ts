@@ -1,23 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, testDataLayer, type Json, type TestApi } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Json } from '../helpers/api.js';
+import { useContext } from '../helpers/context.js';
+import type { TestUser } from '../helpers/repositories.js';
 
-let db: TestDatabase;
-let api: TestApi;
-let layer: ReturnType<typeof testDataLayer>;
-type User = Awaited<ReturnType<typeof layer.newUser>>;
-let ana: User;
-let bob: User;
+const ctx = useContext({ api: true });
+let ana: TestUser;
+let bob: TestUser;
 const ids: Record<string, number> = {};
 
 async function idsOf(query: string, token?: string): Promise<number[]> {
-  const response = await api.request(`/v0/devices?per_page=1000&${query}`, { token });
+  const response = await ctx.api.request(`/v0/devices?per_page=1000&${query}`, { token });
   expect(response.status).toBe(200);
   return ((await response.json()) as Json[]).map((d) => d.id as number);
 }
 
 async function refused(query: string): Promise<Json> {
-  const response = await api.request(`/v0/devices?${query}`);
+  const response = await ctx.api.request(`/v0/devices?${query}`);
   expect(response.status).toBe(400);
   const body = await response.json();
   expect(body.id).toBe('bad_request');
@@ -25,31 +23,21 @@ async function refused(query: string): Promise<Json> {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startTestApi(db);
-  layer = testDataLayer(db);
-  ana = await layer.newUser('ana');
-  bob = await layer.newUser('bob');
-  const create = async (token: string, body: Record<string, unknown>) => {
-    const response = await api.request('/v0/devices', { method: 'POST', token, body });
-    expect(response.status).toBe(201);
-    return (await response.json()).id as number;
-  };
+  ana = await ctx.newUser('ana');
+  bob = await ctx.newUser('bob');
+  const create = async (token: string, body: Record<string, unknown>) =>
+    (await ctx.postDevice(token, body)).id as number;
   ids.roof = await create(ana.token, { name: 'Roof', user_tags: 'Barcelona,Air' });
   ids.garden = await create(ana.token, { name: 'Garden', user_tags: 'Barcelona' });
   ids.office = await create(bob.token, { name: 'Office', user_tags: 'Madrid,Air' });
   ids.roof2 = await create(bob.token, { name: 'Roof 2' });
-  await db.sql.query(`UPDATE devices SET created_at = '2020-01-01T00:00:00Z' WHERE id = $1`, [ids.garden]);
-  await db.sql.query('INSERT INTO postprocessings (device_id, blueprint_url) VALUES ($1, $2)', [
+  await ctx.db.sql.query(`UPDATE devices SET created_at = '2020-01-01T00:00:00Z' WHERE id = $1`, [
+    ids.garden,
+  ]);
+  await ctx.db.sql.query('INSERT INTO postprocessings (device_id, blueprint_url) VALUES ($1, $2)', [
     ids.office,
     'https://example.org/blueprint.json',
   ]);
-});
-
-afterAll(async () => {
-  await api?.stop();
-  await layer?.close();
-  await db?.drop();
 });
 
 describe('GET /v0/devices q[…] filters the Python connector sends', () => {
@@ -90,7 +78,7 @@ describe('GET /v0/devices q[…] filters the Python connector sends', () => {
     expect(body.errors.unsupported).toEqual(['q[device_token_eq]']);
     const two = await refused('q[name_start]=R&q[name_eq]=Roof&q[foo]=1');
     expect(two.errors.unsupported).toEqual(['q[name_start]', 'q[foo]']);
-    expect((await api.request('/v0/sensors?q[unit_eq]=C')).status).toBe(400);
+    expect((await ctx.api.request('/v0/sensors?q[unit_eq]=C')).status).toBe(400);
   });
 
   it('answers 400 for malformed filter values', async () => {

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, testDataLayer, type TestApi, type TestResponse } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type TestResponse } from '../helpers/api.js';
+import { useContext } from '../helpers/context.js';
 
-let db: TestDatabase;
-let api: TestApi;
-let layer: ReturnType<typeof testDataLayer>;
+const ctx = useContext({ api: true });
 const ids: Record<string, number> = {};
 
 /** Five public devices with distinct names, owners, tags, places and reading histories. */
@@ -24,34 +22,21 @@ const DEVICES = [
 ] as const;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startTestApi(db);
-  layer = testDataLayer(db);
-  const users = { ana: await layer.newUser('ana'), bob: await layer.newUser('bob') };
+  const users = { ana: await ctx.newUser('ana'), bob: await ctx.newUser('bob') };
   for (const d of DEVICES) {
-    const response = await api.request('/v0/devices', {
-      method: 'POST',
-      token: users[d.owner].token,
-      body: { name: d.name, latitude: d.lat, longitude: d.lng, user_tags: d.tags },
-    });
-    ids[d.key] = ((await response.json()) as { id: number }).id;
+    const body = { name: d.name, latitude: d.lat, longitude: d.lng, user_tags: d.tags };
+    ids[d.key] = (await ctx.postDevice(users[d.owner].token, body)).id;
   }
   // bcn and mad have published (mad more recently); nowhere has no token at all.
-  await layer.storeReadings([
+  await ctx.storeReadings([
     { deviceId: ids.bcn, sensorId: 55, recordedAt: Date.parse('2024-01-10T00:00:00Z'), value: 1 },
     { deviceId: ids.mad, sensorId: 55, recordedAt: Date.parse('2024-03-10T00:00:00Z'), value: 1 },
   ]);
-  await db.sql.query('UPDATE devices SET token = NULL WHERE id = $1', [ids.nowhere]);
-});
-
-afterAll(async () => {
-  await api?.stop();
-  await layer?.close();
-  await db?.drop();
+  await ctx.db.sql.query('UPDATE devices SET token = NULL WHERE id = $1', [ids.nowhere]);
 });
 
 async function list(query: string): Promise<{ response: TestResponse; keys: string[] }> {
-  const response = await api.request(`/v0/devices?${query}`);
+  const response = await ctx.api.request(`/v0/devices?${query}`);
   expect(response.status).toBe(200);
   const body = (await response.json()) as { id: number }[];
   const byId = Object.fromEntries(Object.entries(ids).map(([k, v]) => [v, k]));
@@ -69,7 +54,7 @@ describe('GET /v0/devices filters', () => {
   });
 
   it('refuses a NUL character in a parameter with a 400 naming it (PostgreSQL text cannot hold NUL)', async () => {
-    const response = await api.request('/v0/devices?q[name_cont]=a%00b');
+    const response = await ctx.api.request('/v0/devices?q[name_cont]=a%00b');
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({
       id: 'bad_request',
@@ -134,7 +119,7 @@ describe('GET /v0/devices filters', () => {
       ['page=99999999999', /page is invalid/],
     ];
     for (const [query, message] of cases) {
-      const response = await api.request(`/v0/devices?${query}`);
+      const response = await ctx.api.request(`/v0/devices?${query}`);
       expect(response.status, query).toBe(400);
       const body = (await response.json()) as { id: string; message: string; url: null };
       expect(body, query).toMatchObject({ id: 'bad_request', url: null });
@@ -151,7 +136,7 @@ describe('GET /v0/devices pagination', () => {
         .filter(Boolean)
         .map((part) => {
           const [, url, rel] = /^<([^>]+)>; rel="(\w+)"$/.exec(part)!;
-          const params = new URL(url, api.url).searchParams;
+          const params = new URL(url, ctx.api.url).searchParams;
           return [rel, `${params.get('page')}/${params.get('per_page')}/${params.get('q[name_cont]') ?? ''}`];
         }),
     );

@@ -1,21 +1,19 @@
 import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { JOBS, QUEUES } from '../../libs/queues/src/index.js';
 import { deviceResponse } from '../../apps/api/src/devices/devices.dto.js';
 import { errorResponse } from '../../apps/api/src/common/responses.js';
-import { startTestApi, testDataLayer, type Json, type TestApi, type TestResponse } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { startTestApi, type Json, type TestResponse } from '../helpers/api.js';
 import { REDIS_URL } from '../helpers/env.js';
 import { waitFor } from '../helpers/poll.js';
+import { useContext } from '../helpers/context.js';
+import type { TestUser } from '../helpers/repositories.js';
 
-let db: TestDatabase;
-let api: TestApi;
-let layer: ReturnType<typeof testDataLayer>;
+const ctx = useContext({ api: true });
 let queue: Queue;
-type User = Awaited<ReturnType<typeof layer.newUser>>;
-let admin: User;
-let ana: User;
-let bob: User;
+let admin: TestUser;
+let ana: TestUser;
+let bob: TestUser;
 
 const DEVICE_KEYS = [
   'id',
@@ -46,26 +44,15 @@ async function replayJob(token: string | null | undefined) {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startTestApi(db);
-  layer = testDataLayer(db);
-  queue = new Queue(QUEUES.deviceLifecycle, { connection: { url: REDIS_URL }, prefix: api.queuePrefix });
-  admin = await layer.newUser('ada', 'admin');
-  ana = await layer.newUser('ana');
-  bob = await layer.newUser('bob', 'researcher');
-});
-
-afterAll(async () => {
-  await queue?.close();
-  await api?.stop();
-  await layer?.close();
-  await db?.drop();
+  queue = new Queue(QUEUES.deviceLifecycle, { connection: { url: REDIS_URL }, prefix: ctx.api.queuePrefix });
+  ctx.defer(() => queue.close());
+  admin = await ctx.newUser('ada', 'admin');
+  ana = await ctx.newUser('ana');
+  bob = await ctx.newUser('bob', 'researcher');
 });
 
 async function createDevice(token: string, body: Record<string, unknown>): Promise<Json> {
-  const response = await api.request('/v0/devices', { method: 'POST', token, body });
-  expect(response.status).toBe(201);
-  const device = await response.json();
+  const device = await ctx.postDevice(token, body);
   // The documented response schema (OpenAPI) is what the API answers.
   deviceResponse.parse(device);
   return device;
@@ -130,7 +117,7 @@ describe('POST /v0/devices', () => {
     ]);
     expect(device.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
 
-    const { rows } = await db.sql.query(
+    const { rows } = await ctx.db.sql.query(
       'SELECT token, owner_id, meta, user_tags FROM devices WHERE id = $1',
       [device.id],
     );
@@ -152,7 +139,7 @@ describe('POST /v0/devices', () => {
   it('keeps a given token and refuses one that is taken with a 422', async () => {
     const device = await createDevice(bob.token, { name: 'Given token', device_token: 'given1' });
     expect(device.device_token).toBe('given1');
-    const again = await api.request('/v0/devices', {
+    const again = await ctx.api.request('/v0/devices', {
       method: 'POST',
       token: ana.token,
       body: { name: 'Thief', device_token: 'given1' },
@@ -167,7 +154,7 @@ describe('POST /v0/devices', () => {
   });
 
   it('accepts ?access_token= as well as the Authorization header', async () => {
-    const response = await api.request(`/v0/devices?access_token=${ana.token}`, {
+    const response = await ctx.api.request(`/v0/devices?access_token=${ana.token}`, {
       method: 'POST',
       body: { name: 'By query token' },
     });
@@ -177,19 +164,23 @@ describe('POST /v0/devices', () => {
 
   it('answers 401 to guests, unknown tokens and malformed headers', async () => {
     await expectError(
-      await api.request('/v0/devices', { method: 'POST', body: { name: 'x' } }),
+      await ctx.api.request('/v0/devices', { method: 'POST', body: { name: 'x' } }),
       401,
       'unauthorized',
       /Bearer/,
     );
     await expectError(
-      await api.request('/v0/devices', { method: 'POST', token: 'not-a-token', body: { name: 'x' } }),
+      await ctx.api.request('/v0/devices', { method: 'POST', token: 'not-a-token', body: { name: 'x' } }),
       401,
       'unauthorized',
       /Invalid API token/,
     );
     await expectError(
-      await api.request('/v0/devices', { method: 'POST', headers: { authorization: 'Token abc' }, body: {} }),
+      await ctx.api.request('/v0/devices', {
+        method: 'POST',
+        headers: { authorization: 'Token abc' },
+        body: {},
+      }),
       401,
       'unauthorized',
       /Malformed Authorization header/,
@@ -198,7 +189,7 @@ describe('POST /v0/devices', () => {
 
   it('validates every field: 422 naming each bad field and what it accepts, 400 for unreadable bodies', async () => {
     const bad = await expectError(
-      await api.request('/v0/devices', {
+      await ctx.api.request('/v0/devices', {
         method: 'POST',
         token: ana.token,
         body: { latitude: 91, exposure: 'roof', is_private: 'maybe', device_token: 'a/b' },
@@ -217,12 +208,12 @@ describe('POST /v0/devices', () => {
     expect(bad.errors.latitude[0]).toMatch(/-90 to 90/);
     expect(bad.errors.exposure[0]).toMatch(/"indoor" or "outdoor"/);
     await expectError(
-      await api.request('/v0/devices', { method: 'POST', token: ana.token, body: ['name'] }),
+      await ctx.api.request('/v0/devices', { method: 'POST', token: ana.token, body: ['name'] }),
       400,
       'bad_request',
       /JSON object/,
     );
-    const malformed = (await fetch(`${api.url}/v0/devices`, {
+    const malformed = (await fetch(`${ctx.api.url}/v0/devices`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ana.token}`, 'content-type': 'application/json' },
       body: '{"name":',
@@ -231,7 +222,7 @@ describe('POST /v0/devices', () => {
   });
 
   it('still registers the device when Redis is unreachable', async () => {
-    const offline = await startTestApi(db, { REDIS_URL: 'redis://127.0.0.1:1' });
+    const offline = await startTestApi(ctx.db, { REDIS_URL: 'redis://127.0.0.1:1' });
     try {
       const response = await offline.request('/v0/devices', {
         method: 'POST',
@@ -239,7 +230,7 @@ describe('POST /v0/devices', () => {
         body: { name: 'No Redis', device_token: 'noredis' },
       });
       expect(response.status).toBe(201);
-      const { rows } = await db.sql.query("SELECT name FROM devices WHERE token = 'noredis'");
+      const { rows } = await ctx.db.sql.query("SELECT name FROM devices WHERE token = 'noredis'");
       expect(rows).toEqual([{ name: 'No Redis' }]);
     } finally {
       await offline.stop();
@@ -255,11 +246,11 @@ describe('GET /v0/devices/:id', () => {
     const device = await createDevice(ana.token, { name: 'Kitchen', exposure: 'indoor' });
     id = device.id;
     token = device.device_token;
-    await db.sql.query(
+    await ctx.db.sql.query(
       `UPDATE devices SET hardware_info = '{"hw_ver":"2.1","sam_ver":"0.9.8"}' WHERE id = $1`,
       [id],
     );
-    await layer.storeReadings([
+    await ctx.storeReadings([
       { deviceId: id, sensorId: 55, recordedAt: Date.now() - 5 * 60_000, value: 21.5 },
       { deviceId: id, sensorId: 14, recordedAt: Date.now() - 5 * 60_000, value: 300 },
     ]);
@@ -267,7 +258,7 @@ describe('GET /v0/devices/:id', () => {
 
   it('shows the device token and hardware status only to the owner and admins', async () => {
     for (const viewer of [undefined, bob.token]) {
-      const body = await (await api.request(`/v0/devices/${id}`, { token: viewer })).json();
+      const body = await (await ctx.api.request(`/v0/devices/${id}`, { token: viewer })).json();
       expect(body.device_token).toBe('[FILTERED]');
       expect(body.hardware).toEqual({
         name: 'SmartCitizen Kit 2.1',
@@ -279,7 +270,7 @@ describe('GET /v0/devices/:id', () => {
     }
     for (const viewer of [ana.token, admin.token]) {
       const body = deviceResponse.parse(
-        await (await api.request(`/v0/devices/${id}`, { token: viewer })).json(),
+        await (await ctx.api.request(`/v0/devices/${id}`, { token: viewer })).json(),
       );
       expect(body.device_token).toBe(token);
       expect(body.hardware.last_status_message).toEqual({ hw_ver: '2.1', sam_ver: '0.9.8' });
@@ -287,7 +278,7 @@ describe('GET /v0/devices/:id', () => {
   });
 
   it('lists the latest value of each sensor, sorted by name, and derives state and system tags', async () => {
-    const body = deviceResponse.parse(await (await api.request(`/v0/devices/${id}`)).json());
+    const body = deviceResponse.parse(await (await ctx.api.request(`/v0/devices/${id}`)).json());
     expect(body.state).toBe('has_published');
     expect(body.system_tags).toEqual(['indoor', 'new', 'online']);
     expect(
@@ -320,27 +311,25 @@ describe('GET /v0/devices/:id', () => {
     const balcony = await createDevice(ana.token, { name: 'Balcony' });
     const ago = (ms: number) => Date.now() - ms;
     const day = 86_400_000;
-    await layer.storeReadings([
+    await ctx.storeReadings([
       { deviceId: balcony.id, sensorId: 55, recordedAt: ago(40 * day), value: 10 },
       { deviceId: balcony.id, sensorId: 56, recordedAt: ago(40 * day), value: 60 },
     ]);
     // Only the temperature goes on reporting: the humidity's newest row is outside the window
     // searched first (7 days before the device's last reading).
-    await layer.storeReadings([
-      { deviceId: balcony.id, sensorId: 55, recordedAt: ago(3_600_000), value: 20 },
-    ]);
+    await ctx.storeReadings([{ deviceId: balcony.id, sensorId: 55, recordedAt: ago(3_600_000), value: 20 }]);
     // Backlog, older than what is stored: must not become the latest value.
-    await layer.storeReadings([
+    await ctx.storeReadings([
       { deviceId: balcony.id, sensorId: 55, recordedAt: ago(7_200_000), value: 5 },
       { deviceId: balcony.id, sensorId: 56, recordedAt: ago(45 * day), value: 99 },
     ]);
-    const body = deviceResponse.parse(await (await api.request(`/v0/devices/${balcony.id}`)).json());
+    const body = deviceResponse.parse(await (await ctx.api.request(`/v0/devices/${balcony.id}`)).json());
     const sensors = body.data.sensors as { id: number; value: number; last_reading_at: string }[];
     expect(sensors.map((s) => [s.id, s.value]).sort((a, b) => a[0] - b[0])).toEqual([
       [55, 20],
       [56, 60],
     ]);
-    const listed = await (await api.request(`/v0/devices?q[id_in][]=${balcony.id}`)).json();
+    const listed = await (await ctx.api.request(`/v0/devices?q[id_in][]=${balcony.id}`)).json();
     expect(
       (listed[0].data.sensors as { id: number; value: number }[])
         .map((s) => [s.id, s.value])
@@ -353,12 +342,12 @@ describe('GET /v0/devices/:id', () => {
 
   it('answers 404 for unknown and malformed ids', async () => {
     await expectError(
-      await api.request('/v0/devices/999999'),
+      await ctx.api.request('/v0/devices/999999'),
       404,
       'record_not_found',
       /Device 999999 not found/,
     );
-    await expectError(await api.request('/v0/devices/abc'), 404, 'record_not_found');
+    await expectError(await ctx.api.request('/v0/devices/abc'), 404, 'record_not_found');
   });
 });
 
@@ -370,15 +359,15 @@ describe('private devices', () => {
   });
 
   it('are refused (403) to guests and other users, shown to the owner and admins', async () => {
-    await expectError(await api.request(`/v0/devices/${id}`), 403, 'forbidden', /private/);
-    await expectError(await api.request(`/v0/devices/${id}`, { token: ana.token }), 403, 'forbidden');
-    expect((await api.request(`/v0/devices/${id}`, { token: bob.token })).status).toBe(200);
-    expect((await api.request(`/v0/devices/${id}`, { token: admin.token })).status).toBe(200);
+    await expectError(await ctx.api.request(`/v0/devices/${id}`), 403, 'forbidden', /private/);
+    await expectError(await ctx.api.request(`/v0/devices/${id}`, { token: ana.token }), 403, 'forbidden');
+    expect((await ctx.api.request(`/v0/devices/${id}`, { token: bob.token })).status).toBe(200);
+    expect((await ctx.api.request(`/v0/devices/${id}`, { token: admin.token })).status).toBe(200);
   });
 
   it('are listed only to the owner and admins', async () => {
     const ids = async (token?: string) =>
-      ((await (await api.request('/v0/devices?per_page=100', { token })).json()) as { id: number }[]).map(
+      ((await (await ctx.api.request('/v0/devices?per_page=100', { token })).json()) as { id: number }[]).map(
         (d) => d.id,
       );
     expect(await ids()).not.toContain(id);
@@ -391,7 +380,7 @@ describe('private devices', () => {
 describe('PATCH, PUT and DELETE /v0/devices/:id', () => {
   it('lets the owner change the writable fields', async () => {
     const device = await createDevice(ana.token, { name: 'Old name', user_tags: 'a,b' });
-    const response = await api.request(`/v0/devices/${device.id}`, {
+    const response = await ctx.api.request(`/v0/devices/${device.id}`, {
       method: 'PATCH',
       token: ana.token,
       body: { name: 'New name', user_tags: ['c'], latitude: '40.5', longitude: -3.7, precise_location: true },
@@ -404,13 +393,13 @@ describe('PATCH, PUT and DELETE /v0/devices/:id', () => {
       location: { latitude: 40.5, longitude: -3.7 },
       data_policy: { precise_location: true },
     });
-    const put = await api.request(`/v0/devices/${device.id}`, {
+    const put = await ctx.api.request(`/v0/devices/${device.id}`, {
       method: 'PUT',
       token: admin.token,
       body: { description: 'set by an admin' },
     });
     expect((await put.json()).description).toBe('set by an admin');
-    const { rows } = await db.sql.query('SELECT name, description, latitude FROM devices WHERE id = $1', [
+    const { rows } = await ctx.db.sql.query('SELECT name, description, latitude FROM devices WHERE id = $1', [
       device.id,
     ]);
     expect(rows).toEqual([{ name: 'New name', description: 'set by an admin', latitude: 40.5 }]);
@@ -419,20 +408,24 @@ describe('PATCH, PUT and DELETE /v0/devices/:id', () => {
   it('refuses guests (401), other users (403) and unknown devices (404)', async () => {
     const device = await createDevice(ana.token, { name: 'Mine' });
     const path = `/v0/devices/${device.id}`;
-    await expectError(await api.request(path, { method: 'PATCH', body: { name: 'x' } }), 401, 'unauthorized');
     await expectError(
-      await api.request(path, { method: 'PATCH', token: bob.token, body: { name: 'x' } }),
+      await ctx.api.request(path, { method: 'PATCH', body: { name: 'x' } }),
+      401,
+      'unauthorized',
+    );
+    await expectError(
+      await ctx.api.request(path, { method: 'PATCH', token: bob.token, body: { name: 'x' } }),
       403,
       'forbidden',
     );
-    await expectError(await api.request(path, { method: 'DELETE', token: bob.token }), 403, 'forbidden');
+    await expectError(await ctx.api.request(path, { method: 'DELETE', token: bob.token }), 403, 'forbidden');
     await expectError(
-      await api.request('/v0/devices/999999', { method: 'PATCH', token: ana.token, body: { name: 'x' } }),
+      await ctx.api.request('/v0/devices/999999', { method: 'PATCH', token: ana.token, body: { name: 'x' } }),
       404,
       'record_not_found',
     );
     await expectError(
-      await api.request(path, { method: 'PATCH', token: ana.token, body: { elevation: 1.5 } }),
+      await ctx.api.request(path, { method: 'PATCH', token: ana.token, body: { elevation: 1.5 } }),
       422,
       'unprocessable_entity',
       /elevation/,
@@ -447,20 +440,20 @@ describe('PATCH, PUT and DELETE /v0/devices/:id', () => {
     });
     await firstJob!.remove();
 
-    const deleted = await api.request(`/v0/devices/${device.id}`, { method: 'DELETE', token: ana.token });
+    const deleted = await ctx.api.request(`/v0/devices/${device.id}`, { method: 'DELETE', token: ana.token });
     expect(deleted.status).toBe(200);
     expect(await deleted.json()).toEqual({ message: 'OK' });
-    const { rows } = await db.sql.query('SELECT archived_at FROM devices WHERE id = $1', [device.id]);
+    const { rows } = await ctx.db.sql.query('SELECT archived_at FROM devices WHERE id = $1', [device.id]);
     expect(rows[0].archived_at).toBeInstanceOf(Date);
     await expectError(
-      await api.request(`/v0/devices/${device.id}`, { token: ana.token }),
+      await ctx.api.request(`/v0/devices/${device.id}`, { token: ana.token }),
       404,
       'record_not_found',
     );
-    const listed = await (await api.request('/v0/devices?per_page=100', { token: ana.token })).json();
+    const listed = await (await ctx.api.request('/v0/devices?per_page=100', { token: ana.token })).json();
     expect(listed.map((d: { id: number }) => d.id)).not.toContain(device.id);
     await expectError(
-      await api.request(`/v0/devices/${device.id}`, {
+      await ctx.api.request(`/v0/devices/${device.id}`, {
         method: 'PATCH',
         token: ana.token,
         body: { name: 'x' },
@@ -469,20 +462,20 @@ describe('PATCH, PUT and DELETE /v0/devices/:id', () => {
       'record_not_found',
     );
 
-    const back = await api.request(`/v0/devices/${device.id}`, {
+    const back = await ctx.api.request(`/v0/devices/${device.id}`, {
       method: 'PATCH',
       token: ana.token,
       body: { archived: false },
     });
     expect(back.status).toBe(200);
-    expect((await api.request(`/v0/devices/${device.id}`)).status).toBe(200);
+    expect((await ctx.api.request(`/v0/devices/${device.id}`)).status).toBe(200);
     const again = await waitFor(() => replayJob(token), Boolean, { what: 'the replay job' });
     expect(again!.data).toEqual({ token });
   });
 
   it('enqueues a replay for a device_token changed by PATCH', async () => {
     const device = await createDevice(ana.token, { name: 'Retoken' });
-    const response = await api.request(`/v0/devices/${device.id}`, {
+    const response = await ctx.api.request(`/v0/devices/${device.id}`, {
       method: 'PATCH',
       token: ana.token,
       body: { device_token: 'newtok' },
@@ -495,8 +488,8 @@ describe('PATCH, PUT and DELETE /v0/devices/:id', () => {
   it('enqueues one replay per token while it waits (deduplicated per token)', async () => {
     const device = await createDevice(ana.token, { name: 'Twice', device_token: 'twice1' });
     await waitFor(() => replayJob('twice1'), Boolean, { what: 'the replay job' });
-    await api.request(`/v0/devices/${device.id}`, { method: 'DELETE', token: ana.token });
-    const back = await api.request(`/v0/devices/${device.id}`, {
+    await ctx.api.request(`/v0/devices/${device.id}`, { method: 'DELETE', token: ana.token });
+    const back = await ctx.api.request(`/v0/devices/${device.id}`, {
       method: 'PATCH',
       token: ana.token,
       body: { archived: false },

@@ -1,31 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { describe, expect, it } from 'vitest';
+import { useContext } from '../helpers/context.js';
 
-let db: TestDatabase;
-let api: TestApi;
 const LIMIT = 5;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startTestApi(db, { RATE_LIMIT_PER_MINUTE: String(LIMIT) });
-});
-
-afterAll(async () => {
-  await api?.stop();
-  await db?.drop();
-});
+const ctx = useContext({ api: { RATE_LIMIT_PER_MINUTE: String(LIMIT) } });
 
 describe('OpenAPI', () => {
   it('serves a browsable UI at /docs', async () => {
-    const response = await fetch(`${api.url}/docs`);
+    const response = await fetch(`${ctx.api.url}/docs`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/text\/html/);
     expect(await response.text()).toMatch(/swagger-ui/i);
   });
 
   it('lists every v0 path with its zod-generated parameters and bodies at /docs-json', async () => {
-    const doc = await (await api.request('/docs-json')).json();
+    const doc = await (await ctx.api.request('/docs-json')).json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/v0/components',
@@ -96,8 +84,8 @@ describe('OpenAPI', () => {
 
 describe('rate limiting', () => {
   it(`answers 429 enhance_your_calm after ${LIMIT} requests a minute from one client, but never on /health`, async () => {
-    for (let i = 0; i < LIMIT; i++) expect((await api.request('/v0/sensors')).status).toBe(200);
-    const limited = await api.request('/v0/sensors');
+    for (let i = 0; i < LIMIT; i++) expect((await ctx.api.request('/v0/sensors')).status).toBe(200);
+    const limited = await ctx.api.request('/v0/sensors');
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     const body = await limited.json();
@@ -107,7 +95,7 @@ describe('rate limiting', () => {
       url: null,
       errors: null,
     });
-    expect((await api.request('/v0/devices/1')).status).toBe(429);
-    for (let i = 0; i < LIMIT + 2; i++) expect((await fetch(`${api.url}/health`)).status).toBe(200);
+    expect((await ctx.api.request('/v0/devices/1')).status).toBe(429);
+    for (let i = 0; i < LIMIT + 2; i++) expect((await fetch(`${ctx.api.url}/health`)).status).toBe(200);
   });
 });

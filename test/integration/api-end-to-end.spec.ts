@@ -1,46 +1,16 @@
-import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestApi, testDataLayer, type TestApi } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
+import { expect, it } from 'vitest';
 import { waitFor } from '../helpers/poll.js';
-import { connectPublisher, publishAll } from '../helpers/publisher.js';
 import { type Sample, rollup } from '../helpers/rollup.js';
+import { useContext } from '../helpers/context.js';
 
-let db: TestDatabase;
-let broker: TestBroker;
-let ingestor: Awaited<ReturnType<typeof startInProcessIngestor>>;
-let api: TestApi;
-let layer: ReturnType<typeof testDataLayer>;
-let kit: MqttClient;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  broker = await startMosquitto();
-  ingestor = await startInProcessIngestor(ingestorEnv(db.url, broker.port));
-  api = await startTestApi(db);
-  layer = testDataLayer(db);
-  kit = await connectPublisher(broker.port);
-});
-
-afterAll(async () => {
-  await kit?.endAsync();
-  await ingestor?.stop();
-  await broker?.stop();
-  await api?.stop();
-  await layer?.close();
-  await db?.drop();
-});
+const ctx = useContext({ broker: true, ingestor: true, api: true });
 
 it('serves rollups of readings published over MQTT in the raw and the JSON form', async () => {
-  const owner = await layer.newUser('maker');
-  const created = await api.request('/v0/devices', {
-    method: 'POST',
-    token: owner.token,
-    body: { name: 'Kit' },
-  });
-  const { id, device_token: token } = (await created.json()) as { id: number; device_token: string };
+  const owner = await ctx.newUser('maker');
+  const { id, device_token: token } = (await ctx.postDevice(owner.token, { name: 'Kit' })) as {
+    id: number;
+    device_token: string;
+  };
 
   // Two days of temperature (55) and humidity (56): raw messages every 20 minutes on day one,
   // JSON messages (several readings each) every 20 minutes on day two.
@@ -80,12 +50,12 @@ it('serves rollups of readings published over MQTT in the raw and the JSON form'
       payload: JSON.stringify({ data: day2.slice(i, i + 6) }),
     });
   }
-  await publishAll(kit, messages);
+  await ctx.send(messages);
 
   const window = 'from=2024-05-01&to=2024-05-03';
   await waitFor(
     async () =>
-      (await (await api.request(`/v0/devices/${id}/readings?sensor_id=56&rollup=1d&${window}`)).json())
+      (await (await ctx.api.request(`/v0/devices/${id}/readings?sensor_id=56&rollup=1d&${window}`)).json())
         .sample_size,
     (n) => n === 144,
     { what: 'all 144 humidity readings to be readable' },
@@ -98,7 +68,7 @@ it('serves rollups of readings published over MQTT in the raw and the JSON form'
     { sensor: 56, samples: humidity, rollup: '30m', count: 30, unit: 'm', fn: 'avg' },
   ] as const;
   for (const c of checks) {
-    const response = await api.request(
+    const response = await ctx.api.request(
       `/v0/devices/${id}/readings?sensor_id=${c.sensor}&rollup=${c.rollup}&function=${c.fn}&${window}`,
     );
     expect(response.status).toBe(200);
@@ -111,7 +81,7 @@ it('serves rollups of readings published over MQTT in the raw and the JSON form'
     );
   }
 
-  const device = await (await api.request(`/v0/devices/${id}`)).json();
+  const device = await (await ctx.api.request(`/v0/devices/${id}`)).json();
   expect(device.state).toBe('has_published');
   expect(device.last_reading_at).toBe('2024-05-02T23:40:00Z');
   expect(device.data.sensors.map((s: { id: number; value: number }) => [s.id, s.value])).toEqual([

@@ -2,39 +2,29 @@ import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, testDataLayer, type TestApi, type TestResponse } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type TestResponse } from '../helpers/api.js';
 import { REDIS_URL } from '../helpers/env.js';
+import { useContext } from '../helpers/context.js';
+import type { TestUser } from '../helpers/repositories.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-let db: TestDatabase;
-let api: TestApi;
-let layer: ReturnType<typeof testDataLayer>;
-let citizen: Awaited<ReturnType<typeof layer.newUser>>;
-let admin: Awaited<ReturnType<typeof layer.newUser>>;
+const ctx = useContext({ api: true });
+let citizen: TestUser;
+let admin: TestUser;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startTestApi(db);
-  layer = testDataLayer(db);
-  citizen = await layer.newUser('citizen');
-  admin = await layer.newUser('admin', 'admin');
-});
-
-afterAll(async () => {
-  await api?.stop();
-  await layer?.close();
-  await db?.drop();
+  citizen = await ctx.newUser('citizen');
+  admin = await ctx.newUser('admin', 'admin');
 });
 
 const createDevice = (token: string, body: object) =>
-  api.request('/v0/devices', { method: 'POST', token, body: { name: 'Kit', ...body } });
+  ctx.api.request('/v0/devices', { method: 'POST', token, body: { name: 'Kit', ...body } });
 
 async function park(token: string) {
-  await db.sql.query(
+  await ctx.db.sql.query(
     `INSERT INTO parked_messages (token, kind, topic, payload, received_at)
      VALUES ($1, 'raw', $2, '\\x7b7d', now())`,
     [token, `device/sck/${token}/readings/raw`],
@@ -52,7 +42,7 @@ describe('device tokens', () => {
         ['--import', '@swc-node/register/esm-register', 'scripts/device-create.ts', ...args],
         {
           cwd: ROOT,
-          env: { ...process.env, DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: api.queuePrefix },
+          env: { ...process.env, DATABASE_URL: ctx.db.url, REDIS_URL, QUEUE_PREFIX: ctx.api.queuePrefix },
         },
       );
       return JSON.parse(stdout) as { id: number; token: string };
@@ -61,7 +51,7 @@ describe('device tokens', () => {
     expect(long.token).toMatch(/^[a-z0-9]{20}$/);
     const kit = await deviceCreate('--name', 'SCK', '--kit');
     expect(kit.token).toMatch(/^[a-z0-9]{6}$/);
-    const { rows } = await db.sql.query('SELECT token FROM devices WHERE id = ANY($1) ORDER BY id', [
+    const { rows } = await ctx.db.sql.query('SELECT token FROM devices WHERE id = ANY($1) ORDER BY id', [
       [long.id, kit.id],
     ]);
     expect(rows).toEqual([{ token: long.token }, { token: kit.token }]);
@@ -72,14 +62,14 @@ describe('device tokens', () => {
     const refused = await createDevice(citizen.token, { device_token: 'newkit1' });
     expect(refused.status).toBe(422);
     const refusedBody = await refused.json();
-    const { rows } = await db.sql.query("SELECT count(*)::int AS n FROM devices WHERE token = 'newkit1'");
+    const { rows } = await ctx.db.sql.query("SELECT count(*)::int AS n FROM devices WHERE token = 'newkit1'");
     expect(rows[0].n).toBe(0);
 
     // Taken by a private device, by an archived one: the same body, token name aside.
     expect((await createDevice(admin.token, { device_token: 'privkit', is_private: true })).status).toBe(201);
     const archived = await (await createDevice(admin.token, { device_token: 'oldkit' })).json();
     expect(
-      (await api.request(`/v0/devices/${archived.id}`, { method: 'DELETE', token: admin.token })).status,
+      (await ctx.api.request(`/v0/devices/${archived.id}`, { method: 'DELETE', token: admin.token })).status,
     ).toBe(200);
     const bodies = [refusedBody];
     for (const token of ['privkit', 'oldkit']) {
@@ -100,7 +90,7 @@ describe('device tokens', () => {
 
     // Changing a device's token to one with parked traffic is refused the same way.
     const own = await (await createDevice(citizen.token, {})).json();
-    const retoken = await api.request(`/v0/devices/${own.id}`, {
+    const retoken = await ctx.api.request(`/v0/devices/${own.id}`, {
       method: 'PATCH',
       token: citizen.token,
       body: { device_token: 'newkit1' },
@@ -115,7 +105,7 @@ describe('device tokens', () => {
 
 describe('pagination links', () => {
   function get(path: string, headers: Record<string, string>): Promise<{ status: number; link: string }> {
-    const { port } = new URL(api.url);
+    const { port } = new URL(ctx.api.url);
     return new Promise((resolve, reject) => {
       const req = httpRequest({ host: '127.0.0.1', port, path, headers }, (res) => {
         res.resume();
@@ -138,7 +128,7 @@ describe('pagination links', () => {
   });
 
   it('start with PUBLIC_URL when it is configured', async () => {
-    const configured = await startTestApi(db, { PUBLIC_URL: 'https://api.example.org/' });
+    const configured = await startTestApi(ctx.db, { PUBLIC_URL: 'https://api.example.org/' });
     try {
       const { port } = new URL(configured.url);
       const link = await new Promise<string>((resolve, reject) => {
@@ -162,7 +152,7 @@ describe('pagination links', () => {
 
 describe('input that PostgreSQL cannot store is a 400, never a 500', () => {
   const rawPost = (path: string, body: string): Promise<TestResponse> =>
-    fetch(`${api.url}${path}`, {
+    fetch(`${ctx.api.url}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${citizen.token}`, 'content-type': 'application/json' },
       body,
@@ -190,7 +180,7 @@ describe('input that PostgreSQL cannot store is a 400, never a 500', () => {
       expect(response.status).toBe(400);
       expect((await response.json()).message).toMatch(/lone UTF-16 surrogate/);
     }
-    const { rows } = await db.sql.query(
+    const { rows } = await ctx.db.sql.query(
       "SELECT count(*)::int AS n FROM devices WHERE name IN ('Sur', 'Deep', 'Nul')",
     );
     expect(rows[0].n).toBe(0);
@@ -203,7 +193,7 @@ describe('input that PostgreSQL cannot store is a 400, never a 500', () => {
   });
 
   it('a sensor parent_id above 2^31', async () => {
-    const response = await api.request('/v0/sensors', {
+    const response = await ctx.api.request('/v0/sensors', {
       method: 'POST',
       token: admin.token,
       body: { name: 'Child', parent_id: 2 ** 31 },

@@ -1,20 +1,17 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { loadApiConfig } from '../../libs/config/src/index.js';
 import { type RunningApi, startApi } from '../../apps/api/src/bootstrap.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { useContext } from '../helpers/context.js';
 
-let db: TestDatabase;
+const ctx = useContext();
 let api: RunningApi;
 
+// The API as configured by hand, with nothing but its database (no Redis).
 beforeAll(async () => {
-  db = await createTestDatabase();
   api = await startApi(
-    loadApiConfig({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' }),
+    loadApiConfig({ DATABASE_URL: ctx.db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' }),
   );
-});
-afterAll(async () => {
-  await api?.app.close();
-  await db?.drop();
+  ctx.defer(() => api.app.close());
 });
 
 it('serves GET /health and GET /ready', async () => {
@@ -28,7 +25,7 @@ it('serves GET /health and GET /ready', async () => {
 it('answers /ready without internal error text when the database is unreachable', async () => {
   const broken = await startApi(
     loadApiConfig({
-      DATABASE_URL: `${db.url}_missing`,
+      DATABASE_URL: `${ctx.db.url}_missing`,
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'fatal',

@@ -1,31 +1,20 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, testDataLayer, type TestApi } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/poll.js';
+import { useContext } from '../helpers/context.js';
+import type { TestUser } from '../helpers/repositories.js';
 
-let db: TestDatabase;
-let api: TestApi;
-let layer: ReturnType<typeof testDataLayer>;
-let owner: Awaited<ReturnType<typeof layer.newUser>>;
+const ctx = useContext({ api: true });
+let owner: TestUser;
 let publicId: number;
 let privateId: number;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startTestApi(db);
-  layer = testDataLayer(db);
-  owner = await layer.newUser('owner');
-  const create = async (body: object) =>
-    (
-      (await (await api.request('/v0/devices', { method: 'POST', token: owner.token, body })).json()) as {
-        id: number;
-      }
-    ).id;
-  publicId = await create({ name: 'Rooftop' });
-  privateId = await create({ name: 'Bedroom', is_private: true });
+  owner = await ctx.newUser('owner');
+  publicId = (await ctx.postDevice(owner.token, { name: 'Rooftop' })).id;
+  privateId = (await ctx.postDevice(owner.token, { name: 'Bedroom', is_private: true })).id;
   for (const deviceId of [publicId, privateId]) {
-    await layer.storeReadings(
+    await ctx.storeReadings(
       Array.from({ length: 50 }, (_, i) => ({
         deviceId,
         sensorId: 55,
@@ -36,23 +25,17 @@ beforeAll(async () => {
   }
 });
 
-afterAll(async () => {
-  await api?.stop();
-  await layer?.close();
-  await db?.drop();
-});
-
 /** Runs `body` while another session holds an exclusive lock on readings: any rollup blocks on it. */
 async function withReadingsLocked<T>(
   body: (blockedRollups: () => Promise<number>) => Promise<T>,
 ): Promise<T> {
-  const locker = new pg.Client({ connectionString: db.url });
+  const locker = new pg.Client({ connectionString: ctx.db.url });
   await locker.connect();
   try {
     await locker.query('BEGIN');
     await locker.query('LOCK TABLE readings IN ACCESS EXCLUSIVE MODE');
     const blockedRollups = async () => {
-      const { rows } = await db.sql.query<{ n: number }>(
+      const { rows } = await ctx.db.sql.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM pg_stat_activity
           WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM readings%'`,
       );
@@ -71,14 +54,16 @@ describe('readings cost limits', () => {
   it('refuses a guest on a private device before any rollup query starts', async () => {
     await withReadingsLocked(async (blockedRollups) => {
       const refused = await Promise.all(
-        Array.from({ length: 8 }, () => api.request(`/v0/devices/${privateId}/readings?${ALL_TIME}`)),
+        Array.from({ length: 8 }, () => ctx.api.request(`/v0/devices/${privateId}/readings?${ALL_TIME}`)),
       );
       for (const response of refused) {
         expect(response.status).toBe(403);
         expect((await response.json()).id).toBe('forbidden');
       }
       // The owner's request does query: once it waits on the lock, it must be the only one waiting.
-      const allowed = api.request(`/v0/devices/${privateId}/readings?${ALL_TIME}`, { token: owner.token });
+      const allowed = ctx.api.request(`/v0/devices/${privateId}/readings?${ALL_TIME}`, {
+        token: owner.token,
+      });
       await waitFor(blockedRollups, (n) => n >= 1, { what: "the owner's rollup to wait on the lock" });
       expect(await blockedRollups()).toBe(1);
       return { allowed };
@@ -90,7 +75,7 @@ describe('readings cost limits', () => {
   });
 
   it('refuses more buckets than the limit with a 400 naming it and a rollup that fits', async () => {
-    const response = await api.request(
+    const response = await ctx.api.request(
       `/v0/devices/${publicId}/readings?sensor_id=55&rollup=1s&from=0&to=999999999999`,
     );
     expect(response.status).toBe(400);
@@ -100,7 +85,7 @@ describe('readings cost limits', () => {
     const suggested = /use rollup=(\d+[smhdw]) or coarser/.exec(body.message as string)?.[1];
     expect(suggested).toBeDefined();
     expect(body.errors.max_buckets).toBe(10_000);
-    const fits = await api.request(
+    const fits = await ctx.api.request(
       `/v0/devices/${publicId}/readings?sensor_id=55&rollup=${suggested}&from=0&to=999999999999`,
     );
     expect(fits.status).toBe(200);
@@ -108,7 +93,7 @@ describe('readings cost limits', () => {
   });
 
   it('cancels a statement past API_STATEMENT_TIMEOUT_MS with a clear 503', async () => {
-    const impatient = await startTestApi(db, { API_STATEMENT_TIMEOUT_MS: '300' });
+    const impatient = await startTestApi(ctx.db, { API_STATEMENT_TIMEOUT_MS: '300' });
     try {
       const response = await withReadingsLocked(() =>
         impatient.request(`/v0/devices/${publicId}/readings?${ALL_TIME}`),

@@ -1,35 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, testDataLayer, type TestApi } from '../helpers/api.js';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
+import { describe, expect, it } from 'vitest';
+import { useContext } from '../helpers/context.js';
 
-let db: TestDatabase;
-let api: TestApi;
-let layer: ReturnType<typeof testDataLayer>;
+const ctx = useContext({ api: true });
 
 const UNKNOWN_SESSION = '00000000-0000-4000-8000-000000000000';
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startTestApi(db);
-  layer = testDataLayer(db);
-});
-
-afterAll(async () => {
-  await api?.stop();
-  await layer?.close();
-  await db?.drop();
-});
-
 async function signUp(email: string, username: string, password = 'correct horse') {
-  return api.request('/v0/users', { method: 'POST', body: { email, username, password } });
+  return ctx.api.request('/v0/users', { method: 'POST', body: { email, username, password } });
 }
 
 async function login(body: Record<string, unknown>) {
-  return api.request('/v0/sessions', { method: 'POST', body });
+  return ctx.api.request('/v0/sessions', { method: 'POST', body });
 }
 
 async function newOrphan(body: Record<string, unknown> = {}) {
-  const res = await api.request('/v0/onboarding/device', { method: 'POST', body });
+  const res = await ctx.api.request('/v0/onboarding/device', { method: 'POST', body });
   expect(res.status).toBe(201);
   return (await res.json()) as { onboarding_session: string; device_token: string };
 }
@@ -44,12 +29,12 @@ describe('accounts', () => {
     expect(body).toMatchObject({ username: 'ana', email: 'Ana@Example.org', role: 'citizen' });
     expect(JSON.stringify(body)).not.toContain('correct horse');
     expect(Object.keys(body)).not.toContain('password_hash');
-    const { rows } = await db.sql.query('SELECT password_hash FROM users WHERE username = $1', ['ana']);
+    const { rows } = await ctx.db.sql.query('SELECT password_hash FROM users WHERE username = $1', ['ana']);
     expect(rows[0].password_hash).toMatch(/^\$2[aby]\$10\$/);
     expect(rows[0].password_hash).not.toContain('correct horse');
     // The public profile now exists; a free name is a 404.
-    expect((await api.request('/v0/users/ana')).status).toBe(200);
-    expect((await api.request('/v0/users/nobody-here')).status).toBe(404);
+    expect((await ctx.api.request('/v0/users/ana')).status).toBe(200);
+    expect((await ctx.api.request('/v0/users/nobody-here')).status).toBe(404);
   });
 
   it('refuses a taken username or email with a 422 naming the field', async () => {
@@ -59,7 +44,9 @@ describe('accounts', () => {
     const email = await signUp('ANA@example.org', 'ana2');
     expect(email.status).toBe(422);
     expect((await email.json()).errors).toEqual({ email: ['has already been taken'] });
-    const { rows } = await db.sql.query("SELECT count(*)::int AS n FROM users WHERE username LIKE 'ana%'");
+    const { rows } = await ctx.db.sql.query(
+      "SELECT count(*)::int AS n FROM users WHERE username LIKE 'ana%'",
+    );
     expect(rows[0].n).toBe(1);
   });
 
@@ -70,10 +57,10 @@ describe('accounts', () => {
       { email: 'bob@example.org', username: 'b', password: 'long enough' },
       { email: 'bob@example.org', username: 'bob', password: 'short' },
     ]) {
-      const res = await api.request('/v0/users', { method: 'POST', body });
+      const res = await ctx.api.request('/v0/users', { method: 'POST', body });
       expect(res.status, JSON.stringify(body)).toBe(422);
     }
-    const { rows } = await db.sql.query("SELECT count(*)::int AS n FROM users WHERE username = 'bob'");
+    const { rows } = await ctx.db.sql.query("SELECT count(*)::int AS n FROM users WHERE username = 'bob'");
     expect(rows[0].n).toBe(0);
   });
 
@@ -84,7 +71,7 @@ describe('accounts', () => {
       const { access_token: token, expires_at: expiresAt } = await res.json();
       expect(typeof token).toBe('string');
       expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now() + 24 * 3600 * 1000);
-      const me = await api.request('/v0/me', { token });
+      const me = await ctx.api.request('/v0/me', { token });
       expect(me.status).toBe(200);
       expect((await me.json()).username).toBe('ana');
     }
@@ -92,10 +79,10 @@ describe('accounts', () => {
     const { access_token: token } = await (
       await login({ username: 'ana', password: 'correct horse' })
     ).json();
-    await db.sql.query(
+    await ctx.db.sql.query(
       "UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE expires_at = (SELECT max(expires_at) FROM api_tokens)",
     );
-    expect((await api.request('/v0/me', { token })).status).toBe(401);
+    expect((await ctx.api.request('/v0/me', { token })).status).toBe(401);
   });
 
   it('answers a wrong password, an unknown user or a missing field with a clear error', async () => {
@@ -115,8 +102,8 @@ describe('accounts', () => {
   });
 
   it('keeps users made by user:create (no password) out of password login', async () => {
-    const made = await layer.newUser('scripted');
-    expect((await api.request('/v0/me', { token: made.token })).status).toBe(200);
+    const made = await ctx.newUser('scripted');
+    expect((await ctx.api.request('/v0/me', { token: made.token })).status).toBe(200);
     expect((await login({ username: 'scripted', password: 'anything at all' })).status).toBe(401);
   });
 });
@@ -126,7 +113,7 @@ describe('onboarding', () => {
     const { onboarding_session: session, device_token: token } = await newOrphan({ name: 'Balcony' });
     expect(token).toMatch(/^[a-z0-9]{6}$/);
     expect(session).toMatch(/^[0-9a-f-]{36}$/);
-    const res = await api.request('/v0/onboarding/device', { headers: withSession(session) });
+    const res = await ctx.api.request('/v0/onboarding/device', { headers: withSession(session) });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
       name: 'Balcony',
@@ -141,7 +128,7 @@ describe('onboarding', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 20; i++) seen.add((await newOrphan()).device_token);
     expect(seen.size).toBe(20);
-    const { rows } = await db.sql.query(
+    const { rows } = await ctx.db.sql.query(
       'SELECT count(*)::int AS n FROM orphan_devices o JOIN devices d ON d.token = o.device_token',
     );
     expect(rows[0].n).toBe(0);
@@ -150,7 +137,7 @@ describe('onboarding', () => {
   it('changes the kit in setup with PATCH, tags as a comma string or an array', async () => {
     const { onboarding_session: session } = await newOrphan();
     const patch = (body: unknown) =>
-      api.request('/v0/onboarding/device', { method: 'PATCH', headers: withSession(session), body });
+      ctx.api.request('/v0/onboarding/device', { method: 'PATCH', headers: withSession(session), body });
     const res = await patch({
       name: 'Roof',
       exposure: 'outdoor',
@@ -168,7 +155,7 @@ describe('onboarding', () => {
       device_token: 'roof01',
     });
     expect((await (await patch({ user_tags_array: ['Indoor'] })).json()).user_tags).toBe('Indoor');
-    const { rows } = await db.sql.query(
+    const { rows } = await ctx.db.sql.query(
       'SELECT user_tags FROM orphan_devices WHERE onboarding_session = $1',
       [session],
     );
@@ -177,9 +164,9 @@ describe('onboarding', () => {
 
   it('refuses bad PATCH bodies and a token a device holds', async () => {
     const { onboarding_session: session, device_token: token } = await newOrphan();
-    await newDevice(db, 'taken1');
+    await ctx.newDevice('taken1');
     const patch = (body: unknown) =>
-      api.request('/v0/onboarding/device', { method: 'PATCH', headers: withSession(session), body });
+      ctx.api.request('/v0/onboarding/device', { method: 'PATCH', headers: withSession(session), body });
     const taken = await patch({ device_token: 'taken1' });
     expect(taken.status).toBe(422);
     expect((await taken.json()).errors).toEqual({ device_token: ['has already been taken'] });
@@ -187,7 +174,7 @@ describe('onboarding', () => {
     for (const body of [{ device_token: 'BAD' }, { exposure: 'space' }, { latitude: 91 }]) {
       expect((await patch(body)).status, JSON.stringify(body)).toBe(422);
     }
-    const { rows } = await db.sql.query(
+    const { rows } = await ctx.db.sql.query(
       'SELECT device_token FROM orphan_devices WHERE onboarding_session = $1',
       [session],
     );
@@ -195,7 +182,7 @@ describe('onboarding', () => {
   });
 
   it('answers an unknown, malformed or missing session with 404 Invalid OnboardingSession', async () => {
-    const bearer = await layer.newUser('sessionless');
+    const bearer = await ctx.newUser('sessionless');
     const calls = [
       { path: '/v0/onboarding/device', headers: withSession(UNKNOWN_SESSION) },
       { path: '/v0/onboarding/device', headers: withSession('not-a-uuid') },
@@ -210,7 +197,7 @@ describe('onboarding', () => {
       { path: `/v0/onboarding/device/events?onboarding_session=${UNKNOWN_SESSION}` },
     ];
     for (const { path, ...options } of calls) {
-      const res = await api.request(path, options);
+      const res = await ctx.api.request(path, options);
       expect(res.status, `${options.method ?? 'GET'} ${path}`).toBe(404);
       expect((await res.json()).error).toBe('Invalid OnboardingSession');
     }
@@ -218,19 +205,19 @@ describe('onboarding', () => {
 
   it('finds the username of an email, or 404 not_found for a new user', async () => {
     await signUp('finder@example.org', 'finder');
-    const found = await api.request('/v0/onboarding/user', {
+    const found = await ctx.api.request('/v0/onboarding/user', {
       method: 'POST',
       body: { email: 'FINDER@example.org' },
     });
     expect(found.status).toBe(200);
     expect(await found.json()).toEqual({ username: 'finder' });
-    const missing = await api.request('/v0/onboarding/user', {
+    const missing = await ctx.api.request('/v0/onboarding/user', {
       method: 'POST',
       body: { email: 'new@example.org' },
     });
     expect(missing.status).toBe(404);
     expect((await missing.json()).message).toBe('not_found');
-    expect((await api.request('/v0/onboarding/user', { method: 'POST', body: {} })).status).toBe(422);
+    expect((await ctx.api.request('/v0/onboarding/user', { method: 'POST', body: {} })).status).toBe(422);
   });
 
   it('registers the kit in setup as the caller’s device and deletes the orphan, once', async () => {
@@ -240,7 +227,7 @@ describe('onboarding', () => {
       user_tags: 'Indoor',
     });
     const register = (token?: string) =>
-      api.request('/v0/onboarding/register', { method: 'POST', token, headers: withSession(session) });
+      ctx.api.request('/v0/onboarding/register', { method: 'POST', token, headers: withSession(session) });
     expect((await register()).status).toBe(401);
     await signUp('owner@example.org', 'owner');
     const { access_token: bearer } = await (
@@ -250,12 +237,12 @@ describe('onboarding', () => {
     expect(res.status).toBe(200);
     const device = await res.json();
     expect(device).toMatchObject({ name: 'Window', device_token: token, user_tags: ['Indoor'] });
-    const { rows } = await db.sql.query(
+    const { rows } = await ctx.db.sql.query(
       'SELECT d.name, d.exposure, u.username FROM devices d JOIN users u ON u.id = d.owner_id WHERE d.id = $1',
       [device.id],
     );
     expect(rows).toEqual([{ name: 'Window', exposure: 'indoor', username: 'owner' }]);
-    const orphans = await db.sql.query('SELECT 1 FROM orphan_devices WHERE device_token = $1', [token]);
+    const orphans = await ctx.db.sql.query('SELECT 1 FROM orphan_devices WHERE device_token = $1', [token]);
     expect(orphans.rowCount).toBe(0);
     // The session is used up.
     const again = await register(bearer);
@@ -264,16 +251,16 @@ describe('onboarding', () => {
   });
 
   it('lists the seeded tags, paginated', async () => {
-    const all = await api.request('/v0/tags?per_page=1000');
+    const all = await ctx.api.request('/v0/tags?per_page=1000');
     expect(all.status).toBe(200);
     const tags = await all.json();
     expect(tags.map((t: { name: string }) => t.name)).toEqual(
       expect.arrayContaining(['Indoor', 'Outdoor', 'Research']),
     );
     expect(Object.keys(tags[0]).sort()).toEqual(['id', 'name']);
-    const page = await api.request('/v0/tags?per_page=2&page=2');
+    const page = await ctx.api.request('/v0/tags?per_page=2&page=2');
     expect(await page.json()).toEqual(tags.slice(2, 4));
     expect(page.headers.get('total')).toBe(String(tags.length));
-    expect((await api.request('/v0/tags?per_page=0')).status).toBe(400);
+    expect((await ctx.api.request('/v0/tags?per_page=0')).status).toBe(400);
   });
 });

@@ -1,18 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { searchResultResponse } from '../../apps/api/src/search/search.dto.js';
 import { userResponse } from '../../apps/api/src/users/users.dto.js';
-import { startTestApi, testDataLayer, type Json, type TestApi } from '../helpers/api.js';
+import { type Json } from '../helpers/api.js';
 import { connectorUser, searchResult } from '../helpers/client-contracts.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { useContext } from '../helpers/context.js';
+import type { TestUser } from '../helpers/repositories.js';
 
-let db: TestDatabase;
-let api: TestApi;
-let layer: ReturnType<typeof testDataLayer>;
-type User = Awaited<ReturnType<typeof layer.newUser>>;
-let ana: User;
-let bob: User;
-let admin: User;
+const ctx = useContext({ api: true });
+let ana: TestUser;
+let bob: TestUser;
+let admin: TestUser;
 let publicKit: number;
 let privateKit: number;
 
@@ -30,36 +28,26 @@ const USER_KEYS = [
 ];
 
 async function json(path: string, token?: string, status = 200): Promise<Json> {
-  const response = await api.request(path, { token });
+  const response = await ctx.api.request(path, { token });
   expect(response.status, path).toBe(status);
   return response.json();
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startTestApi(db);
-  layer = testDataLayer(db);
-  ana = await layer.newUser('ana');
-  bob = await layer.newUser('bob');
-  admin = await layer.newUser('ada', 'admin');
-  const create = async (body: Record<string, unknown>) =>
-    (await (await api.request('/v0/devices', { method: 'POST', token: ana.token, body })).json())
-      .id as number;
-  publicKit = await create({
-    name: 'Gracia balcony',
-    city: 'Barcelona',
-    country_code: 'ES',
-    latitude: 41.4,
-    longitude: 2.15,
-    user_tags: 'Gracia',
-  });
-  privateKit = await create({ name: 'Gracia bedroom', is_private: true });
-});
-
-afterAll(async () => {
-  await api?.stop();
-  await layer?.close();
-  await db?.drop();
+  ana = await ctx.newUser('ana');
+  bob = await ctx.newUser('bob');
+  admin = await ctx.newUser('ada', 'admin');
+  publicKit = (
+    await ctx.postDevice(ana.token, {
+      name: 'Gracia balcony',
+      city: 'Barcelona',
+      country_code: 'ES',
+      latitude: 41.4,
+      longitude: 2.15,
+      user_tags: 'Gracia',
+    })
+  ).id;
+  privateKit = (await ctx.postDevice(ana.token, { name: 'Gracia bedroom', is_private: true })).id;
 });
 
 describe('GET and PATCH /v0/me', () => {
@@ -68,7 +56,7 @@ describe('GET and PATCH /v0/me', () => {
   });
 
   it('changes the profile and answers the user JSON with the email and every own device', async () => {
-    const response = await api.request('/v0/me', {
+    const response = await ctx.api.request('/v0/me', {
       method: 'PATCH',
       token: ana.token,
       body: {
@@ -93,7 +81,7 @@ describe('GET and PATCH /v0/me', () => {
     });
     expect(me.devices.map((d: Json) => d.id)).toEqual([publicKit, privateKit]);
     expect(me.devices[0].device_token).not.toBe('[FILTERED]');
-    const { rows } = await db.sql.query('SELECT email, city, country_code FROM users WHERE id = $1', [
+    const { rows } = await ctx.db.sql.query('SELECT email, city, country_code FROM users WHERE id = $1', [
       ana.id,
     ]);
     expect(rows[0]).toEqual({ email: 'ana@example.org', city: 'Barcelona', country_code: 'ES' });
@@ -101,21 +89,25 @@ describe('GET and PATCH /v0/me', () => {
   });
 
   it('refuses a taken username or email (422) and malformed fields', async () => {
-    await api.request('/v0/me', { method: 'PATCH', token: bob.token, body: { email: 'bob@example.org' } });
-    const taken = await api.request('/v0/me', {
+    await ctx.api.request('/v0/me', {
+      method: 'PATCH',
+      token: bob.token,
+      body: { email: 'bob@example.org' },
+    });
+    const taken = await ctx.api.request('/v0/me', {
       method: 'PATCH',
       token: bob.token,
       body: { username: 'ana' },
     });
     expect(taken.status).toBe(422);
     expect((await taken.json()).errors).toEqual({ username: ['has already been taken'] });
-    const email = await api.request('/v0/me', {
+    const email = await ctx.api.request('/v0/me', {
       method: 'PATCH',
       token: bob.token,
       body: { email: 'ana@example.org' },
     });
     expect((await email.json()).errors).toEqual({ email: ['has already been taken'] });
-    const bad = await api.request('/v0/me', {
+    const bad = await ctx.api.request('/v0/me', {
       method: 'PATCH',
       token: bob.token,
       body: { email: 'not-an-email', profile_picture: 'javascript:alert(1)', country_code: 'Spain' },
@@ -142,7 +134,7 @@ describe('GET and PATCH /v0/me', () => {
     expect((await json('/v0/me', ana.token)).forwarding_token).toBeUndefined();
     const seenByAdmin = await json(`/v0/users/${ana.id}`, admin.token);
     expect(seenByAdmin.forwarding_token).toBeUndefined();
-    const { rows } = await db.sql.query('SELECT forwarding_token FROM users WHERE id = $1', [admin.id]);
+    const { rows } = await ctx.db.sql.query('SELECT forwarding_token FROM users WHERE id = $1', [admin.id]);
     expect(rows[0].forwarding_token).toBe(first.forwarding_token);
   });
 });
@@ -200,7 +192,7 @@ describe('GET /v0/search?q=', () => {
   it("includes the caller's private devices, pages the results, and needs q", async () => {
     const mine: Json[] = await json('/v0/search?q=gracia', ana.token);
     expect(mine.filter((r) => r.type === 'Device').map((r) => r.id)).toEqual([publicKit, privateKit]);
-    const response = await api.request('/v0/search?q=gracia&per_page=1&page=2', { token: ana.token });
+    const response = await ctx.api.request('/v0/search?q=gracia&per_page=1&page=2', { token: ana.token });
     expect(response.headers.get('total')).toBe('3');
     expect(((await response.json()) as Json[]).map((r) => r.id)).toEqual([privateKit]);
     expect((await json('/v0/search', undefined, 400)).id).toBe('parameter_missing');

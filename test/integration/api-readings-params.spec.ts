@@ -1,29 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, testDataLayer, type Json, type TestApi } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Json } from '../helpers/api.js';
+import { useContext } from '../helpers/context.js';
 
-let db: TestDatabase;
-let api: TestApi;
-let layer: ReturnType<typeof testDataLayer>;
+const ctx = useContext({ api: true });
 let deviceId: number;
 
 const T0 = Date.parse('2024-03-01T00:00:00Z');
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startTestApi(db);
-  layer = testDataLayer(db);
-  const owner = await layer.newUser('owner');
-  const created = await api.request('/v0/devices', {
-    method: 'POST',
-    token: owner.token,
-    body: { name: 'Kit' },
-  });
-  deviceId = (await created.json()).id;
+  const owner = await ctx.newUser('owner');
+  deviceId = (await ctx.postDevice(owner.token, { name: 'Kit' })).id;
   // Readings at 00:05 and 00:25 (the 00:00 and 00:20 intervals), then a gap until 01:05;
   // sub-second readings at 02:00:00.100 and .350; and recent ones for `relative`.
   const now = Date.now();
-  await layer.storeReadings(
+  await ctx.storeReadings(
     [
       [T0 + 5 * 60_000, 1],
       [T0 + 25 * 60_000, 3],
@@ -36,14 +26,8 @@ beforeAll(async () => {
   );
 });
 
-afterAll(async () => {
-  await api?.stop();
-  await layer?.close();
-  await db?.drop();
-});
-
 async function readings(query: string): Promise<Json> {
-  const response = await api.request(`/v0/devices/${deviceId}/readings?sensor_id=55&${query}`);
+  const response = await ctx.api.request(`/v0/devices/${deviceId}/readings?sensor_id=55&${query}`);
   const body = await response.json();
   expect(response.status, JSON.stringify(body)).toBe(200);
   return body;
@@ -74,7 +58,7 @@ describe('readings parameters of the reference', () => {
       'rollup=5m&from=2024-03-01T00:00:00Z&to=2024-03-01T01:20:00Z&all_intervals=true',
     );
     expect(small.readings.every(([, v]: [string, number | null]) => v !== null)).toBe(true);
-    const response = await api.request(
+    const response = await ctx.api.request(
       `/v0/devices/${deviceId}/readings?sensor_id=55&rollup=10m&from=2000-01-01&to=2024-01-01&all_intervals=true`,
     );
     expect(response.status).toBe(400);

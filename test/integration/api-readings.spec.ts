@@ -1,17 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { StoredReading } from '../../libs/db/src/index.js';
 import { ingestErrorResponse, readingsResponse } from '../../apps/api/src/readings/readings.dto.js';
-import { startTestApi, testDataLayer, type TestApi } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { type Fn, type Sample, type Unit, rollup } from '../helpers/rollup.js';
+import { useContext } from '../helpers/context.js';
+import type { TestUser } from '../helpers/repositories.js';
 
-let db: TestDatabase;
-let api: TestApi;
-let layer: ReturnType<typeof testDataLayer>;
-type User = Awaited<ReturnType<typeof layer.newUser>>;
-let owner: User;
-let other: User;
-let admin: User;
+const ctx = useContext({ api: true });
+let owner: TestUser;
+let other: TestUser;
+let admin: TestUser;
 let deviceId: number;
 let privateId: number;
 
@@ -23,20 +20,11 @@ const samples: Sample[] = Array.from({ length: Math.floor((82 * 86_400_000) / 42
 }));
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startTestApi(db);
-  layer = testDataLayer(db);
-  owner = await layer.newUser('owner');
-  other = await layer.newUser('other');
-  admin = await layer.newUser('admin', 'admin');
-  const create = async (body: object) =>
-    (
-      (await (await api.request('/v0/devices', { method: 'POST', token: owner.token, body })).json()) as {
-        id: number;
-      }
-    ).id;
-  deviceId = await create({ name: 'Rooftop' });
-  privateId = await create({ name: 'Bedroom', is_private: true });
+  owner = await ctx.newUser('owner');
+  other = await ctx.newUser('other');
+  admin = await ctx.newUser('admin', 'admin');
+  deviceId = (await ctx.postDevice(owner.token, { name: 'Rooftop' })).id;
+  privateId = (await ctx.postDevice(owner.token, { name: 'Bedroom', is_private: true })).id;
   const toStored =
     (id: number, sensorId: number) =>
     (s: Sample): StoredReading => ({
@@ -45,11 +33,11 @@ beforeAll(async () => {
       recordedAt: s.at,
       value: s.value,
     });
-  await layer.storeReadings(samples.map(toStored(deviceId, 55)));
-  await layer.storeReadings(samples.slice(0, 100).map(toStored(privateId, 55)));
+  await ctx.storeReadings(samples.map(toStored(deviceId, 55)));
+  await ctx.storeReadings(samples.slice(0, 100).map(toStored(privateId, 55)));
   // Recent readings of sensor 56, to check the default window (to = now, from = to − 6 weeks).
   const now = Date.now();
-  await layer.storeReadings(
+  await ctx.storeReadings(
     [1, 10, 41, 43, 60].map((daysAgo) => ({
       deviceId,
       sensorId: 56,
@@ -59,14 +47,8 @@ beforeAll(async () => {
   );
 });
 
-afterAll(async () => {
-  await api?.stop();
-  await layer?.close();
-  await db?.drop();
-});
-
 async function readings(query: string, token?: string, id = deviceId) {
-  return api.request(`/v0/devices/${id}/readings?${query}`, { token });
+  return ctx.api.request(`/v0/devices/${id}/readings?${query}`, { token });
 }
 
 function expectBuckets(actual: [string, number | null][], expected: [string, number][]) {
@@ -91,7 +73,7 @@ describe('GET /v0/devices/:id/readings', () => {
       'sample_size',
       'readings',
     ]);
-    const { rows } = await db.sql.query(
+    const { rows } = await ctx.db.sql.query(
       'SELECT id FROM device_sensors WHERE device_id = $1 AND sensor_id = 55',
       [deviceId],
     );
@@ -224,7 +206,7 @@ describe('GET /v0/devices/:id/readings', () => {
   });
 
   it('answers 404 for an unknown device or sensor', async () => {
-    const device = await api.request('/v0/devices/999999/readings?sensor_id=55&rollup=1h');
+    const device = await ctx.api.request('/v0/devices/999999/readings?sensor_id=55&rollup=1h');
     expect(device.status).toBe(404);
     expect((await device.json()).id).toBe('record_not_found');
     const sensor = await readings('sensor_id=999999&rollup=1h');
@@ -232,18 +214,14 @@ describe('GET /v0/devices/:id/readings', () => {
     expect((await sensor.json()).message).toMatch(/Sensor 999999 not found/);
     expect((await readings('sensor_key=no_such_thing&rollup=1h')).status).toBe(404);
     // Both unknown: the device is named, as when the lookups ran one after the other.
-    const both = await api.request('/v0/devices/999999/readings?sensor_id=999999&rollup=1h');
+    const both = await ctx.api.request('/v0/devices/999999/readings?sensor_id=999999&rollup=1h');
     expect(both.status).toBe(404);
     expect((await both.json()).message).toMatch(/Device 999999 not found/);
   });
 
   it('answers 404 for an archived device, and names the device before a sensor or key it does not know', async () => {
-    const archivedId = (
-      (await (
-        await api.request('/v0/devices', { method: 'POST', token: owner.token, body: { name: 'Gone' } })
-      ).json()) as { id: number }
-    ).id;
-    await layer.storeReadings(
+    const archivedId = (await ctx.postDevice(owner.token, { name: 'Gone' })).id as number;
+    await ctx.storeReadings(
       samples
         .slice(0, 10)
         .map((s) => ({ deviceId: archivedId, sensorId: 55, recordedAt: s.at, value: s.value })),
@@ -251,7 +229,7 @@ describe('GET /v0/devices/:id/readings', () => {
     const query = 'sensor_id=55&rollup=1d&from=2023-11-01&to=2023-12-01&function=count';
     expect((await (await readings(query, owner.token, archivedId)).json()).sample_size).toBe(10);
     expect(
-      (await api.request(`/v0/devices/${archivedId}`, { method: 'DELETE', token: owner.token })).status,
+      (await ctx.api.request(`/v0/devices/${archivedId}`, { method: 'DELETE', token: owner.token })).status,
     ).toBe(200);
     for (const q of [query, 'sensor_key=temperature&rollup=1d', 'sensor_key=no_such_thing&rollup=1d']) {
       const response = await readings(q, owner.token, archivedId);
@@ -327,9 +305,10 @@ describe('GET /v0/devices/:id/readings', () => {
 
 describe('GET /v0/devices/:id/ingest_errors', () => {
   beforeAll(async () => {
-    const token = (await db.sql.query('SELECT token FROM devices WHERE id = $1', [deviceId])).rows[0].token;
+    const token = (await ctx.db.sql.query('SELECT token FROM devices WHERE id = $1', [deviceId])).rows[0]
+      .token;
     for (const reason of ['unknown_sensor', 'timestamp_future', 'raw_grammar'] as const) {
-      await layer.ingest.recordErrors([
+      await ctx.data.ingest.recordErrors([
         {
           reason,
           message: `a ${reason}`,
@@ -344,7 +323,7 @@ describe('GET /v0/devices/:id/ingest_errors', () => {
   });
 
   it('lists the newest rejections first with their reason codes, paginated, to the owner and admins', async () => {
-    const response = await api.request(`/v0/devices/${deviceId}/ingest_errors?per_page=2`, {
+    const response = await ctx.api.request(`/v0/devices/${deviceId}/ingest_errors?per_page=2`, {
       token: owner.token,
     });
     expect(response.status).toBe(200);
@@ -360,18 +339,20 @@ describe('GET /v0/devices/:id/ingest_errors', () => {
       payload_base64: Buffer.from('{t:oops}').toString('base64'),
     });
     expect(body[1].item).toEqual({ id: 9999, value: 1 });
-    const asAdmin = await api.request(`/v0/devices/${deviceId}/ingest_errors?page=2&per_page=2`, {
+    const asAdmin = await ctx.api.request(`/v0/devices/${deviceId}/ingest_errors?page=2&per_page=2`, {
       token: admin.token,
     });
     expect((await asAdmin.json()).map((e: { reason: string }) => e.reason)).toEqual(['unknown_sensor']);
   });
 
   it('refuses guests (401) and other users (403)', async () => {
-    const guest = await api.request(`/v0/devices/${deviceId}/ingest_errors`);
+    const guest = await ctx.api.request(`/v0/devices/${deviceId}/ingest_errors`);
     expect(guest.status).toBe(401);
     expect((await guest.json()).id).toBe('unauthorized');
-    const stranger = await api.request(`/v0/devices/${deviceId}/ingest_errors`, { token: other.token });
+    const stranger = await ctx.api.request(`/v0/devices/${deviceId}/ingest_errors`, { token: other.token });
     expect(stranger.status).toBe(403);
-    expect((await api.request('/v0/devices/999999/ingest_errors', { token: admin.token })).status).toBe(404);
+    expect((await ctx.api.request('/v0/devices/999999/ingest_errors', { token: admin.token })).status).toBe(
+      404,
+    );
   });
 });

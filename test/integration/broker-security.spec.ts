@@ -1,20 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedBroker } from '../../libs/embedded/src/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type AttackTarget,
   connackCode,
   eavesdrop,
+  embeddedIngestorEnv,
   kitPublishes,
   oversize,
+  shippedIngestorEnv,
   spoof,
+  startEmbeddedBroker,
   storedFor,
   takeOver,
 } from '../helpers/broker-attacks.js';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
-import { freePort } from '../helpers/ports.js';
+import { type TestContext, useContext } from '../helpers/context.js';
+import { startMosquitto } from '../helpers/mosquitto.js';
 
 /**
  * The broker rules (docs/security.md) against the real embedded broker and a real Mosquitto run
@@ -27,23 +27,17 @@ interface Setup {
   /** The share groups an intruder would join. */
   sharedFilters: string[];
   refusedPublishes(): number;
-  close(): Promise<void>;
 }
 
 const KITS = ['sec001', 'sec002', 'sec003', 'sec004', 'sec005', 'sec006'];
 
-function brokerSuite(name: string, start: (db: TestDatabase) => Promise<Setup>) {
+function brokerSuite(name: string, start: (ctx: TestContext) => Promise<Setup>) {
   describe(name, () => {
-    let db: TestDatabase;
+    const ctx = useContext();
     let setup: Setup;
     beforeAll(async () => {
-      db = await createTestDatabase();
-      for (const token of KITS) await newDevice(db, token);
-      setup = await start(db);
-    });
-    afterAll(async () => {
-      await setup?.close();
-      await db?.drop();
+      for (const token of KITS) await ctx.newDevice(token);
+      setup = await start(ctx);
     });
 
     it('stores every reading of a kit connecting as the firmware does, at QoS 0 and 1', async () => {
@@ -80,45 +74,30 @@ function brokerSuite(name: string, start: (db: TestDatabase) => Promise<Setup>) 
     it('refuses a payload over the ingestor’s limit at the broker', async () => {
       const result = await oversize(setup.target, 'sec005', 70_000);
       expect(result).toEqual({ closed: true, stored: 1 });
-      const { rows } = await db.sql.query<{ n: number }>(
+      const { rows } = await ctx.db.sql.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM ingest_errors WHERE reason = 'payload_too_large'`,
       );
       expect(rows[0].n).toBe(0);
     });
 
     it('ends with no reading stored under a token it did not come from', async () => {
-      expect(await storedFor(db, 'sec003')).toBe(1);
-      expect(await storedFor(db, 'sec006')).toBe(0);
+      expect(await storedFor(ctx.db, 'sec003')).toBe(1);
+      expect(await storedFor(ctx.db, 'sec006')).toBe(0);
     });
   });
 }
 
-brokerSuite('embedded broker', async (db) => {
+brokerSuite('embedded broker', async (ctx) => {
   const identity = {
     username: 'sck-ingest',
     password: randomBytes(18).toString('base64url'),
     clientIdPrefix: 'sck-ingest',
   };
-  const broker = await EmbeddedBroker.start({
-    host: '127.0.0.1',
-    port: await freePort(),
-    firstClientIdPrefix: 'sck-ingest-',
-    policy: { ingestor: identity },
-    maxPacketBytes: 65_536,
-    log: () => undefined,
-  });
-  const ingestor = await startInProcessIngestor(
-    ingestorEnv(db.url, broker.port, {
-      MQTT_PROTOCOL_VERSION: '4',
-      MQTT_SHARED_SUBSCRIPTION: 'none',
-      MQTT_CONNECTIONS: '1',
-      MQTT_CLIENT_ID: 'sck-ingest',
-      MQTT_USERNAME: identity.username,
-      MQTT_PASSWORD: identity.password,
-    }),
-  );
+  const broker = await startEmbeddedBroker(identity, 'sck-ingest-');
+  ctx.defer(() => broker.close());
+  await ctx.startIngestor(embeddedIngestorEnv(broker.port, identity));
   broker.acceptDevices();
-  const target = { port: broker.port, db, ingestor: { ...identity, clientId: 'sck-ingest' } };
+  const target = { port: broker.port, db: ctx.db, ingestor: { ...identity, clientId: 'sck-ingest' } };
   // The reserved ids are refused outright on this broker.
   expect(await connackCode(broker.port, { clientId: 'sck-ingest-0', clean: false })).toBe(5);
   return {
@@ -126,27 +105,17 @@ brokerSuite('embedded broker', async (db) => {
     ingestorIdsToTry: ['sck-ingest-0', 'sck-ingest'],
     sharedFilters: ['$share/sck-ingest/device/sck/+/readings/raw'],
     refusedPublishes: () => broker.refusals().publish_denied,
-    async close() {
-      await ingestor.stop();
-      await broker.close();
-    },
   };
 });
 
-brokerSuite('Mosquitto with deploy/mosquitto.conf', async (db) => {
-  const broker: TestBroker = await startMosquitto({ shipped: true });
+brokerSuite('Mosquitto with deploy/mosquitto.conf', async (ctx) => {
+  const broker = await startMosquitto({ shipped: true });
+  ctx.defer(() => broker.stop());
   const secret = broker.ingestor;
   if (!secret) throw new Error('the shipped broker has no ingestor credentials');
-  const ingestor = await startInProcessIngestor(
-    ingestorEnv(db.url, broker.port, {
-      MQTT_CLIENT_ID: secret.clientId,
-      MQTT_SHARED_SUBSCRIPTION: secret.sharedSubscription,
-      MQTT_USERNAME: secret.username,
-      MQTT_PASSWORD: secret.password,
-    }),
-  );
+  await ctx.startIngestor({ MQTT_PORT: String(broker.port), ...shippedIngestorEnv(secret) });
   return {
-    target: { port: broker.port, db, ingestor: secret },
+    target: { port: broker.port, db: ctx.db, ingestor: secret },
     // Mosquitto cannot reserve client ids: the deployed ids carry a secret, so an intruder tries
     // the public defaults (compose, README) and the ingestor keeps its own.
     ingestorIdsToTry: ['sck-ingest-0', 'sck-ingest-1', 'sck-ingest-1-0'],
@@ -156,9 +125,5 @@ brokerSuite('Mosquitto with deploy/mosquitto.conf', async (db) => {
       `$share/intruders/device/sck/+/readings/raw`,
     ],
     refusedPublishes: () => broker.deniedPublishes(),
-    async close() {
-      await ingestor.stop();
-      await broker.stop();
-    },
   };
 });

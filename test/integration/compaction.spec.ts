@@ -13,15 +13,16 @@ import {
   type StoredReading,
 } from '../../libs/db/src/index.js';
 import { CompactionService } from '../../apps/ingestor/src/storage/compaction.service.js';
-import { apiLatestValues, createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
 import { waitFor } from '../helpers/poll.js';
+import { useContext } from '../helpers/context.js';
+import { apiLatestValues } from '../helpers/repositories.js';
 
 const DAY = 86_400_000;
 const HORIZON_DAYS = 60;
 const NOW = Date.now();
 const SENSORS = [14, 55, 56];
 
-let db: TestDatabase;
+const ctx = useContext();
 let prisma: PrismaService;
 let ingest: IngestRepository;
 let compaction: CompactionService;
@@ -52,7 +53,7 @@ async function store(readings: StoredReading[]) {
 
 /** Every reading of the devices, raw or compacted, as `device sensor µs value` lines. */
 async function everyReading(deviceIds: number[]): Promise<string[]> {
-  const { rows } = await db.sql.query<{ line: string }>(
+  const { rows } = await ctx.db.sql.query<{ line: string }>(
     `SELECT ds.device_id || ' ' || ds.sensor_id || ' ' || (extract(epoch FROM r.recorded_at) * 1000000)::bigint
             || ' ' || r.value::text AS line
        FROM device_sensors ds
@@ -83,7 +84,7 @@ async function rollupAnswers(deviceIds: number[]) {
         fn,
       };
       for (const statement of [rollupStatementFor(query), rollupStatement(query)]) {
-        answers.push((await db.sql.query(statement.text, statement.values)).rows);
+        answers.push((await ctx.db.sql.query(statement.text, statement.values)).rows);
       }
     }
   }
@@ -91,7 +92,7 @@ async function rollupAnswers(deviceIds: number[]) {
 }
 
 async function counts() {
-  const { rows } = await db.sql.query(
+  const { rows } = await ctx.db.sql.query(
     `SELECT (SELECT count(*) FROM readings WHERE recorded_at < $1)::int AS raw_old,
             (SELECT count(*) FROM readings_compact)::int AS compact_rows,
             (SELECT coalesce(sum(cardinality(offsets_us)), 0) FROM readings_compact)::int AS compacted,
@@ -111,8 +112,7 @@ async function refreshRollups() {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  prisma = new PrismaService({ url: db.url, poolSize: 4 });
+  prisma = new PrismaService({ url: ctx.db.url, poolSize: 4 });
   ingest = new IngestRepository(prisma);
   rollups = new RollupsRepository(prisma);
   const config = { COMPACT_AFTER_DAYS: HORIZON_DAYS, RETENTION_MONTHS: 0 } as IngestorConfig;
@@ -123,7 +123,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await prisma?.onModuleDestroy();
-  await db?.drop();
 });
 
 describe('compaction', () => {
@@ -134,9 +133,9 @@ describe('compaction', () => {
 
   it('moves closed days into compact rows; readings, rollups and latest values read the same', async () => {
     devices = [
-      await newDevice(db, 'compact-a'),
-      await newDevice(db, 'compact-b'),
-      await newDevice(db, 'compact-old'),
+      (await ctx.newDevice('compact-a')).id,
+      (await ctx.newDevice('compact-b')).id,
+      (await ctx.newDevice('compact-old')).id,
     ];
     // a and b straddle the horizon; old stopped reporting 70 days ago (its latest value is compacted).
     await store([
@@ -147,7 +146,7 @@ describe('compaction', () => {
     await refreshRollups();
     before = await everyReading(devices);
     rollupsBefore = await rollupAnswers(devices);
-    latestBefore = await apiLatestValues(db, devices);
+    latestBefore = await apiLatestValues(ctx.db.url, devices);
     const exportRepository = new ReadingsExportRepository(prisma);
     const exported = () =>
       exportRepository.readWindow(devices[0], SENSORS, new Date(NOW - 62 * DAY), new Date(NOW - 58 * DAY));
@@ -162,9 +161,9 @@ describe('compaction', () => {
     expect(after.compacted).toBe(run.readings);
     expect(await everyReading(devices)).toEqual(before);
     expect(await rollupAnswers(devices)).toEqual(rollupsBefore);
-    expect(await apiLatestValues(db, devices)).toEqual(latestBefore);
+    expect(await apiLatestValues(ctx.db.url, devices)).toEqual(latestBefore);
     expect(await exported()).toEqual(exportBefore); // the CSV export's window, across the boundary
-    const { rows } = await db.sql.query('SELECT count(*)::int AS n FROM readings WHERE device_id = $1', [
+    const { rows } = await ctx.db.sql.query('SELECT count(*)::int AS n FROM readings WHERE device_id = $1', [
       devices[2],
     ]);
     expect(rows[0].n).toBe(0);
@@ -177,7 +176,7 @@ describe('compaction', () => {
     const recent = series(devices[0], 50, 49.9);
     await store([...redelivered, ...late, ...recent]);
     await store([...redelivered, ...late]); // and again
-    const { rows } = await db.sql.query(
+    const { rows } = await ctx.db.sql.query(
       'SELECT count(*)::int AS n FROM readings WHERE device_id = $1 AND recorded_at < $2',
       [devices[0], new Date(NOW - 61 * DAY)],
     );
@@ -193,7 +192,7 @@ describe('compaction', () => {
     await store([...late, ...redelivered]);
     expect(await everyReading(devices)).toEqual(expected);
     await refreshRollups();
-    const { rows: hourly } = await db.sql.query(
+    const { rows: hourly } = await ctx.db.sql.query(
       'SELECT sum(samples)::int AS n FROM readings_hourly WHERE device_id = ANY($1)',
       [devices],
     );
@@ -201,11 +200,11 @@ describe('compaction', () => {
   });
 
   it('is killed in the middle of a chunk and resumed: no reading lost or doubled', async () => {
-    const id = await newDevice(db, 'compact-kill');
+    const id = (await ctx.newDevice('compact-kill')).id;
     await store(series(id, 74, 62, 120_000));
     const all = await everyReading([id]);
     // Hold one row of a day in the middle: the chunk holding it blocks inside its DELETE.
-    const holder = await db.sql.connect();
+    const holder = await ctx.db.sql.connect();
     try {
       await holder.query('BEGIN');
       await holder.query(
@@ -217,7 +216,7 @@ describe('compaction', () => {
       const pid = await waitFor(
         async () =>
           (
-            await db.sql.query<{ pid: number }>(
+            await ctx.db.sql.query<{ pid: number }>(
               `SELECT pid FROM pg_stat_activity
                 WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%readings_compact%'`,
             )
@@ -227,7 +226,7 @@ describe('compaction', () => {
       );
       const partial = await counts();
       expect(partial.compacted).toBeGreaterThan(0); // earlier days are done
-      await db.sql.query('SELECT pg_terminate_backend($1)', [pid]);
+      await ctx.db.sql.query('SELECT pg_terminate_backend($1)', [pid]);
       await expect(running).rejects.toThrow();
     } finally {
       await holder.query('ROLLBACK');
@@ -250,7 +249,7 @@ describe('compaction', () => {
     const before = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - months, 1));
     const kept = async () =>
       (
-        await db.sql.query(
+        await ctx.db.sql.query(
           `SELECT (SELECT count(*) FROM readings WHERE recorded_at < $1)::int AS raw,
                   (SELECT count(*) FROM readings_compact WHERE day_start < $1)::int AS compact,
                   (SELECT count(*) FROM readings_hourly WHERE hour < $1)::int AS hourly,

@@ -1,32 +1,14 @@
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedBroker } from '../../libs/embedded/src/index.js';
-import { freePort } from '../helpers/ports.js';
+import { connackCode, startEmbeddedBroker } from '../helpers/broker-attacks.js';
 
 const INGESTOR = { username: 'ingest', password: 'ingest-password', clientIdPrefix: 'ingest-' };
 const AS_INGESTOR = { username: INGESTOR.username, password: INGESTOR.password };
 
 /** Connects once, without retrying; resolves with the CONNACK return code (0 = accepted). */
-async function connackCode(port: number, clientId: string, credentials = {}): Promise<number> {
-  const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
-    ...credentials,
-    clientId,
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-  });
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      client.once('connect', (connack) => resolve(connack.returnCode ?? 0));
-      client.once('error', (error) => {
-        const code = (error as { code?: number }).code;
-        if (typeof code === 'number') resolve(code);
-        else reject(error);
-      });
-    });
-  } finally {
-    await client.endAsync(true);
-  }
-}
+const connack = (port: number, clientId: string, credentials = {}) =>
+  connackCode(port, { clientId, ...credentials });
 
 describe('embedded MQTT broker', () => {
   let broker: EmbeddedBroker | undefined;
@@ -35,30 +17,9 @@ describe('embedded MQTT broker', () => {
     broker = undefined;
   });
 
-  it('admits only the ingestor until acceptDevices(), then everyone', async () => {
-    broker = await EmbeddedBroker.start({
-      host: '127.0.0.1',
-      port: await freePort(),
-      firstClientIdPrefix: 'ingest-',
-      policy: { ingestor: INGESTOR },
-      maxPacketBytes: 65_536,
-      log: () => undefined,
-    });
-    expect(await connackCode(broker.port, 'kit-1')).toBe(3);
-    expect(await connackCode(broker.port, 'ingest-0', AS_INGESTOR)).toBe(0);
-    broker.acceptDevices();
-    expect(await connackCode(broker.port, 'kit-1')).toBe(0);
-  });
-
-  it('delivers QoS 1 to a persistent 3.1.1 session that was offline', async () => {
-    broker = await EmbeddedBroker.start({
-      host: '127.0.0.1',
-      port: await freePort(),
-      firstClientIdPrefix: 'ingest-',
-      policy: { ingestor: INGESTOR },
-      maxPacketBytes: 65_536,
-      log: () => undefined,
-    });
+  /** A broker open to devices, and the options of the ingestor's persistent 3.1.1 session on it. */
+  async function openToDevices() {
+    broker = await startEmbeddedBroker(INGESTOR, 'ingest-');
     broker.acceptDevices();
     const url = `mqtt://127.0.0.1:${broker.port}`;
     const options = {
@@ -68,6 +29,19 @@ describe('embedded MQTT broker', () => {
       protocolVersion: 4 as const,
       reconnectPeriod: 0,
     };
+    return { url, options };
+  }
+
+  it('admits only the ingestor until acceptDevices(), then everyone', async () => {
+    broker = await startEmbeddedBroker(INGESTOR, 'ingest-');
+    expect(await connack(broker.port, 'kit-1')).toBe(3);
+    expect(await connack(broker.port, 'ingest-0', AS_INGESTOR)).toBe(0);
+    broker.acceptDevices();
+    expect(await connack(broker.port, 'kit-1')).toBe(0);
+  });
+
+  it('delivers QoS 1 to a persistent 3.1.1 session that was offline', async () => {
+    const { url, options } = await openToDevices();
     const subscriber = await mqtt.connectAsync(url, options);
     await subscriber.subscribeAsync('device/sck/+/readings/raw', { qos: 1 });
     await subscriber.endAsync();
@@ -84,23 +58,7 @@ describe('embedded MQTT broker', () => {
   });
 
   it("delivers a kit's QoS 0 publish to a QoS 1 subscription at QoS 1, also queued while it is offline", async () => {
-    broker = await EmbeddedBroker.start({
-      host: '127.0.0.1',
-      port: await freePort(),
-      firstClientIdPrefix: 'ingest-',
-      policy: { ingestor: INGESTOR },
-      maxPacketBytes: 65_536,
-      log: () => undefined,
-    });
-    broker.acceptDevices();
-    const url = `mqtt://127.0.0.1:${broker.port}`;
-    const options = {
-      ...AS_INGESTOR,
-      clientId: 'ingest-0',
-      clean: false,
-      protocolVersion: 4 as const,
-      reconnectPeriod: 0,
-    };
+    const { url, options } = await openToDevices();
     const subscriber = await mqtt.connectAsync(url, options);
     await subscriber.subscribeAsync('device/sck/+/readings/raw', { qos: 1 });
     const online = new Promise<number>((resolve) =>

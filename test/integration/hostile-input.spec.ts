@@ -1,33 +1,19 @@
-import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tokenRef } from '../../libs/domain/src/index.js';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, type IngestorProcess, spawnIngestor } from '../helpers/ingestor.js';
-import { sendAndSettle, settledMessages } from '../helpers/metrics.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
-import { connectPublisher } from '../helpers/publisher.js';
+import { type IngestorProcess } from '../helpers/ingestor.js';
+import { settledMessages } from '../helpers/metrics.js';
+import { type Message, useContext } from '../helpers/context.js';
 
-let db: TestDatabase;
-let broker: TestBroker;
+const ctx = useContext({ broker: true });
 let ingestor: IngestorProcess;
-let device: MqttClient;
 
 const raw = (token: string) => `device/sck/${token}/readings/raw`;
-const send = (messages: { topic: string; payload: string | Buffer }[]) =>
-  sendAndSettle(ingestor.port, device, messages);
-
-async function readingCount(deviceId: number): Promise<number> {
-  const { rows } = await db.sql.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM readings WHERE device_id = $1',
-    [deviceId],
-  );
-  return rows[0].n;
-}
+const send = (messages: Message[]) => ctx.send(messages);
+const readingCount = async (deviceId: number) => (await ctx.readingCount(deviceId)).rows;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   // Postgres refuses anything of this token: its parking, and the record of that failure.
-  await db.sql.query(`
+  await ctx.db.sql.query(`
     CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       IF NEW.token = 'secretpoison1' THEN RAISE EXCEPTION 'refused by test trigger'; END IF;
@@ -35,23 +21,12 @@ beforeAll(async () => {
     END $$;
     CREATE TRIGGER refuse_poison BEFORE INSERT ON parked_messages FOR EACH ROW EXECUTE FUNCTION refuse_poison();
     CREATE TRIGGER refuse_poison BEFORE INSERT ON ingest_errors FOR EACH ROW EXECUTE FUNCTION refuse_poison();`);
-  broker = await startMosquitto();
-  ingestor = await spawnIngestor(
-    ingestorEnv(db.url, broker.port, { MQTT_CLIENT_ID: 'hostile', LOG_LEVEL: 'log', JOBS_ENABLED: 'false' }),
-  );
-  device = await connectPublisher(broker.port);
-});
-
-afterAll(async () => {
-  await device?.endAsync();
-  await ingestor?.kill();
-  await broker?.stop();
-  await db?.drop();
+  ingestor = await ctx.spawnIngestor({ MQTT_CLIENT_ID: 'hostile', LOG_LEVEL: 'log', JOBS_ENABLED: 'false' });
 });
 
 describe('hostile input', () => {
   it('a 6,000-character token ends as one unknown_topic record, acknowledged once', async () => {
-    const id = await newDevice(db, 'host01');
+    const id = (await ctx.newDevice('host01')).id;
     const long = 'k'.repeat(6000);
     await send([
       { topic: raw(long), payload: 'garbage' },
@@ -59,7 +34,7 @@ describe('hostile input', () => {
       { topic: `device/sck/${long}/hello`, payload: 'x' },
       { topic: raw('host01'), payload: '{t:2024-01-01T00:01:00Z,55:2.00}' },
     ]);
-    const { rows } = await db.sql.query<{ reason: string; token: string | null; topic_length: number }>(
+    const { rows } = await ctx.db.sql.query<{ reason: string; token: string | null; topic_length: number }>(
       `SELECT reason, token, length(topic) AS topic_length FROM ingest_errors
         WHERE topic LIKE 'device/sck/kkk%' ORDER BY id`,
     );
@@ -73,14 +48,14 @@ describe('hostile input', () => {
     const before = await settledMessages(ingestor.port);
     await send([{ topic: raw('host01'), payload: '{t:2024-01-01T00:02:00Z,55:3.00}' }]);
     expect(await settledMessages(ingestor.port)).toBe(before + 1);
-    expect(await db.sql.query(`SELECT 1 FROM parked_messages WHERE length(token) > 64`)).toHaveProperty(
+    expect(await ctx.db.sql.query(`SELECT 1 FROM parked_messages WHERE length(token) > 64`)).toHaveProperty(
       'rowCount',
       0,
     );
   });
 
   it('a message that can be neither stored nor recorded is acknowledged, counted and logged without its token', async () => {
-    const id = await newDevice(db, 'host02');
+    const id = (await ctx.newDevice('host02')).id;
     await send([
       { topic: raw('host02'), payload: '{t:2024-01-01T00:00:00Z,55:1.00}' },
       { topic: raw('secretpoison1'), payload: '{t:2024-01-01T00:00:00Z,55:1.00}' },
@@ -99,9 +74,9 @@ describe('hostile input', () => {
   });
 
   it('keeps a prefix and the size of a rejected payload', async () => {
-    await newDevice(db, 'host03');
+    await ctx.newDevice('host03');
     await send([{ topic: raw('host03'), payload: Buffer.alloc(50_000, 'g') }]);
-    const { rows } = await db.sql.query<{ reason: string; payload: Buffer; payload_bytes: number }>(
+    const { rows } = await ctx.db.sql.query<{ reason: string; payload: Buffer; payload_bytes: number }>(
       `SELECT reason, payload, payload_bytes FROM ingest_errors WHERE token = 'host03'`,
     );
     expect(rows.map((r) => [r.reason, r.payload.length, r.payload_bytes])).toEqual([
@@ -111,7 +86,7 @@ describe('hostile input', () => {
   });
 
   it('stores text Postgres would refuse made well-formed, next to the valid messages of its batch', async () => {
-    const id = await newDevice(db, 'host04');
+    const id = (await ctx.newDevice('host04')).id;
     await send([
       { topic: 'device/inventory', payload: '{"serial":"ok1"}' },
       { topic: 'device/inventory', payload: '{"a":"\\ud800"}' },
@@ -119,15 +94,17 @@ describe('hostile input', () => {
       { topic: raw('host04'), payload: '{t:2024-01-01T00:00:00Z,55:1.00}' },
       { topic: 'device/inventory', payload: '{"serial":"ok2"}' },
     ]);
-    const inventory = await db.sql.query<{ report: unknown; report_text: string | null; is_valid: boolean }>(
-      `SELECT report, report_text, is_valid FROM device_inventory ORDER BY id`,
-    );
+    const inventory = await ctx.db.sql.query<{
+      report: unknown;
+      report_text: string | null;
+      is_valid: boolean;
+    }>(`SELECT report, report_text, is_valid FROM device_inventory ORDER BY id`);
     expect(inventory.rows).toEqual([
       { report: { serial: 'ok1' }, report_text: null, is_valid: true },
       { report: null, report_text: '{"a":"\\ud800"}', is_valid: false },
       { report: { serial: 'ok2' }, report_text: null, is_valid: true },
     ]);
-    const info = await db.sql.query<{ hardware_info: unknown }>(
+    const info = await ctx.db.sql.query<{ hardware_info: unknown }>(
       `SELECT hardware_info FROM devices WHERE id = $1`,
       [id],
     );

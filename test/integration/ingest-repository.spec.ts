@@ -5,21 +5,19 @@ import {
   type LifecycleWrite,
   PrismaService,
 } from '../../libs/db/src/index.js';
-import { createTestDatabase, latestSensorValues, newDevice, type TestDatabase } from '../helpers/database.js';
+import { useContext } from '../helpers/context.js';
 
-let db: TestDatabase;
+const ctx = useContext();
 let prisma: PrismaService;
 let repository: IngestRepository;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  prisma = new PrismaService({ url: db.url, poolSize: 2 });
+  prisma = new PrismaService({ url: ctx.db.url, poolSize: 2 });
   repository = new IngestRepository(prisma);
 });
 
 afterAll(async () => {
   await prisma?.onModuleDestroy();
-  await db?.drop();
 });
 
 describe('IngestRepository: device × sensor pairs', () => {
@@ -33,20 +31,22 @@ describe('IngestRepository: device × sensor pairs', () => {
     });
     // No device 900001 yet: the pair's foreign key fails the whole statement.
     await expect(repository.storeBatch({ readings: [reading(900_001)], errors: [] })).rejects.toThrow();
-    expect((await db.sql.query('SELECT count(*)::int AS n FROM readings')).rows[0].n).toBe(0);
+    expect((await ctx.db.sql.query('SELECT count(*)::int AS n FROM readings')).rows[0].n).toBe(0);
 
-    await db.sql.query(`INSERT INTO devices (id, token, name) VALUES (900001, 'pair01', 'kit pair01')`);
+    await ctx.db.sql.query(`INSERT INTO devices (id, token, name) VALUES (900001, 'pair01', 'kit pair01')`);
     // Had the failed batch's pair been remembered, this one would skip it and the API would not
     // show the sensor.
     await repository.storeBatch({ readings: [reading(900_001)], errors: [] });
-    expect(await latestSensorValues(db, 900_001)).toEqual([[55, 21.5, new Date(at).toISOString()]]);
+    expect(await ctx.data.latestSensorValues(900_001)).toEqual([[55, 21.5, new Date(at).toISOString()]]);
 
     // A later batch with a known and a new pair: both readings stored, the new pair added.
-    const other = await newDevice(db, 'pair02');
+    const other = (await ctx.newDevice('pair02')).id;
     await repository.storeBatch({ readings: [reading(900_001, at + 60_000), reading(other)], errors: [] });
-    const { rows } = await db.sql.query('SELECT device_id FROM device_sensors ORDER BY device_id');
+    const { rows } = await ctx.db.sql.query('SELECT device_id FROM device_sensors ORDER BY device_id');
     expect(rows.map((r) => r.device_id)).toEqual([other, 900_001].sort((a, b) => a - b));
-    expect(await latestSensorValues(db, 900_001)).toEqual([[55, 21.5, new Date(at + 60_000).toISOString()]]);
+    expect(await ctx.data.latestSensorValues(900_001)).toEqual([
+      [55, 21.5, new Date(at + 60_000).toISOString()],
+    ]);
   });
 });
 
@@ -54,7 +54,7 @@ describe('IngestRepository: concurrent batches', () => {
   /** 40 new devices, tokens `<prefix>00`…`<prefix>39`. */
   async function devices(prefix: string): Promise<number[]> {
     const ids: number[] = [];
-    for (let i = 0; i < 40; i++) ids.push(await newDevice(db, `${prefix}${String(i).padStart(2, '0')}`));
+    for (let i = 0; i < 40; i++) ids.push((await ctx.newDevice(`${prefix}${String(i).padStart(2, '0')}`)).id);
     return ids;
   }
 
@@ -84,7 +84,7 @@ describe('IngestRepository: concurrent batches', () => {
 
   const countDevices = async (ids: number[], where: string) =>
     (
-      await db.sql.query<{ n: number }>(
+      await ctx.db.sql.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM devices WHERE id = ANY($1::int[]) AND ${where}`,
         [ids],
       )

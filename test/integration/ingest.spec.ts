@@ -1,21 +1,13 @@
-import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, latestSensorValues, newDevice, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
-import { sendAndSettle } from '../helpers/metrics.js';
-import { connectPublisher } from '../helpers/publisher.js';
+import { describe, expect, it } from 'vitest';
+import { type Message, useContext } from '../helpers/context.js';
 
-let db: TestDatabase;
-let broker: TestBroker;
-let ingestor: Awaited<ReturnType<typeof startInProcessIngestor>>;
-let device: MqttClient;
+const ctx = useContext({ broker: true, ingestor: { MQTT_TOPIC_PREFIXES: ',bridge/' } });
 
 const raw = (token: string) => `device/sck/${token}/readings/raw`;
 const json = (token: string) => `device/sck/${token}/readings`;
 
 async function readings(deviceId: number) {
-  const { rows } = await db.sql.query<{ sensor_id: number; recorded_at: Date; value: number }>(
+  const { rows } = await ctx.db.sql.query<{ sensor_id: number; recorded_at: Date; value: number }>(
     'SELECT sensor_id, recorded_at, value FROM readings WHERE device_id = $1 ORDER BY recorded_at, sensor_id',
     [deviceId],
   );
@@ -23,7 +15,7 @@ async function readings(deviceId: number) {
 }
 
 async function errors(token: string) {
-  const { rows } = await db.sql.query<{
+  const { rows } = await ctx.db.sql.query<{
     reason: string;
     item: unknown;
     payload: Buffer | null;
@@ -33,28 +25,11 @@ async function errors(token: string) {
 }
 
 /** Publishes, then waits until the ingestor has stored or recorded every message. */
-const send = (messages: { topic: string; payload: string | Buffer }[]) =>
-  sendAndSettle(ingestor.port, device, messages);
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  broker = await startMosquitto();
-  ingestor = await startInProcessIngestor(
-    ingestorEnv(db.url, broker.port, { MQTT_TOPIC_PREFIXES: ',bridge/' }),
-  );
-  device = await connectPublisher(broker.port);
-});
-
-afterAll(async () => {
-  await device?.endAsync();
-  await ingestor?.stop();
-  await broker?.stop();
-  await db?.drop();
-});
+const send = (messages: Message[]) => ctx.send(messages);
 
 describe('readings over MQTT into Postgres', () => {
   it('stores the raw form with the right values and instants', async () => {
-    const id = await newDevice(db, 'raw001');
+    const id = (await ctx.newDevice('raw001')).id;
     await send([
       { topic: raw('raw001'), payload: '{t:2017-03-24T13:35:14Z,10:87,55:24.37,56:51.20,53:48.91}' },
     ]);
@@ -68,7 +43,7 @@ describe('readings over MQTT into Postgres', () => {
   });
 
   it('stores the JSON form: zones, space separator, string values, nulls skipped', async () => {
-    const id = await newDevice(db, 'json01');
+    const id = (await ctx.newDevice('json01')).id;
     const payload = JSON.stringify({
       data: [
         {
@@ -99,7 +74,7 @@ describe('readings over MQTT into Postgres', () => {
   });
 
   it('rejects each bad reading or item with its reason and keeps the valid ones next to it', async () => {
-    const id = await newDevice(db, 'rules1');
+    const id = (await ctx.newDevice('rules1')).id;
     const future = new Date(Date.now() + 48 * 3600_000).toISOString();
     const payload = JSON.stringify({
       data: [
@@ -142,7 +117,7 @@ describe('readings over MQTT into Postgres', () => {
   });
 
   it('rejects whole messages with their reason and keeps the payload bytes', async () => {
-    await newDevice(db, 'whole1');
+    await ctx.newDevice('whole1');
     const bad = [
       { topic: json('whole1'), payload: '{"data": [' },
       { topic: json('whole1'), payload: '{"data": []}' },
@@ -166,7 +141,7 @@ describe('readings over MQTT into Postgres', () => {
   });
 
   it('stores a reading once when the same message arrives twice or the kit re-sends it', async () => {
-    const id = await newDevice(db, 'dup001');
+    const id = (await ctx.newDevice('dup001')).id;
     const message = { topic: raw('dup001'), payload: '{t:2021-05-01T10:00:00Z,10:80,55:20.00}' };
     await send([message, message]);
     await send([{ topic: raw('dup001'), payload: '{t:2021-05-01T10:00:00Z,10:80,55:20.00,}' }]);
@@ -174,16 +149,16 @@ describe('readings over MQTT into Postgres', () => {
   });
 
   it('never moves last_reading_at or a latest value backwards', async () => {
-    const id = await newDevice(db, 'order1');
+    const id = (await ctx.newDevice('order1')).id;
     await send([{ topic: raw('order1'), payload: '{t:2022-02-02T12:00:00Z,55:30.00}' }]);
     await send([{ topic: raw('order1'), payload: '{t:2022-02-01T12:00:00Z,55:10.00,56:40.00}' }]);
-    const { rows: dev } = await db.sql.query(
+    const { rows: dev } = await ctx.db.sql.query(
       'SELECT first_reading_at, last_reading_at FROM devices WHERE id = $1',
       [id],
     );
     expect(dev[0].last_reading_at.toISOString()).toBe('2022-02-02T12:00:00.000Z');
     expect(dev[0].first_reading_at.toISOString()).toBe('2022-02-01T12:00:00.000Z');
-    expect(await latestSensorValues(db, id)).toEqual([
+    expect(await ctx.data.latestSensorValues(id)).toEqual([
       [55, 30, '2022-02-02T12:00:00.000Z'],
       [56, 40, '2022-02-01T12:00:00.000Z'],
     ]);
@@ -191,15 +166,15 @@ describe('readings over MQTT into Postgres', () => {
   });
 
   it('does not make a device look online when every item of a message was rejected', async () => {
-    const id = await newDevice(db, 'allbad');
+    const id = (await ctx.newDevice('allbad')).id;
     await send([{ topic: raw('allbad'), payload: '{t:2022-02-02T12:00:00Z,9999:1,55:1-2}' }]);
-    const { rows } = await db.sql.query('SELECT last_reading_at FROM devices WHERE id = $1', [id]);
+    const { rows } = await ctx.db.sql.query('SELECT last_reading_at FROM devices WHERE id = $1', [id]);
     expect(rows[0].last_reading_at).toBeNull();
     expect((await errors('allbad')).map((e) => e.reason)).toEqual(['unknown_sensor', 'value_invalid']);
   });
 
   it('accepts a literal $queue/ topic, a configured prefix, and parks messages of unknown devices', async () => {
-    const id = await newDevice(db, 'queue1');
+    const id = (await ctx.newDevice('queue1')).id;
     await send([
       { topic: `$queue/${raw('queue1')}`, payload: '{t:2023-01-01T00:00:00Z,55:1.00}' },
       { topic: `bridge/${raw('queue1')}`, payload: '{t:2023-01-01T00:01:00Z,55:2.00}' },
@@ -207,7 +182,7 @@ describe('readings over MQTT into Postgres', () => {
     ]);
     expect((await readings(id)).map((r) => r.value)).toEqual([1, 2]);
     expect(await errors('ghost1')).toEqual([]);
-    const { rows: parked } = await db.sql.query('SELECT kind FROM parked_messages WHERE token = $1', [
+    const { rows: parked } = await ctx.db.sql.query('SELECT kind FROM parked_messages WHERE token = $1', [
       'ghost1',
     ]);
     expect(parked).toEqual([{ kind: 'raw' }]);

@@ -2,57 +2,48 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Queue } from 'bullmq';
-import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient } from '../../libs/db/src/index.js';
 import { JOBS, QUEUES } from '../../libs/queues/src/index.js';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
 import { REDIS_URL } from '../helpers/env.js';
-import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
 import { runJob, testQueue, waitForJob } from '../helpers/jobs.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/poll.js';
-import { sendAndSettle } from '../helpers/metrics.js';
-import { connectPublisher, publishAll } from '../helpers/publisher.js';
+import { type Message, useContext } from '../helpers/context.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
 
-let db: TestDatabase;
-let broker: TestBroker;
-let ingestor: Awaited<ReturnType<typeof startInProcessIngestor>>;
-let device: MqttClient;
+const ctx = useContext({ broker: true });
 let env: Record<string, string>;
 let lifecycleQueue: Queue;
 let maintenanceQueue: Queue;
 
 const topic = (token: string, kind: string) => `device/sck/${token}/${kind}`;
 
-const send = (messages: { topic: string; payload: string | Buffer }[]) =>
-  sendAndSettle(ingestor.port, device, messages);
+const send = (messages: Message[]) => ctx.send(messages);
 async function errors(token: string) {
-  const { rows } = await db.sql.query(
+  const { rows } = await ctx.db.sql.query(
     'SELECT reason, device_id, payload FROM ingest_errors WHERE token = $1 ORDER BY id',
     [token],
   );
   return rows;
 }
 async function readings(deviceId: number) {
-  const { rows } = await db.sql.query(
+  const { rows } = await ctx.db.sql.query(
     'SELECT sensor_id, recorded_at, value FROM readings WHERE device_id = $1 ORDER BY recorded_at, sensor_id',
     [deviceId],
   );
   return rows.map((r) => [r.sensor_id, r.recorded_at.toISOString(), r.value]);
 }
 async function parked(token: string) {
-  const { rows } = await db.sql.query(
+  const { rows } = await ctx.db.sql.query(
     'SELECT kind, payload FROM parked_messages WHERE token = $1 ORDER BY id',
     [token],
   );
   return rows.map((r) => [r.kind, r.payload.toString()]);
 }
 async function deviceRow(token: string) {
-  const { rows } = await db.sql.query('SELECT * FROM devices WHERE token = $1', [token]);
+  const { rows } = await ctx.db.sql.query('SELECT * FROM devices WHERE token = $1', [token]);
   return rows[0];
 }
 
@@ -61,36 +52,31 @@ async function deviceCreate(args: string[]): Promise<{ id: number }> {
   const { stdout } = await run(
     process.execPath,
     ['--import', '@swc-node/register/esm-register', 'scripts/device-create.ts', ...args],
-    { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: env.QUEUE_PREFIX } },
+    {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: ctx.db.url, REDIS_URL, QUEUE_PREFIX: env.QUEUE_PREFIX },
+    },
   );
   return JSON.parse(stdout) as { id: number };
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  broker = await startMosquitto();
-  env = ingestorEnv(db.url, broker.port, { PARKED_MAX_PER_TOKEN: '5', PARKED_MAX_TOTAL: '12' });
-  ingestor = await startInProcessIngestor(env);
-  device = await connectPublisher(broker.port);
+  env = ctx.ingestorEnv({ PARKED_MAX_PER_TOKEN: '5', PARKED_MAX_TOTAL: '12' });
   lifecycleQueue = testQueue(QUEUES.deviceLifecycle, REDIS_URL, env.QUEUE_PREFIX);
   maintenanceQueue = testQueue(QUEUES.maintenance, REDIS_URL, env.QUEUE_PREFIX);
-});
-
-afterAll(async () => {
-  await device?.endAsync();
-  await ingestor?.stop();
-  await lifecycleQueue?.obliterate({ force: true }).catch(() => undefined);
-  await maintenanceQueue?.obliterate({ force: true }).catch(() => undefined);
-  await lifecycleQueue?.close();
-  await maintenanceQueue?.close();
-  await broker?.stop();
-  await db?.drop();
+  for (const queue of [lifecycleQueue, maintenanceQueue]) {
+    ctx.defer(async () => {
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+    });
+  }
+  await ctx.startIngestor(env);
 });
 
 describe('hello, info and inventory', () => {
   it('stores the hello time, and replaces the hardware info with the newest info', async () => {
-    const id = await newDevice(db, 'life01');
-    await db.sql.query(`UPDATE devices SET updated_at = '2024-01-01T00:00:00Z' WHERE id = $1`, [id]);
+    const id = (await ctx.newDevice('life01')).id;
+    await ctx.db.sql.query(`UPDATE devices SET updated_at = '2024-01-01T00:00:00Z' WHERE id = $1`, [id]);
     const before = Date.now();
     await send([
       { topic: topic('life01', 'hello'), payload: 'life01:Hello' },
@@ -108,7 +94,7 @@ describe('hello, info and inventory', () => {
   });
 
   it('strips control bytes inside an info payload, stores it and records that it did', async () => {
-    const id = await newDevice(db, 'life02');
+    const id = (await ctx.newDevice('life02')).id;
     const payload = Buffer.from('{"id":"ab\x01cd","sam_ver":"0.9\x1b.7","rcause":"\x00"}', 'latin1');
     await send([{ topic: topic('life02', 'info'), payload }]);
     expect((await deviceRow('life02')).hardware_info).toEqual({ id: 'abcd', sam_ver: '0.9.7', rcause: '' });
@@ -118,7 +104,7 @@ describe('hello, info and inventory', () => {
   });
 
   it('rejects an info that is not a JSON object, or not JSON, and keeps the stored info', async () => {
-    await newDevice(db, 'life03');
+    await ctx.newDevice('life03');
     await send([{ topic: topic('life03', 'info'), payload: '{"hw_ver":"1"}' }]);
     await send([
       { topic: topic('life03', 'info'), payload: '["hw_ver", "2"]' },
@@ -138,7 +124,7 @@ describe('hello, info and inventory', () => {
       { topic: 'device/inventory', payload: '{"serial":"123456","tests":{"sht31":"ok"}}' },
       { topic: 'device/inventory', payload: 'not json at all' },
     ]);
-    const { rows } = await db.sql.query(
+    const { rows } = await ctx.db.sql.query(
       'SELECT report, report_text, is_valid, received_at FROM device_inventory ORDER BY id',
     );
     expect(rows.map((r) => [r.report, r.report_text, r.is_valid])).toEqual([
@@ -199,8 +185,8 @@ describe('parked messages', () => {
   });
 
   it('replays the parked messages of an archived device once it is re-activated', async () => {
-    const id = await newDevice(db, 'arch01');
-    await db.sql.query('UPDATE devices SET archived_at = now() WHERE id = $1', [id]);
+    const id = (await ctx.newDevice('arch01')).id;
+    await ctx.db.sql.query('UPDATE devices SET archived_at = now() WHERE id = $1', [id]);
     const message = { topic: topic('arch01', 'readings/raw'), payload: '{t:2024-04-01T00:00:00Z,55:1.00}' };
     // The kit re-sends while archived: the same reading parked twice is stored once.
     await send([message, message, { topic: topic('arch01', 'hello'), payload: 'arch01:Hello' }]);
@@ -237,7 +223,7 @@ describe('parked messages', () => {
   });
 
   it('bounds parked messages in total', async () => {
-    const { rows } = await db.sql.query<{ n: string }>('SELECT count(*) AS n FROM parked_messages');
+    const { rows } = await ctx.db.sql.query<{ n: string }>('SELECT count(*) AS n FROM parked_messages');
     const room = 12 - Number(rows[0].n);
     expect(room).toBeGreaterThan(0);
     const messages = Array.from({ length: room + 1 }, (_, i) => ({
@@ -245,16 +231,18 @@ describe('parked messages', () => {
       payload: 'hi',
     }));
     await send(messages);
-    const { rows: after } = await db.sql.query<{ n: string }>('SELECT count(*) AS n FROM parked_messages');
+    const { rows: after } = await ctx.db.sql.query<{ n: string }>(
+      'SELECT count(*) AS n FROM parked_messages',
+    );
     expect(Number(after[0].n)).toBe(12);
-    const { rows: over } = await db.sql.query(
+    const { rows: over } = await ctx.db.sql.query(
       `SELECT token FROM ingest_errors WHERE reason = 'parked_overflow' AND token LIKE 'tot%'`,
     );
     expect(over).toHaveLength(1);
   });
 
   it('purges expired parked messages, recording each one', async () => {
-    await db.sql.query(
+    await ctx.db.sql.query(
       `INSERT INTO parked_messages (token, kind, topic, payload, received_at)
        VALUES ('old001', 'raw', 'device/sck/old001/readings/raw', 'x', now() - interval '8 days'),
               ('old001', 'hello', 'device/sck/old001/hello', 'y', now() - interval '1 hour')`,
@@ -266,25 +254,25 @@ describe('parked messages', () => {
   });
 
   it('records an expired parked message with a prefix of its payload and its size', async () => {
-    await db.sql.query(
+    await ctx.db.sql.query(
       `INSERT INTO parked_messages (token, kind, topic, payload, received_at)
        VALUES ('old002', 'raw', 'device/sck/old002/readings/raw', convert_to(repeat('z', 5000), 'UTF8'),
                now() - interval '8 days')`,
     );
     expect(await runJob(lifecycleQueue, JOBS.purgeParked, {})).toBe(1);
-    const { rows } = await db.sql.query<{ payload: Buffer; payload_bytes: number }>(
+    const { rows } = await ctx.db.sql.query<{ payload: Buffer; payload_bytes: number }>(
       `SELECT payload, payload_bytes FROM ingest_errors WHERE token = 'old002'`,
     );
     expect(rows.map((r) => [r.payload.toString(), r.payload_bytes])).toEqual([['z'.repeat(1024), 5000]]);
   });
 
   it('deletes ingest_errors and device_inventory rows past their retention', async () => {
-    await db.sql.query(
+    await ctx.db.sql.query(
       `INSERT INTO ingest_errors (reason, message, token, topic, created_at)
        VALUES ('schema', 'old', 'ret001', 't', now() - interval '31 days'),
               ('schema', 'new', 'ret001', 't', now() - interval '29 days')`,
     );
-    await db.sql.query(
+    await ctx.db.sql.query(
       `INSERT INTO device_inventory (topic, report_text, is_valid, received_at)
        VALUES ('device/inventory', 'ret-old', false, now() - interval '366 days'),
               ('device/inventory', 'ret-new', false, now() - interval '364 days')`,
@@ -293,11 +281,11 @@ describe('parked messages', () => {
       ingestErrors: 1,
       inventory: 1,
     });
-    const left = await db.sql.query<{ message: string }>(
+    const left = await ctx.db.sql.query<{ message: string }>(
       `SELECT message FROM ingest_errors WHERE token = 'ret001'`,
     );
     expect(left.rows.map((r) => r.message)).toEqual(['new']);
-    const reports = await db.sql.query<{ report_text: string }>(
+    const reports = await ctx.db.sql.query<{ report_text: string }>(
       `SELECT report_text FROM device_inventory WHERE report_text LIKE 'ret-%'`,
     );
     expect(reports.rows.map((r) => r.report_text)).toEqual(['ret-new']);
@@ -305,10 +293,10 @@ describe('parked messages', () => {
 
   it('sweeps: replays parked messages of a token whose device was registered without a job', async () => {
     // Room under the total bound, which the previous test filled.
-    await db.sql.query(`DELETE FROM parked_messages WHERE token LIKE 'tot%'`);
+    await ctx.db.sql.query(`DELETE FROM parked_messages WHERE token LIKE 'tot%'`);
     await send([{ topic: topic('sweep1', 'readings/raw'), payload: '{t:2024-06-01T00:00:00Z,55:7.00}' }]);
     expect(await parked('sweep1')).toHaveLength(1);
-    const id = await newDevice(db, 'sweep1');
+    const id = (await ctx.newDevice('sweep1')).id;
     expect(await runJob(lifecycleQueue, JOBS.sweepParked, {})).toBeGreaterThanOrEqual(1);
     await waitFor(
       () => readings(id),
@@ -333,7 +321,7 @@ describe('parked messages', () => {
 
 describe('schema', () => {
   it('matches the Prisma models of the new tables', async () => {
-    const { prisma, pool } = createPrismaClient({ url: db.url, poolSize: 1 });
+    const { prisma, pool } = createPrismaClient({ url: ctx.db.url, poolSize: 1 });
     try {
       const inventory = await prisma.deviceInventory.findMany({ take: 1, orderBy: { id: 'asc' } });
       expect(inventory[0]).toMatchObject({ isValid: true, reportText: null, topic: 'device/inventory' });
@@ -347,18 +335,21 @@ describe('schema', () => {
 
 describe('partitions', () => {
   it('stores a reading whose month partition is being attached at the same moment', async () => {
-    const id = await newDevice(db, 'part02');
+    const id = (await ctx.newDevice('part02')).id;
     // The upkeep's transaction holds the new partition's locks until the ingestor's batch waits.
-    const upkeep = await db.sql.connect();
+    const upkeep = await ctx.db.sql.connect();
     try {
       await upkeep.query('BEGIN');
       await upkeep.query(`SELECT ensure_readings_partition('2013-07-01T00:00:00Z')`);
-      await publishAll(device, [
-        { topic: topic('part02', 'readings/raw'), payload: '{t:2013-07-20T00:00:00Z,55:4.00}' },
-      ]);
+      await ctx.send(
+        [{ topic: topic('part02', 'readings/raw'), payload: '{t:2013-07-20T00:00:00Z,55:4.00}' }],
+        {
+          settle: false,
+        },
+      );
       await waitFor(
         async () => {
-          const { rows } = await db.sql.query(
+          const { rows } = await ctx.db.sql.query(
             `SELECT count(*)::int AS n FROM pg_stat_activity
               WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%INSERT INTO readings%'`,
           );
@@ -376,7 +367,7 @@ describe('partitions', () => {
       (r) => r.length === 1,
       { what: 'the reading to be stored' },
     );
-    const { rows } = await db.sql.query(
+    const { rows } = await ctx.db.sql.query(
       'SELECT tableoid::regclass::text AS part FROM readings WHERE device_id = $1',
       [id],
     );
@@ -385,10 +376,10 @@ describe('partitions', () => {
   });
 
   it('moves a reading of a month without partition into its own month partition', async () => {
-    const id = await newDevice(db, 'part01');
+    const id = (await ctx.newDevice('part01')).id;
     await send([{ topic: topic('part01', 'readings/raw'), payload: '{t:2015-03-10T08:00:00Z,55:3.00}' }]);
     const where = async () => {
-      const { rows } = await db.sql.query(
+      const { rows } = await ctx.db.sql.query(
         'SELECT tableoid::regclass::text AS part FROM readings WHERE device_id = $1',
         [id],
       );
@@ -397,7 +388,7 @@ describe('partitions', () => {
     expect(await where()).toEqual(['readings_default']);
     await runJob(maintenanceQueue, JOBS.ensurePartitions, {});
     expect(await where()).toEqual(['readings_2015_03']);
-    const { rows } = await db.sql.query(
+    const { rows } = await ctx.db.sql.query(
       `SELECT to_char(now() AT TIME ZONE 'UTC' + make_interval(months => m), '"readings_"YYYY_MM') AS part,
               to_regclass(to_char(now() AT TIME ZONE 'UTC' + make_interval(months => m), '"readings_"YYYY_MM')) IS NOT NULL AS present
          FROM generate_series(0, 2) AS m`,

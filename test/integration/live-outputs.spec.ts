@@ -1,24 +1,15 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IngestRepository, PrismaService } from '../../libs/db/src/index.js';
-import { startTestApi, testDataLayer, type Json, type TestApi } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
-import { sendAndSettle } from '../helpers/metrics.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Json } from '../helpers/api.js';
 import { waitFor } from '../helpers/poll.js';
-import { connectPublisher } from '../helpers/publisher.js';
+import { useContext } from '../helpers/context.js';
+import type { IngestWriter, TestUser } from '../helpers/repositories.js';
 
-let db: TestDatabase;
-let broker: TestBroker;
-let api: TestApi;
-let ingestor: Awaited<ReturnType<typeof startInProcessIngestor>>;
-let layer: ReturnType<typeof testDataLayer>;
-let kit: MqttClient;
+const ctx = useContext({ broker: true, api: true });
 let subscriber: MqttClient;
-let writer: { prisma: PrismaService; ingest: IngestRepository };
+let writer: IngestWriter;
 const received: { topic: string; body: Json }[] = [];
-let researcher: Awaited<ReturnType<typeof layer.newUser>>;
+let researcher: TestUser;
 let forwardingToken: string;
 let forwardingUsername: string;
 const ids: Record<'pub' | 'priv' | 'fwd', number> = { pub: 0, priv: 0, fwd: 0 };
@@ -27,53 +18,38 @@ const topic = (token: string) => `device/sck/${token}/readings/raw`;
 const raw = (at: string, value: number) => `{t:${at},55:${value},56:${value + 1}}`;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  broker = await startMosquitto();
-  api = await startTestApi(db);
-  layer = testDataLayer(db);
-  researcher = await layer.newUser('lab', 'researcher');
-  const create = async (body: object) =>
-    (await (await api.request('/v0/devices', { method: 'POST', token: researcher.token, body })).json())
-      .id as number;
-  ids.pub = await create({ name: 'public', device_token: 'livepub1' });
-  ids.priv = await create({ name: 'private', device_token: 'livepriv1', is_private: true });
-  ids.fwd = await create({
-    name: 'forwarded',
-    device_token: 'livefwd1',
-    is_private: true,
-    enable_forwarding: true,
-  });
+  researcher = await ctx.newUser('lab', 'researcher');
+  ids.pub = (await ctx.postDevice(researcher.token, { name: 'public', device_token: 'livepub1' })).id;
+  ids.priv = (
+    await ctx.postDevice(researcher.token, { name: 'private', device_token: 'livepriv1', is_private: true })
+  ).id;
+  ids.fwd = (
+    await ctx.postDevice(researcher.token, {
+      name: 'forwarded',
+      device_token: 'livefwd1',
+      is_private: true,
+      enable_forwarding: true,
+    })
+  ).id;
   // GET /v0/me makes a researcher's forwarding credentials the first time.
-  const me = await api.request('/v0/me', { token: researcher.token });
+  const me = await ctx.api.request('/v0/me', { token: researcher.token });
   expect(me.status).toBe(200);
   const credentials = await me.json();
   forwardingToken = credentials.forwarding_token;
   forwardingUsername = credentials.forwarding_username;
   expect(forwardingToken).toMatch(/^[A-Za-z0-9_-]{16,}$/);
-  ingestor = await startInProcessIngestor(ingestorEnv(db.url, broker.port, { LIVE_POLL_MS: '100' }));
+  await ctx.startIngestor({ LIVE_POLL_MS: '100' });
   // A persistent session: what is published while it is reconnecting waits for it at the broker.
-  subscriber = await mqtt.connectAsync(broker.url, {
+  subscriber = await mqtt.connectAsync(ctx.broker.url, {
     clientId: `live-sub-${Math.random().toString(36).slice(2, 8)}`,
     clean: false,
     protocolVersion: 4,
     reconnectPeriod: 200,
   });
+  ctx.defer(() => subscriber.endAsync());
   subscriber.on('message', (t, payload) => received.push({ topic: t, body: JSON.parse(payload.toString()) }));
   await subscriber.subscribeAsync(['sck/v1/#', '/forward/#'], { qos: 1 });
-  kit = await connectPublisher(broker.port);
-  const prisma = new PrismaService({ url: db.url, poolSize: 2, liveOutbox: true });
-  writer = { prisma, ingest: new IngestRepository(prisma) };
-});
-
-afterAll(async () => {
-  await kit?.endAsync();
-  await subscriber?.endAsync();
-  await ingestor?.stop();
-  await writer?.prisma.onModuleDestroy();
-  await layer?.close();
-  await api?.stop();
-  await broker?.stop();
-  await db?.drop();
+  writer = ctx.ingestWriter({ liveOutbox: true });
 });
 
 const firehose = () => received.filter((m) => m.topic.startsWith('sck/v1/'));
@@ -90,13 +66,11 @@ describe('live outputs of the ingestor', () => {
       { topic: topic('livepriv1'), payload: raw('2026-03-01T10:00:00Z', 30) },
       { topic: topic('livepub1'), payload: raw('2026-03-01T10:01:00Z', 21) },
     ];
-    await sendAndSettle(ingestor.port, kit, first);
+    await ctx.send(first);
     await waitFor(firehoseKeys, (keys) => keys.length >= 4, { what: 'four public readings' });
     // The kit re-sends everything; then one new reading marks the end (outputs keep outbox order).
-    await sendAndSettle(ingestor.port, kit, first);
-    await sendAndSettle(ingestor.port, kit, [
-      { topic: topic('livepub1'), payload: raw('2026-03-01T10:02:00Z', 22) },
-    ]);
+    await ctx.send(first);
+    await ctx.send([{ topic: topic('livepub1'), payload: raw('2026-03-01T10:02:00Z', 22) }]);
     await waitFor(firehoseKeys, (keys) => keys.length >= 6, { what: 'the marker reading' });
     expect(firehoseKeys()).toEqual([
       `${ids.pub}/55/2026-03-01T10:00:00.000Z/20`,
@@ -111,16 +85,14 @@ describe('live outputs of the ingestor', () => {
       expect(m.body).toMatchObject({ version: 1, device_id: ids.pub });
       expect(JSON.stringify(m.body)).not.toContain('livepub1');
     }
-    const { rows } = await db.sql.query('SELECT count(*)::int AS n FROM readings WHERE device_id = $1', [
+    const { rows } = await ctx.db.sql.query('SELECT count(*)::int AS n FROM readings WHERE device_id = $1', [
       ids.pub,
     ]);
     expect(rows[0].n).toBe(6);
   });
 
   it('forwards a private device’s batch to its owner’s topic with the device JSON and the batch’s readings', async () => {
-    await sendAndSettle(ingestor.port, kit, [
-      { topic: topic('livefwd1'), payload: raw('2026-03-02T08:00:00Z', 5) },
-    ]);
+    await ctx.send([{ topic: topic('livefwd1'), payload: raw('2026-03-02T08:00:00Z', 5) }]);
     const [message] = await waitFor(forwards, (f) => f.length >= 1, { what: 'a forward' });
     expect(message.topic).toBe(`/forward/${forwardingToken}/device/${ids.fwd}/readings`);
     expect(message.body).toMatchObject({
@@ -143,7 +115,7 @@ describe('live outputs of the ingestor', () => {
   it('GET /v0/forward allows exactly the forwarding username on topics with the user’s token', async () => {
     const ask = async (t: string, username: string) =>
       await (
-        await api.request(`/v0/forward?${new URLSearchParams({ topic: t, username }).toString()}`)
+        await ctx.api.request(`/v0/forward?${new URLSearchParams({ topic: t, username }).toString()}`)
       ).json();
     expect(await ask(`/forward/${forwardingToken}/device/${ids.fwd}/readings`, forwardingUsername)).toEqual({
       result: 'allow',
@@ -162,31 +134,31 @@ describe('live outputs of the ingestor', () => {
   });
 
   it('lets researchers and admins set enable_forwarding, not citizens', async () => {
-    const citizen = await layer.newUser('citizen-kit-owner');
-    const own = await api.request('/v0/devices', {
+    const citizen = await ctx.newUser('citizen-kit-owner');
+    const own = await ctx.api.request('/v0/devices', {
       method: 'POST',
       token: citizen.token,
       body: { name: 'mine' },
     });
     const id = (await own.json()).id as number;
-    const refused = await api.request(`/v0/devices/${id}`, {
+    const refused = await ctx.api.request(`/v0/devices/${id}`, {
       method: 'PATCH',
       token: citizen.token,
       body: { enable_forwarding: true },
     });
     expect(refused.status).toBe(403);
-    const created = await api.request('/v0/devices', {
+    const created = await ctx.api.request('/v0/devices', {
       method: 'POST',
       token: citizen.token,
       body: { name: 'other', enable_forwarding: true },
     });
     expect(created.status).toBe(403);
-    const { rows } = await db.sql.query(
+    const { rows } = await ctx.db.sql.query(
       'SELECT count(*)::int AS n FROM devices WHERE enable_forwarding AND owner_id = $1',
       [citizen.id],
     );
     expect(rows[0].n).toBe(0);
-    const allowed = await api.request(`/v0/devices/${ids.pub}`, {
+    const allowed = await ctx.api.request(`/v0/devices/${ids.pub}`, {
       method: 'PATCH',
       token: researcher.token,
       body: { enable_forwarding: false },
@@ -198,7 +170,7 @@ describe('live outputs of the ingestor', () => {
   it('a broker outage delays forwards and the firehose but loses nothing', async () => {
     const before = forwards().length;
     const firehoseBefore = firehoseKeys().length;
-    await broker.kill('SIGTERM');
+    await ctx.broker.kill('SIGTERM');
     const at = (i: number) => Date.parse('2026-03-03T00:00:00Z') + i * 60_000;
     for (let i = 0; i < 5; i++) {
       await writer.ingest.storeBatch({
@@ -210,21 +182,21 @@ describe('live outputs of the ingestor', () => {
       });
     }
     // The forwards wait in the durable queue: the relay has moved past them while the broker is down.
-    const { rows: last } = await db.sql.query<{ tx_id: string }>(
+    const { rows: last } = await ctx.db.sql.query<{ tx_id: string }>(
       'SELECT max(tx_id)::text AS tx_id FROM live_outbox WHERE device_id = $1',
       [ids.fwd],
     );
     await waitFor(
       async () =>
         (
-          await db.sql.query<{ tx_id: string }>(
+          await ctx.db.sql.query<{ tx_id: string }>(
             "SELECT tx_id::text FROM live_positions WHERE name = 'forward'",
           )
         ).rows[0]?.tx_id,
       (tx) => tx !== undefined && BigInt(tx) >= BigInt(last[0].tx_id),
       { what: 'the forwards enqueued' },
     );
-    await broker.restart();
+    await ctx.broker.restart();
     const expected = Array.from({ length: 5 }, (_, i) => new Date(at(i)).toISOString());
     const forwarded = () =>
       forwards()

@@ -1,50 +1,32 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IngestRepository, PrismaService, type StoredReading } from '../../libs/db/src/index.js';
-import { startTestApi, testDataLayer, type Json, type TestApi } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type StoredReading } from '../../libs/db/src/index.js';
+import { startTestApi, type Json } from '../helpers/api.js';
 import { waitFor } from '../helpers/poll.js';
 import { openSse, type SseConnection, type SseEvent } from '../helpers/sse.js';
+import { useContext } from '../helpers/context.js';
+import type { IngestWriter, TestUser } from '../helpers/repositories.js';
 
-let db: TestDatabase;
-let api: TestApi;
-let layer: ReturnType<typeof testDataLayer>;
-type User = Awaited<ReturnType<typeof layer.newUser>>;
-let owner: User;
-let other: User;
+const ctx = useContext({ api: { LIVE_POLL_MS: '100' } });
+let owner: TestUser;
+let other: TestUser;
 let publicA: number;
 let publicB: number;
 let privateP: number;
 let sensors: number[];
 /** Two ingestors' database sides: each its own pool, writing live batches concurrently. */
-const writers: { prisma: PrismaService; ingest: IngestRepository }[] = [];
+const writers: IngestWriter[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startTestApi(db, { LIVE_POLL_MS: '100' });
-  layer = testDataLayer(db);
-  owner = await layer.newUser('owner', 'researcher');
-  other = await layer.newUser('other');
-  const create = async (body: object) =>
-    (await (await api.request('/v0/devices', { method: 'POST', token: owner.token, body })).json())
-      .id as number;
-  publicA = await create({ name: 'A' });
-  publicB = await create({ name: 'B' });
-  privateP = await create({ name: 'P', is_private: true });
-  sensors = (await db.sql.query<{ id: number }>('SELECT id FROM sensors ORDER BY id LIMIT 2')).rows.map(
+  owner = await ctx.newUser('owner', 'researcher');
+  other = await ctx.newUser('other');
+  publicA = (await ctx.postDevice(owner.token, { name: 'A' })).id;
+  publicB = (await ctx.postDevice(owner.token, { name: 'B' })).id;
+  privateP = (await ctx.postDevice(owner.token, { name: 'P', is_private: true })).id;
+  sensors = (await ctx.db.sql.query<{ id: number }>('SELECT id FROM sensors ORDER BY id LIMIT 2')).rows.map(
     (r) => r.id,
   );
-  for (let i = 0; i < 2; i++) {
-    const prisma = new PrismaService({ url: db.url, poolSize: 2, liveOutbox: true });
-    writers.push({ prisma, ingest: new IngestRepository(prisma) });
-  }
-});
-
-afterAll(async () => {
-  for (const w of writers) await w.prisma.onModuleDestroy();
-  await layer?.close();
-  await api?.stop();
-  await db?.drop();
+  for (let i = 0; i < 2; i++) writers.push(ctx.ingestWriter({ liveOutbox: true }));
 });
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -68,7 +50,7 @@ function readingKeys(events: SseEvent[]): string[] {
     });
 }
 
-const streamUrl = (path = '/v0/devices/readings/stream') => `${api.url}${path}`;
+const streamUrl = (path = '/v0/devices/readings/stream') => `${ctx.api.url}${path}`;
 
 describe('server-sent events of stored readings', () => {
   it('a client that disconnects while two writers commit, and resumes with Last-Event-ID, gets every public reading exactly once', async () => {
@@ -101,9 +83,7 @@ describe('server-sent events of stored readings', () => {
         (n) => n >= target,
         { what: `${target} batches committed` },
       );
-      connection.close();
-      await connection.ended;
-      received.push(...connection.events);
+      received.push(...(await connection.finish()));
       const last = connection.lastEventId();
       connection = await openSse(streamUrl(), last ? { 'last-event-id': last } : {});
       expect(connection.status).toBe(200);
@@ -121,9 +101,7 @@ describe('server-sent events of stored readings', () => {
       (n) => n >= expected.length,
       { what: 'every public reading' },
     );
-    connection.close();
-    await connection.ended;
-    received.push(...connection.events);
+    received.push(...(await connection.finish()));
     const keys = readingKeys(received);
     expect(keys.length).toBe(expected.length);
     expect(new Set(keys).size).toBe(keys.length);
@@ -137,7 +115,7 @@ describe('server-sent events of stored readings', () => {
   });
 
   it('a batch that commits after a later one is not skipped by a client resuming in between', async () => {
-    const early = new pg.Client({ connectionString: db.url });
+    const early = new pg.Client({ connectionString: ctx.db.url });
     await early.connect();
     const connection = await openSse(streamUrl(`/v0/devices/${publicA}/readings/stream`));
     try {
@@ -218,7 +196,7 @@ describe('server-sent events of stored readings', () => {
   });
 
   it('refuses streams past STREAM_MAX_CLIENTS with 503 and Retry-After, and bad Last-Event-IDs with 400', async () => {
-    const small = await startTestApi(db, { STREAM_MAX_CLIENTS: '2' });
+    const small = await startTestApi(ctx.db, { STREAM_MAX_CLIENTS: '2' });
     try {
       const open = [
         await openSse(`${small.url}/v0/devices/readings/stream`),

@@ -1,46 +1,29 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { rawPacket, sampleValues } from '../../libs/domain/src/index.js';
-import { startTestApi, type Json, type TestApi } from '../helpers/api.js';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
+import { beforeAll, expect, it } from 'vitest';
+import { type Json } from '../helpers/api.js';
 import { readMetric } from '../helpers/metrics.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/poll.js';
-import { connectPublisher, publishAll } from '../helpers/publisher.js';
+import { type InProcessIngestor, kitTraffic, useContext } from '../helpers/context.js';
 import { openSse, type SseConnection, type SseEvent } from '../helpers/sse.js';
 
-let db: TestDatabase;
-let broker: TestBroker;
-let api: TestApi;
-const ingestors: Awaited<ReturnType<typeof startInProcessIngestor>>[] = [];
-let subscriber: MqttClient;
+const ctx = useContext({ broker: true, api: { LIVE_POLL_MS: '100' } });
+const ingestors: InProcessIngestor[] = [];
 const firehose: string[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  broker = await startMosquitto();
-  api = await startTestApi(db, { LIVE_POLL_MS: '100' });
   const shared = { MQTT_SHARED_SUBSCRIPTION: '$share/live-two', MQTT_CONNECTIONS: '2', LIVE_POLL_MS: '100' };
-  for (const id of ['live-a', 'live-b']) {
-    ingestors.push(
-      await startInProcessIngestor(ingestorEnv(db.url, broker.port, { ...shared, MQTT_CLIENT_ID: id })),
-    );
-  }
-  subscriber = await mqtt.connectAsync(broker.url, { clientId: 'live-two-sub', reconnectPeriod: 0 });
+  for (const id of ['live-a', 'live-b'])
+    ingestors.push(await ctx.startIngestor({ ...shared, MQTT_CLIENT_ID: id }));
+  const subscriber = await mqtt.connectAsync(ctx.broker.url, {
+    clientId: 'live-two-sub',
+    reconnectPeriod: 0,
+  });
+  ctx.defer(() => subscriber.endAsync());
   subscriber.on('message', (_topic, payload) => {
     const body = JSON.parse(payload.toString());
     for (const r of body.readings as Json[]) firehose.push(`${body.device_id}/${r.sensor_id}/${r.timestamp}`);
   });
   await subscriber.subscribeAsync('sck/v1/#', { qos: 1 });
-});
-
-afterAll(async () => {
-  await subscriber?.endAsync();
-  for (const i of ingestors) await i.stop();
-  await api?.stop();
-  await broker?.stop();
-  await db?.drop();
 });
 
 const keysOf = (events: SseEvent[]) =>
@@ -51,33 +34,24 @@ const keysOf = (events: SseEvent[]) =>
 
 it('two ingestors store concurrently: an SSE client resuming with Last-Event-ID and the firehose each get every reading exactly once', async () => {
   const tokens = Array.from({ length: 8 }, (_, i) => `livetwo${i}`);
-  for (const t of tokens) await newDevice(db, t);
-  let seed = 11;
-  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
-  const start = Date.UTC(2026, 3, 1);
-  const messages = tokens.flatMap((token) =>
-    Array.from({ length: 25 }, (_, i) => ({
-      topic: `device/sck/${token}/readings/raw`,
-      payload: rawPacket(start + i * 60_000, sampleValues(random, false)),
-    })),
-  );
+  for (const t of tokens) await ctx.newDevice(t);
+  const messages = kitTraffic(tokens, 25, { start: Date.UTC(2026, 3, 1), stepMs: 60_000, seed: 11 });
   const received: SseEvent[] = [];
-  let stream: SseConnection = await openSse(`${api.url}/v0/devices/readings/stream`);
-  const kit = await connectPublisher(broker.port);
+  let stream: SseConnection = await openSse(`${ctx.api.url}/v0/devices/readings/stream`);
   // Published in slices; the stream is dropped and resumed between slices while batches commit.
   const slice = Math.ceil(messages.length / 4);
   for (let i = 0; i < messages.length; i += slice) {
-    await publishAll(kit, messages.slice(i, i + slice));
-    stream.close();
-    await stream.ended;
-    received.push(...stream.events);
+    await ctx.send(messages.slice(i, i + slice), { settle: false });
+    received.push(...(await stream.finish()));
     const last = stream.lastEventId();
-    stream = await openSse(`${api.url}/v0/devices/readings/stream`, last ? { 'last-event-id': last } : {});
+    stream = await openSse(
+      `${ctx.api.url}/v0/devices/readings/stream`,
+      last ? { 'last-event-id': last } : {},
+    );
   }
-  await kit.endAsync();
   const stored = async () =>
     (
-      await db.sql.query<{ key: string }>(
+      await ctx.db.sql.query<{ key: string }>(
         `SELECT device_id || '/' || sensor_id || '/' || to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS key
            FROM readings ORDER BY 1`,
       )
@@ -97,9 +71,7 @@ it('two ingestors store concurrently: an SSE client resuming with Last-Event-ID 
     (n) => n >= expected.length,
     { what: 'every reading on the firehose' },
   );
-  stream.close();
-  await stream.ended;
-  received.push(...stream.events);
+  received.push(...(await stream.finish()));
   const streamed = keysOf(received);
   expect(streamed.length).toBe(expected.length);
   expect([...streamed].sort()).toEqual(expected);

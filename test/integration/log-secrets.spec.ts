@@ -1,16 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { testDataLayer } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { type IngestorProcess, ingestorEnv, spawnIngestor } from '../helpers/ingestor.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
+import { beforeAll, expect, it } from 'vitest';
+import { type IngestorProcess } from '../helpers/ingestor.js';
 import { waitFor } from '../helpers/poll.js';
+import { useContext } from '../helpers/context.js';
 import { freePort } from '../helpers/ports.js';
-import { connectPublisher, publishAll } from '../helpers/publisher.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const secret = (label: string) => `${label}${randomBytes(8).toString('hex')}`;
@@ -18,13 +13,9 @@ const DB_PASSWORD = secret('dbpw');
 const REDIS_PASSWORD = secret('redispw');
 const MQTT_PASSWORD = secret('mqttpw');
 
-let db: TestDatabase;
-let redis: TestRedis;
-let broker: TestBroker;
+const ctx = useContext({ broker: true });
 let ingestor: IngestorProcess;
 let api: { child: ChildProcess; url: string; output: () => string; stop(): Promise<void> };
-let layer: ReturnType<typeof testDataLayer>;
-let kit: MqttClient;
 
 /** The API as its own process (as deployed), its stdout and stderr captured. */
 async function spawnApi(env: Record<string, string>) {
@@ -60,12 +51,10 @@ async function spawnApi(env: Record<string, string>) {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const withPassword = new URL(db.url);
+  const withPassword = new URL(ctx.db.url);
   // The test PostgreSQL trusts local connections: the password is sent nowhere but may not be logged.
   withPassword.password = DB_PASSWORD;
-  redis = await startRedis({ password: REDIS_PASSWORD });
-  broker = await startMosquitto();
+  const redis = await ctx.startRedis({ password: REDIS_PASSWORD });
   const queuePrefix = `t${randomBytes(4).toString('hex')}`;
   const shared = {
     NODE_ENV: 'production',
@@ -74,26 +63,13 @@ beforeAll(async () => {
     REDIS_URL: redis.url,
     QUEUE_PREFIX: queuePrefix,
   };
-  ingestor = await spawnIngestor(
-    ingestorEnv(db.url, broker.port, { ...shared, MQTT_USERNAME: 'ingestor', MQTT_PASSWORD }),
-  );
+  ingestor = await ctx.spawnIngestor({ ...shared, MQTT_USERNAME: 'ingestor', MQTT_PASSWORD });
   api = await spawnApi({ ...shared, RATE_LIMIT_PER_MINUTE: '100000' });
-  layer = testDataLayer(db);
-  kit = await connectPublisher(broker.port);
-});
-
-afterAll(async () => {
-  await kit?.endAsync();
-  await ingestor?.kill('SIGTERM');
-  await api?.stop();
-  await broker?.stop();
-  await redis?.stop();
-  await layer?.close();
-  await db?.drop();
+  ctx.defer(() => api.stop());
 });
 
 it('logs JSON lines with request and batch context, and never a token or password the run used', async () => {
-  const owner = await layer.newUser('log-owner');
+  const owner = await ctx.newUser('log-owner');
   const created = await fetch(`${api.url}/v0/devices`, {
     method: 'POST',
     headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'application/json' },
@@ -112,17 +88,18 @@ it('logs JSON lines with request and batch context, and never a token or passwor
   expect(refused.status).toBe(401);
 
   const unknownToken = secret('unknowndev');
-  await publishAll(kit, [
+  const messages = [
     { topic: `device/sck/${deviceToken}/readings/raw`, payload: '{t:2024-06-01T10:00:00Z,55:21.5,56:40.1}' },
     { topic: `device/sck/${deviceToken}/readings/raw`, payload: '{t:not-a-time,55:x}' },
     { topic: `device/sck/${deviceToken}/readings`, payload: 'not json' },
     { topic: `device/sck/${unknownToken}/readings/raw`, payload: '{t:2024-06-01T10:00:00Z,55:21.5}' },
-  ]);
+  ];
+  await ctx.send(messages, { settle: false });
   await waitFor(
     async () => {
-      const stored = await db.sql.query<{ n: string }>('SELECT count(*) AS n FROM readings');
-      const errors = await db.sql.query<{ n: string }>('SELECT count(*) AS n FROM ingest_errors');
-      const parked = await db.sql.query<{ n: string }>('SELECT count(*) AS n FROM parked_messages');
+      const stored = await ctx.db.sql.query<{ n: string }>('SELECT count(*) AS n FROM readings');
+      const errors = await ctx.db.sql.query<{ n: string }>('SELECT count(*) AS n FROM ingest_errors');
+      const parked = await ctx.db.sql.query<{ n: string }>('SELECT count(*) AS n FROM parked_messages');
       return [stored, errors, parked].map((r) => Number(r.rows[0].n));
     },
     ([stored, errors, parked]) => stored === 2 && errors >= 2 && parked === 1,

@@ -1,49 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
+import { beforeAll, expect, it } from 'vitest';
+import { type TestApi } from '../helpers/api.js';
 import { waitFor } from '../helpers/poll.js';
-import { connectPublisher, publishAll } from '../helpers/publisher.js';
+import { useContext } from '../helpers/context.js';
+import { publishAll } from '../helpers/publisher.js';
 
-let db: TestDatabase;
-let broker: TestBroker;
-let ingestor: Awaited<ReturnType<typeof startInProcessIngestor>>;
+const ctx = useContext({ broker: { shipped: true } });
 let api: TestApi;
-const kits: MqttClient[] = [];
-const streams: AbortController[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  broker = await startMosquitto({ shipped: true });
   // One queue prefix for both: the API's replay request reaches this ingestor.
   const prefix = `t${randomBytes(4).toString('hex')}`;
-  const { username, password } = broker.ingestor!;
-  ingestor = await startInProcessIngestor(
-    ingestorEnv(db.url, broker.port, {
-      QUEUE_PREFIX: prefix,
-      MQTT_USERNAME: username,
-      MQTT_PASSWORD: password,
-    }),
-  );
-  api = await startTestApi(db, { QUEUE_PREFIX: prefix });
-});
-
-afterAll(async () => {
-  for (const stream of streams) stream.abort();
-  await Promise.all(kits.map((k) => k.endAsync()));
-  await ingestor?.stop();
-  await broker?.stop();
-  await api?.stop();
-  await db?.drop();
+  const { username, password } = ctx.broker.ingestor!;
+  api = await ctx.startApi({ QUEUE_PREFIX: prefix });
+  await ctx.startIngestor({ QUEUE_PREFIX: prefix, MQTT_USERNAME: username, MQTT_PASSWORD: password });
 });
 
 /** An open server-sent-events stream and everything it has delivered so far. */
 async function openEvents(session: string) {
   const abort = new AbortController();
-  streams.push(abort);
+  ctx.defer(() => abort.abort());
   const res = await fetch(`${api.url}/v0/onboarding/device/events?onboarding_session=${session}`, {
     signal: abort.signal,
   });
@@ -68,9 +45,7 @@ async function openEvents(session: string) {
 
 /** The kit as its firmware connects: client id = its token, no credentials (the broker is locked). */
 async function kitFor(token: string): Promise<MqttClient> {
-  const kit = await connectPublisher(broker.port, token);
-  kits.push(kit);
-  return kit;
+  return ctx.connect(token);
 }
 
 const tokenReceived = (token: string) =>
@@ -117,7 +92,7 @@ it('sets up a kit end to end: handshake, sign-up, login, registration, its parke
   await waitFor(
     async () =>
       (
-        await db.sql.query('SELECT kind FROM parked_messages WHERE token = $1 ORDER BY kind', [token])
+        await ctx.db.sql.query('SELECT kind FROM parked_messages WHERE token = $1 ORDER BY kind', [token])
       ).rows.map((r) => r.kind),
     (kinds) => kinds.length === 2,
     { timeoutMs: 60_000, what: 'both messages to be parked' },
@@ -147,15 +122,15 @@ it('sets up a kit end to end: handshake, sign-up, login, registration, its parke
   );
   expect(body.readings).toEqual([['2024-05-01T10:00:00Z', 21.5]]);
   await waitFor(
-    async () => (await db.sql.query('SELECT 1 FROM parked_messages WHERE token = $1', [token])).rowCount,
+    async () => (await ctx.db.sql.query('SELECT 1 FROM parked_messages WHERE token = $1', [token])).rowCount,
     (n) => n === 0,
     { timeoutMs: 60_000, what: 'the parked messages to be consumed by the replay' },
   );
-  const stored = await db.sql.query('SELECT value FROM readings WHERE device_id = $1', [id]);
+  const stored = await ctx.db.sql.query('SELECT value FROM readings WHERE device_id = $1', [id]);
   expect(stored.rows.map((r) => Number(r.value))).toEqual([21.5]);
-  const device = await db.sql.query('SELECT hello_at, owner_id FROM devices WHERE id = $1', [id]);
+  const device = await ctx.db.sql.query('SELECT hello_at, owner_id FROM devices WHERE id = $1', [id]);
   expect(device.rows[0].hello_at).not.toBeNull();
-  expect((await db.sql.query('SELECT 1 FROM orphan_devices')).rowCount).toBe(0);
+  expect((await ctx.db.sql.query('SELECT 1 FROM orphan_devices')).rowCount).toBe(0);
 }, 240_000);
 
 it('counts an info message alone as the handshake, announced once', async () => {
@@ -177,11 +152,11 @@ it('counts an info message alone as the handshake, announced once', async () => 
     { timeoutMs: 60_000, what: 'token-received after an info message' },
   );
   await waitFor(
-    async () => (await db.sql.query('SELECT 1 FROM parked_messages WHERE token = $1', [token])).rowCount,
+    async () => (await ctx.db.sql.query('SELECT 1 FROM parked_messages WHERE token = $1', [token])).rowCount,
     (n) => n === 2,
     { timeoutMs: 60_000, what: 'both infos to be parked' },
   );
-  const { rows } = await db.sql.query(
+  const { rows } = await ctx.db.sql.query(
     'SELECT device_handshake FROM orphan_devices WHERE onboarding_session = $1',
     [session],
   );

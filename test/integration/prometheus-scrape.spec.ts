@@ -1,57 +1,31 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestApi, testDataLayer, type TestApi } from '../helpers/api.js';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
-import { sendAndSettle } from '../helpers/metrics.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
+import { beforeAll, expect, it } from 'vitest';
 import { waitFor } from '../helpers/poll.js';
 import { startPrometheus, type TestPrometheus } from '../helpers/prometheus.js';
-import { connectPublisher } from '../helpers/publisher.js';
+import { useContext } from '../helpers/context.js';
 
-let db: TestDatabase;
-let broker: TestBroker;
-let ingestor: Awaited<ReturnType<typeof startInProcessIngestor>>;
-let api: TestApi;
-let layer: ReturnType<typeof testDataLayer>;
-let kit: MqttClient;
+const ctx = useContext({ broker: true, ingestor: true, api: true });
 let prometheus: TestPrometheus;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  broker = await startMosquitto();
-  ingestor = await startInProcessIngestor(ingestorEnv(db.url, broker.port));
-  api = await startTestApi(db);
-  layer = testDataLayer(db);
-  kit = await connectPublisher(broker.port);
   prometheus = await startPrometheus({
-    api: `127.0.0.1:${api.port}`,
-    ingestor: `127.0.0.1:${ingestor.port}`,
+    api: `127.0.0.1:${ctx.api.port}`,
+    ingestor: `127.0.0.1:${ctx.ingestor.port}`,
   });
-});
-
-afterAll(async () => {
-  await prometheus?.stop();
-  await kit?.endAsync();
-  await ingestor?.stop();
-  await broker?.stop();
-  await api?.stop();
-  await layer?.close();
-  await db?.drop();
+  ctx.defer(() => prometheus.stop());
 });
 
 it('a real Prometheus scrapes both apps and a PromQL query returns the stored readings count', async () => {
   const token = 'promscrape01';
-  await newDevice(db, token);
+  await ctx.newDevice(token);
   const start = Date.parse('2024-06-01T00:00:00Z');
   const messages = Array.from({ length: 25 }, (_, i) => ({
     topic: `device/sck/${token}/readings/raw`,
     payload: `{t:${new Date(start + i * 60_000).toISOString().replace('.000Z', 'Z')},55:${20 + i / 10},56:${50 + i / 10}}`,
   }));
-  await sendAndSettle(ingestor.port, kit, messages);
-  const { rows } = await db.sql.query<{ n: string }>('SELECT count(*) AS n FROM readings');
+  await ctx.send(messages);
+  const { rows } = await ctx.db.sql.query<{ n: string }>('SELECT count(*) AS n FROM readings');
   expect(Number(rows[0].n)).toBe(50);
 
   // Both targets are up, as Prometheus itself sees them.
@@ -72,10 +46,10 @@ it('a real Prometheus scrapes both apps and a PromQL query returns the stored re
 
   // The API's request histogram carries route patterns and statuses; its DB pool and dependency
   // gauges, and the ingestor's job counts per queue, are there too.
-  const owner = await layer.newUser('prom-owner');
-  const listed = await api.request('/v0/devices', { token: owner.token });
+  const owner = await ctx.newUser('prom-owner');
+  const listed = await ctx.api.request('/v0/devices', { token: owner.token });
   expect(listed.status).toBe(200);
-  expect((await api.request('/v0/devices/999999')).status).toBe(404);
+  expect((await ctx.api.request('/v0/devices/999999')).status).toBe(404);
   const requests = await waitFor(
     () => prometheus.query('sum by (route, status) (sck_api_request_duration_seconds_count{job="api"})'),
     (samples) =>
@@ -149,8 +123,8 @@ it('every metric the alert rules and the Grafana dashboard query is exposed by t
   expect(dashboardExprs.length).toBeGreaterThan(10);
 
   const exposed = new Set([
-    ...exposedNames(await (await fetch(`${api.url}/metrics`)).text()),
-    ...exposedNames(await (await fetch(`http://127.0.0.1:${ingestor.port}/metrics`)).text()),
+    ...exposedNames(await (await fetch(`${ctx.api.url}/metrics`)).text()),
+    ...exposedNames(await (await fetch(`http://127.0.0.1:${ctx.ingestor.port}/metrics`)).text()),
   ]);
   const queried = queriedNames([...alertExprs, ...dashboardExprs]);
   expect(queried).toContain('sck_ingest_readings_stored_total');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, testDataLayer, type TestApi } from '../helpers/api.js';
+import { startTestApi, type TestApi } from '../helpers/api.js';
 import { renderedDom } from '../helpers/chromium.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { useContext } from '../helpers/context.js';
 import { REDIS_URL } from '../helpers/env.js';
 import { waitFor } from '../helpers/poll.js';
 import { createQueue, createWorker, JOBS, QUEUES, type QueueBackend } from '../../libs/queues/src/index.js';
@@ -9,18 +9,7 @@ import { createQueue, createWorker, JOBS, QUEUES, type QueueBackend } from '../.
 // Every queue the apps declare, so a new queue shows up here without editing the test.
 const QUEUE_NAMES: string[] = Object.values(QUEUES);
 
-let db: TestDatabase;
-let layer: ReturnType<typeof testDataLayer>;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  layer = testDataLayer(db);
-});
-
-afterAll(async () => {
-  await layer?.close();
-  await db?.drop();
-});
+const ctx = useContext();
 
 describe.each([
   ['Redis', {}],
@@ -30,7 +19,7 @@ describe.each([
   let api: TestApi;
 
   beforeAll(async () => {
-    api = await startTestApi(db, overrides);
+    api = await startTestApi(ctx.db, overrides);
   });
 
   afterAll(async () => {
@@ -38,7 +27,7 @@ describe.each([
   });
 
   it('shows an admin every queue in headless Chromium', async () => {
-    const admin = await layer.newUser(`admin-${backend}`, 'admin');
+    const admin = await ctx.newUser(`admin-${backend}`, 'admin');
     const dom = await renderedDom(`${api.url}/admin/queues?access_token=${admin.token}`);
     for (const name of QUEUE_NAMES) expect(dom).toContain(name);
     // The page was rendered by the dashboard's scripts, not an error body.
@@ -51,11 +40,11 @@ describe.each([
   });
 
   it('shows a failed store-forward job with its error, and retries it for the admin', async () => {
-    const admin = await layer.newUser(`retrier-${backend}`, 'admin');
+    const admin = await ctx.newUser(`retrier-${backend}`, 'admin');
     const queueBackend: QueueBackend =
       backend === 'Redis'
         ? { kind: 'redis', url: REDIS_URL, prefix: api.queuePrefix }
-        : { kind: 'postgres', url: db.url };
+        : { kind: 'postgres', url: ctx.db.url };
     const queue = createQueue<unknown>(QUEUES.storeForward, queueBackend);
     const worker = createWorker<unknown>(
       QUEUES.storeForward,
@@ -98,7 +87,7 @@ describe.each([
     expect(guestDom).toContain('"id":"unauthorized"');
     for (const name of QUEUE_NAMES) expect(guestDom).not.toContain(name);
 
-    const citizen = await layer.newUser(`citizen-${backend}`, 'citizen');
+    const citizen = await ctx.newUser(`citizen-${backend}`, 'citizen');
     const citizenDom = await renderedDom(`${api.url}/admin/queues?access_token=${citizen.token}`);
     expect(citizenDom).toContain('"id":"forbidden"');
     for (const name of QUEUE_NAMES) expect(citizenDom).not.toContain(name);

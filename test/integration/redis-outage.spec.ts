@@ -1,48 +1,29 @@
-import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/poll.js';
-import { connectPublisher, publishAll } from '../helpers/publisher.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { type InProcessIngestor, useContext } from '../helpers/context.js';
+import { type TestRedis } from '../helpers/redis.js';
 
-let db: TestDatabase;
-let broker: TestBroker;
+const ctx = useContext({ broker: true });
 let redis: TestRedis;
-let ingestor: Awaited<ReturnType<typeof startInProcessIngestor>>;
-let device: MqttClient;
+let ingestor: InProcessIngestor;
 
 const raw = (token: string) => `device/sck/${token}/readings/raw`;
 
-async function count(deviceId: number) {
-  const { rows } = await db.sql.query('SELECT count(*)::int AS n FROM readings WHERE device_id = $1', [
-    deviceId,
-  ]);
-  return rows[0].n as number;
-}
+const count = async (deviceId: number) => (await ctx.readingCount(deviceId)).rows;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  broker = await startMosquitto();
-  redis = await startRedis();
-  ingestor = await startInProcessIngestor(ingestorEnv(db.url, broker.port, { REDIS_URL: redis.url }));
-  device = await connectPublisher(broker.port);
-});
-
-afterAll(async () => {
-  await device?.endAsync();
-  await redis?.restart().catch(() => undefined);
-  await ingestor?.stop();
-  await redis?.stop();
-  await broker?.stop();
-  await db?.drop();
+  redis = await ctx.startRedis();
+  ingestor = await ctx.startIngestor({ REDIS_URL: redis.url });
+  // Redis back before the ingestor stops, whatever the test left it in.
+  ctx.defer(() => redis.restart().catch(() => undefined));
 });
 
 describe('Redis outage', () => {
   it('keeps readings of registered devices flowing into Postgres while Redis is down', async () => {
-    const id = await newDevice(db, 'rd0001');
-    await publishAll(device, [{ topic: raw('rd0001'), payload: '{t:2025-02-01T00:00:00Z,55:1.00}' }]);
+    const id = (await ctx.newDevice('rd0001')).id;
+    await ctx.send([{ topic: raw('rd0001'), payload: '{t:2025-02-01T00:00:00Z,55:1.00}' }], {
+      settle: false,
+    });
     await waitFor(
       () => count(id),
       (n) => n === 1,
@@ -54,7 +35,7 @@ describe('Redis outage', () => {
       topic: raw('rd0001'),
       payload: `{t:2025-02-01T01:${String(i).padStart(2, '0')}:00Z,55:${i}.00,56:${i}.00}`,
     }));
-    await publishAll(device, messages);
+    await ctx.send(messages, { settle: false });
     await waitFor(
       () => count(id),
       (n) => n === 41,
@@ -62,13 +43,16 @@ describe('Redis outage', () => {
     );
 
     // Hello, info and parking do not need Redis either.
-    await publishAll(device, [
-      { topic: 'device/sck/rd0001/info', payload: '{"hw_ver":"2.1"}' },
-      { topic: raw('nobody'), payload: '{t:2025-02-01T00:00:00Z,55:1.00}' },
-    ]);
+    await ctx.send(
+      [
+        { topic: 'device/sck/rd0001/info', payload: '{"hw_ver":"2.1"}' },
+        { topic: raw('nobody'), payload: '{t:2025-02-01T00:00:00Z,55:1.00}' },
+      ],
+      { settle: false },
+    );
     await waitFor(
       async () => {
-        const { rows } = await db.sql.query(
+        const { rows } = await ctx.db.sql.query(
           `SELECT (SELECT hardware_info FROM devices WHERE id = $1) AS info,
                   (SELECT count(*)::int FROM parked_messages WHERE token = 'nobody') AS parked`,
           [id],

@@ -15,8 +15,8 @@ import type { IngestorConfig } from '../../libs/config/src/index.js';
 import { CompactionService } from '../../apps/ingestor/src/storage/compaction.service.js';
 import { StorageJobsService } from '../../apps/ingestor/src/storage/storage-jobs.service.js';
 import { CompactionRepository } from '../../libs/db/src/index.js';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
 import { waitFor } from '../helpers/poll.js';
+import { useContext } from '../helpers/context.js';
 
 /** A seeded pseudo-random generator, so a failure can be replayed. */
 function random(seed: number) {
@@ -34,7 +34,7 @@ const SPAN = 120 * 86_400_000;
 const SENSORS = [55, 56];
 const FAR_FUTURE = new Date('2100-01-01T00:00:00Z');
 
-let db: TestDatabase;
+const ctx = useContext();
 let prisma: PrismaService;
 let ingest: IngestRepository;
 let rollups: RollupsRepository;
@@ -64,7 +64,7 @@ async function refreshAll() {
 }
 
 async function run(statement: { text: string; values: unknown[] }) {
-  const { rows } = await db.sql.query<{ at: Date; value: number; samples: number }>(
+  const { rows } = await ctx.db.sql.query<{ at: Date; value: number; samples: number }>(
     statement.text,
     statement.values,
   );
@@ -116,29 +116,27 @@ async function compareRandom(n: number) {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  prisma = new PrismaService({ url: db.url, poolSize: 3 });
+  prisma = new PrismaService({ url: ctx.db.url, poolSize: 3 });
   ingest = new IngestRepository(prisma);
   rollups = new RollupsRepository(prisma);
-  devices = [await newDevice(db, 'rollup-a'), await newDevice(db, 'rollup-b')];
+  devices = [(await ctx.newDevice('rollup-a')).id, (await ctx.newDevice('rollup-b')).id];
   await store(devices.flatMap((id) => series(id, 8000)));
 });
 
 afterAll(async () => {
   await prisma?.onModuleDestroy();
-  await db?.drop();
 });
 
 describe('hourly rollups', () => {
   it('answer like the rows while every hour is still pending (marks not yet folded)', async () => {
-    const { rows } = await db.sql.query('SELECT count(*)::int AS n FROM rollup_marks');
+    const { rows } = await ctx.db.sql.query('SELECT count(*)::int AS n FROM rollup_marks');
     expect(rows[0].n).toBeGreaterThan(0);
     await compareRandom(40);
   });
 
   it('hold exactly the rows after the job, with late and redelivered readings', async () => {
     await refreshAll();
-    const counts = await db.sql.query(
+    const counts = await ctx.db.sql.query(
       `SELECT (SELECT count(*) FROM readings_hourly)::int AS hourly, (SELECT count(*) FROM rollup_pending)::int AS pending,
               (SELECT count(*) FROM rollup_marks)::int AS marks`,
     );
@@ -147,7 +145,7 @@ describe('hourly rollups', () => {
     await compareRandom(60);
 
     // Late readings into hours already rolled up, and redeliveries of stored ones.
-    const { rows: stored } = await db.sql.query<{
+    const { rows: stored } = await ctx.db.sql.query<{
       device_id: number;
       sensor_id: number;
       at: number;
@@ -169,7 +167,7 @@ describe('hourly rollups', () => {
     await compareRandom(60);
 
     // Every hourly row equals its hour's rows, column by column.
-    const { rows: drift } = await db.sql.query(
+    const { rows: drift } = await ctx.db.sql.query(
       `SELECT h.device_id, h.sensor_id, h.hour FROM readings_hourly h
          JOIN LATERAL (
            SELECT count(*)::int AS samples, sum(value::numeric) AS total, min(value) AS min_value,
@@ -180,7 +178,7 @@ describe('hourly rollups', () => {
               IS DISTINCT FROM (r.samples, r.total, r.min_value, r.max_value, r.first_value, r.last_value)`,
     );
     expect(drift).toEqual([]);
-    const { rows: total } = await db.sql.query(
+    const { rows: total } = await ctx.db.sql.query(
       `SELECT (SELECT sum(samples) FROM readings_hourly)::int AS hourly, (SELECT count(*) FROM readings)::int AS raw`,
     );
     expect(total[0].hourly).toBe(total[0].raw);
@@ -209,7 +207,7 @@ describe('hourly rollups', () => {
       new CompactionService(new CompactionRepository(prisma), ingest, config),
       config,
     );
-    const deviceId = await newDevice(db, 'rollup-job');
+    const deviceId = (await ctx.newDevice('rollup-job')).id;
     const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
     const readings = [hour - 3 * 3_600_000 + 5000, hour - 2 * 3_600_000 + 7000, Date.now()].map((at, i) => ({
       deviceId,
@@ -223,7 +221,7 @@ describe('hourly rollups', () => {
       const rows = await waitFor(
         async () =>
           (
-            await db.sql.query<{ hour: Date; samples: number; total: string }>(
+            await ctx.db.sql.query<{ hour: Date; samples: number; total: string }>(
               'SELECT hour, samples, total::text FROM readings_hourly WHERE device_id = $1 ORDER BY hour',
               [deviceId],
             )
@@ -235,9 +233,10 @@ describe('hourly rollups', () => {
         [hour - 3 * 3_600_000, 1, '0.25'],
         [hour - 2 * 3_600_000, 1, '1.25'],
       ]);
-      const { rows: pending } = await db.sql.query('SELECT hour FROM rollup_pending WHERE device_id = $1', [
-        deviceId,
-      ]);
+      const { rows: pending } = await ctx.db.sql.query(
+        'SELECT hour FROM rollup_pending WHERE device_id = $1',
+        [deviceId],
+      );
       expect(pending.map((p: { hour: Date }) => p.hour.getTime())).toEqual([hour]);
     } finally {
       await jobs.onModuleDestroy();

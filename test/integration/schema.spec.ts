@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPrismaClient, type PrismaClient } from '../../libs/db/src/index.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { useContext } from '../helpers/context.js';
 
-let db: TestDatabase;
+const ctx = useContext();
 let prisma: PrismaClient;
 let end: () => Promise<void>;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const client = createPrismaClient({ url: db.url, poolSize: 2 });
+  const client = createPrismaClient({ url: ctx.db.url, poolSize: 2 });
   prisma = client.prisma;
   end = async () => {
     await client.prisma.$disconnect();
@@ -17,7 +16,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await end?.();
-  await db?.drop();
 });
 
 it('every Prisma model matches its migrated table (schema.prisma cannot drift from the SQL)', async () => {
@@ -40,14 +38,14 @@ it('every Prisma model matches its migrated table (schema.prisma cannot drift fr
 });
 
 it('seeds the sensor catalogue idempotently and keeps a default readings partition', async () => {
-  const { rows } = await db.sql.query(
+  const { rows } = await ctx.db.sql.query(
     `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
       WHERE i.inhparent = 'readings'::regclass ORDER BY c.relname`,
   );
   expect(rows.map((r) => r.relname)).toContain('readings_default');
   const { seedSensors } = await import('../../libs/db/src/index.js');
-  await seedSensors(db.url);
-  const { rows: count } = await db.sql.query(
+  await seedSensors(ctx.db.url);
+  const { rows: count } = await ctx.db.sql.query(
     'SELECT count(*)::int AS n, max(updated_at) = min(updated_at) AS same FROM sensors',
   );
   expect(count[0]).toEqual({ n: 127, same: true }); // re-seeding changed no row
@@ -56,10 +54,12 @@ it('seeds the sensor catalogue idempotently and keeps a default readings partiti
 it('deploying updates catalogue descriptions of rows no admin edited, and keeps the edited ones', async () => {
   const { seedSensors } = await import('../../libs/db/src/index.js');
   // An old seeded description, and one an admin wrote (edited_at set by the API).
-  await db.sql.query(`UPDATE sensors SET description = 'SENSOR_BATT_PERCENT build flag notes' WHERE id = 10`);
-  await db.sql.query(`UPDATE sensors SET description = 'Our own words', edited_at = now() WHERE id = 14`);
-  await seedSensors(db.url);
-  const { rows } = await db.sql.query(
+  await ctx.db.sql.query(
+    `UPDATE sensors SET description = 'SENSOR_BATT_PERCENT build flag notes' WHERE id = 10`,
+  );
+  await ctx.db.sql.query(`UPDATE sensors SET description = 'Our own words', edited_at = now() WHERE id = 14`);
+  await seedSensors(ctx.db.url);
+  const { rows } = await ctx.db.sql.query(
     `SELECT s.id, s.description, m.name AS measurement FROM sensors s
        LEFT JOIN measurements m ON m.id = s.measurement_id WHERE s.id IN (10, 14, 55) ORDER BY s.id`,
   );
@@ -68,7 +68,7 @@ it('deploying updates catalogue descriptions of rows no admin edited, and keeps 
     { id: 14, description: 'Our own words', measurement: 'light' },
     { id: 55, description: 'Temperature, on the urban sensor board', measurement: 'temperature' },
   ]);
-  const { rows: unmeasured } = await db.sql.query(
+  const { rows: unmeasured } = await ctx.db.sql.query(
     'SELECT count(*)::int AS n FROM sensors WHERE measurement_id IS NULL',
   );
   expect(unmeasured[0].n).toBe(0);

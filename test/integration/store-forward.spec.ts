@@ -1,20 +1,14 @@
-import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, latestSensorValues, newDevice, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readMetric } from '../helpers/metrics.js';
 import { waitFor } from '../helpers/poll.js';
-import { connectPublisher, publishAll } from '../helpers/publisher.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { type InProcessIngestor, useContext } from '../helpers/context.js';
+import { type TestRedis } from '../helpers/redis.js';
+import { type TcpProxy } from '../helpers/tcp-proxy.js';
 
-let db: TestDatabase;
-let broker: TestBroker;
+const ctx = useContext({ broker: true });
 let redis: TestRedis;
 let proxy: TcpProxy;
-let ingestor: Awaited<ReturnType<typeof startInProcessIngestor>>;
-let device: MqttClient;
+let ingestor: InProcessIngestor;
 
 const raw = (token: string) => `device/sck/${token}/readings/raw`;
 /** One raw message per minute from `start`, two sensors, values growing with time. */
@@ -34,87 +28,67 @@ async function allSettled(count: number) {
     { what: `${count} messages settled`, timeoutMs: 30_000 },
   );
 }
-async function stored(deviceId: number) {
-  const { rows } = await db.sql.query(
-    `SELECT count(*)::int AS n, count(DISTINCT (sensor_id, recorded_at))::int AS distinct_n
-       FROM readings WHERE device_id = $1`,
-    [deviceId],
-  );
-  return rows[0] as { n: number; distinct_n: number };
-}
+const stored = (deviceId: number) => ctx.readingCount(deviceId);
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  broker = await startMosquitto();
-  redis = await startRedis();
-  proxy = await startTcpProxy(Number(new URL(db.url).port || 5432));
-  const viaProxy = new URL(db.url);
-  viaProxy.port = String(proxy.port);
-  ingestor = await startInProcessIngestor(
-    ingestorEnv(viaProxy.toString(), broker.port, {
-      REDIS_URL: redis.url,
-      DB_RETRY_WINDOW_MS: '500',
-      LOG_LEVEL: 'warn',
-    }),
-  );
-  device = await connectPublisher(broker.port);
-});
-
-afterAll(async () => {
-  await device?.endAsync();
-  await proxy?.open().catch(() => undefined);
-  await ingestor?.stop();
-  await proxy?.close();
-  await redis?.stop();
-  await broker?.stop();
-  await db?.drop();
+  redis = await ctx.startRedis();
+  const database = await ctx.databaseProxy();
+  proxy = database.proxy;
+  ingestor = await ctx.startIngestor({
+    DATABASE_URL: database.url,
+    REDIS_URL: redis.url,
+    DB_RETRY_WINDOW_MS: '500',
+    LOG_LEVEL: 'warn',
+  });
+  // The database reachable again before the ingestor stops, whatever the test left it in.
+  ctx.defer(() => proxy.open().catch(() => undefined));
 });
 
 describe('store-and-forward while Postgres is unreachable', () => {
   it('acknowledges batches spilled to Redis and stores every one once Postgres is back', async () => {
-    const id = await newDevice(db, 'sf0001');
-    await publishAll(device, minutes('sf0001', 0, 5));
+    const id = (await ctx.newDevice('sf0001')).id;
+    await ctx.send(minutes('sf0001', 0, 5), { settle: false });
     await allSettled(5);
-    expect(await stored(id)).toEqual({ n: 10, distinct_n: 10 });
+    expect(await stored(id)).toEqual({ rows: 10, distinct: 10 });
 
     await proxy.cut();
     const outage = minutes('sf0001', 5, 30);
     // The second half repeats messages of the first: duplicates stay single rows.
-    await publishAll(device, [...outage, ...outage.slice(0, 5)]);
+    await ctx.send([...outage, ...outage.slice(0, 5)], { settle: false });
     await allSettled(40);
     expect(await metric('sck_ingest_spilled_messages_total')).toBe(35);
-    expect(await stored(id)).toEqual({ n: 10, distinct_n: 10 });
+    expect(await stored(id)).toEqual({ rows: 10, distinct: 10 });
 
     await proxy.open();
     await waitFor(
       () => stored(id),
-      (s) => s.n >= 70,
+      (s) => s.rows >= 70,
       { what: 'the spilled batches to be written', timeoutMs: 45_000 },
     );
-    expect(await stored(id)).toEqual({ n: 70, distinct_n: 70 });
-    expect(await latestSensorValues(db, id)).toEqual([
+    expect(await stored(id)).toEqual({ rows: 70, distinct: 70 });
+    expect(await ctx.data.latestSensorValues(id)).toEqual([
       [55, 34, '2025-01-01T00:34:00.000Z'],
       [56, 34.5, '2025-01-01T00:34:00.000Z'],
     ]);
-    const { rows: dev } = await db.sql.query('SELECT last_reading_at FROM devices WHERE id = $1', [id]);
+    const { rows: dev } = await ctx.db.sql.query('SELECT last_reading_at FROM devices WHERE id = $1', [id]);
     expect(dev[0].last_reading_at.toISOString()).toBe('2025-01-01T00:34:00.000Z');
 
     // The live path works again, without restarting anything.
-    await publishAll(device, minutes('sf0001', 35, 1));
+    await ctx.send(minutes('sf0001', 35, 1), { settle: false });
     await allSettled(41);
     await waitFor(
       () => stored(id),
-      (s) => s.n === 72,
+      (s) => s.rows === 72,
       { what: 'a live reading after the outage' },
     );
   });
 
   it('stops acknowledging when Redis is down too, and stores everything once Postgres is back', async () => {
-    const id = await newDevice(db, 'sf0002');
+    const id = (await ctx.newDevice('sf0002')).id;
     await redis.kill();
     await proxy.cut();
     const spilledBefore = await metric('sck_ingest_spilled_messages_total');
-    await publishAll(device, minutes('sf0002', 0, 8));
+    await ctx.send(minutes('sf0002', 0, 8), { settle: false });
     // Not acknowledged: the transport drops the member's connection and the broker keeps the
     // message; nothing is spilled and nothing settles.
     await waitFor(
@@ -125,15 +99,15 @@ describe('store-and-forward while Postgres is unreachable', () => {
       },
     );
     expect(await metric('sck_ingest_spilled_messages_total')).toBe(spilledBefore);
-    expect(await stored(id)).toEqual({ n: 0, distinct_n: 0 });
+    expect(await stored(id)).toEqual({ rows: 0, distinct: 0 });
 
     await proxy.open();
     await waitFor(
       () => stored(id),
-      (s) => s.n >= 16,
+      (s) => s.rows >= 16,
       { what: 'redelivered messages to be stored', timeoutMs: 45_000 },
     );
-    expect(await stored(id)).toEqual({ n: 16, distinct_n: 16 });
+    expect(await stored(id)).toEqual({ rows: 16, distinct: 16 });
     await redis.restart();
   });
 });
