@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll } from 'vitest';
 import { rawPacket, sampleValues } from '../../libs/domain/src/index.js';
+import { seededRandom } from '../chaos/fleet.js';
 import type { StoredReading, UserRole } from '../../libs/db/src/index.js';
 import { type Json, startTestApi, type TestApi } from './api.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -25,6 +26,23 @@ import {
   type TestUser,
 } from './repositories.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+
+/*
+ * One context per test file (or describe block) for everything a test stands on, so that a test
+ * reads as its intent:
+ *
+ *   const ctx = useContext({ broker: true, ingestor: true, api: true });
+ *
+ *   it('serves what a kit published', async () => {
+ *     const { id, token } = await ctx.newDevice();
+ *     await ctx.send({ topic: `device/sck/${token}/readings/raw`, payload: '{t:2024-01-01T00:00:00Z,55:21.5}' });
+ *     const device = await (await ctx.api.request(`/v0/devices/${id}`)).json();
+ *     expect(device.data.sensors[0].value).toBe(21.5);
+ *   });
+ *
+ * The chaos suite builds its context (a fleet of kits, fault scenarios, the report's rows) on this
+ * one: test/chaos/context.ts.
+ */
 
 export type InProcessIngestor = Awaited<ReturnType<typeof startInProcessIngestor>>;
 
@@ -288,8 +306,7 @@ export function kitTraffic(
   perKit: number,
   { start, stepMs = 1000, seed = 1 }: { start: number; stepMs?: number; seed?: number },
 ): Message[] {
-  let state = seed;
-  const random = () => (state = (state * 16807) % 2147483647) / 2147483647;
+  const random = seededRandom(seed);
   return tokens.flatMap((token) =>
     Array.from({ length: perKit }, (_, i) => ({
       topic: `device/sck/${token}/readings/raw`,
