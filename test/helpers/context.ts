@@ -117,13 +117,13 @@ export interface TestContext {
    * lasted (from just after the cut to just before the restore; 0 without `count`).
    */
   outage(fault: {
-    cut(): Promise<void> | void;
-    restore(): Promise<void> | void;
+    cut: () => Promise<void> | void;
+    restore: () => Promise<void> | void;
     ms: number;
     count?: () => Promise<number>;
   }): Promise<number>;
   /** Runs `cleanup` when the context closes (last registered first). */
-  defer(cleanup: () => Promise<unknown> | unknown): void;
+  defer(cleanup: () => unknown): void;
   close(): Promise<void>;
 }
 
@@ -133,8 +133,8 @@ function missing(what: string, option: string): never {
 
 /** A context started now; the caller closes it. `useContext` is the usual way in. */
 export async function createContext(options: ContextOptions = {}): Promise<TestContext> {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  const defer = (cleanup: () => Promise<unknown> | unknown) => void cleanups.push(cleanup);
+  const cleanups: (() => unknown)[] = [];
+  const defer = (cleanup: () => unknown) => void cleanups.push(cleanup);
   const db = await createTestDatabase();
   defer(() => db.drop());
   const data = testData(db.url);
@@ -246,15 +246,15 @@ export async function createContext(options: ContextOptions = {}): Promise<TestC
     },
     defer,
     async close() {
-      let failure: unknown;
+      const failures: unknown[] = [];
       for (const cleanup of cleanups.splice(0).reverse()) {
         try {
           await cleanup();
         } catch (error) {
-          failure ??= error;
+          failures.push(error);
         }
       }
-      if (failure) throw failure;
+      if (failures.length > 0) throw new AggregateError(failures, 'closing the test context failed');
     },
   };
   try {

@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type TestResponse } from '../helpers/api.js';
+import { startTestApi, type TestResponse } from '../helpers/api.js';
 import { REDIS_URL } from '../helpers/env.js';
 import { useContext } from '../helpers/context.js';
 import type { TestUser } from '../helpers/repositories.js';

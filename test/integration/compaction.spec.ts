@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { IngestorConfig } from '../../libs/config/src/index.js';
 import {
   CompactionRepository,
@@ -113,16 +113,13 @@ async function refreshRollups() {
 
 beforeAll(async () => {
   prisma = new PrismaService({ url: ctx.db.url, poolSize: 4 });
+  ctx.defer(() => prisma.onModuleDestroy());
   ingest = new IngestRepository(prisma);
   rollups = new RollupsRepository(prisma);
   const config = { COMPACT_AFTER_DAYS: HORIZON_DAYS, RETENTION_MONTHS: 0 } as IngestorConfig;
   compaction = new CompactionService(new CompactionRepository(prisma), ingest, config);
   const partitions = new PartitionsRepository(prisma);
   for (let m = 4; m >= 0; m--) await partitions.ensureMonth(new Date(NOW - m * 30 * DAY));
-});
-
-afterAll(async () => {
-  await prisma?.onModuleDestroy();
 });
 
 describe('compaction', () => {

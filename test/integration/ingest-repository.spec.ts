@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type BatchWrite,
   IngestRepository,
@@ -11,13 +11,10 @@ const ctx = useContext();
 let prisma: PrismaService;
 let repository: IngestRepository;
 
-beforeAll(async () => {
+beforeAll(() => {
   prisma = new PrismaService({ url: ctx.db.url, poolSize: 2 });
+  ctx.defer(() => prisma.onModuleDestroy());
   repository = new IngestRepository(prisma);
-});
-
-afterAll(async () => {
-  await prisma?.onModuleDestroy();
 });
 
 describe('IngestRepository: device × sensor pairs', () => {

@@ -1,4 +1,4 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt from 'mqtt';
 import { beforeAll, expect, it } from 'vitest';
 import { type Json } from '../helpers/api.js';
 import { readMetric } from '../helpers/metrics.js';

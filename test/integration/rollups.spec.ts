@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   IngestRepository,
   PrismaService,
@@ -117,14 +117,11 @@ async function compareRandom(n: number) {
 
 beforeAll(async () => {
   prisma = new PrismaService({ url: ctx.db.url, poolSize: 3 });
+  ctx.defer(() => prisma.onModuleDestroy());
   ingest = new IngestRepository(prisma);
   rollups = new RollupsRepository(prisma);
   devices = [(await ctx.newDevice('rollup-a')).id, (await ctx.newDevice('rollup-b')).id];
   await store(devices.flatMap((id) => series(id, 8000)));
-});
-
-afterAll(async () => {
-  await prisma?.onModuleDestroy();
 });
 
 describe('hourly rollups', () => {

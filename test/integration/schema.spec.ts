@@ -1,21 +1,17 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { createPrismaClient, type PrismaClient } from '../../libs/db/src/index.js';
 import { useContext } from '../helpers/context.js';
 
 const ctx = useContext();
 let prisma: PrismaClient;
-let end: () => Promise<void>;
 
-beforeAll(async () => {
+beforeAll(() => {
   const client = createPrismaClient({ url: ctx.db.url, poolSize: 2 });
   prisma = client.prisma;
-  end = async () => {
+  ctx.defer(async () => {
     await client.prisma.$disconnect();
     await client.pool.end();
-  };
-});
-afterAll(async () => {
-  await end?.();
+  });
 });
 
 it('every Prisma model matches its migrated table (schema.prisma cannot drift from the SQL)', async () => {

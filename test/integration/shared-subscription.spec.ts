@@ -16,7 +16,11 @@ it('two ingestor processes on one $share group split the traffic and store every
 
   const expected = messages.length * 8;
   expect(
-    await waitFor(ctx.readingCount, (c) => c.rows >= expected, { what: `${expected} readings` }),
+    await waitFor(
+      () => ctx.readingCount(),
+      (c) => c.rows >= expected,
+      { what: `${expected} readings` },
+    ),
   ).toEqual({
     rows: expected,
     distinct: expected,
