@@ -200,6 +200,12 @@ export const liveSchema = z.object({
   LIVE_RETENTION_MINUTES: int(60, 7 * 24 * 60).default(60),
   /** Readers look for new batches at least this often, besides the commit notifications. */
   LIVE_POLL_MS: int(50, 60_000).default(1000),
+  /**
+   * Share of wall time the firehose relay may spend while it is behind (the ingestor storing at
+   * full rate): it pauses between pages so that storing keeps the process, and catches up when
+   * the rate drops. Forwards are not paced.
+   */
+  LIVE_FIREHOSE_DUTY_PERCENT: int(1, 100).default(25),
 });
 
 /** Server-sent event streams of the API. */
@@ -212,6 +218,11 @@ export const streamSchema = z.object({
 export const storageSchema = z.object({
   /** How often the rollup job folds batch marks and recomputes closed hours. */
   ROLLUP_REFRESH_EVERY_MS: int(100, 3_600_000).default(10_000),
+  /**
+   * Share of wall time the rollup job may spend working while a backlog of hours waits: after each
+   * step it pauses so that its steps fill at most this percentage, leaving Postgres to the batches.
+   */
+  ROLLUP_DUTY_PERCENT: int(1, 100).default(10),
   /** Days after which readings move into the compact layout; 0 turns compaction off. */
   COMPACT_AFTER_DAYS: int(0, 36_500).default(60),
   /** How often compaction (and retention) runs. */
