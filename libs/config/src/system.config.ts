@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { embeddedPostgresDir } from './embedded-credentials.js';
 import { type ApiConfig, loadApiConfig } from './api.config.js';
 import { ConfigError, type Env, embeddedSchema, parseEnv } from './env.js';
@@ -65,7 +65,7 @@ export function loadSystemConfig(env: Env = process.env): SystemConfig {
     // Single node without SMTP: mails (password resets) land in the data directory and the log.
     api:
       api.SMTP_HOST === undefined && api.MAIL_OUTBOX_DIR === undefined
-        ? { ...api, MAIL_OUTBOX_DIR: join(embedded.EMBEDDED_DATA_DIR, 'mail') }
+        ? { ...api, MAIL_OUTBOX_DIR: resolve(embedded.EMBEDDED_DATA_DIR, 'mail') }
         : api,
     ingestor,
     embedded: {
