@@ -170,10 +170,21 @@ describe('password reset by email', () => {
     expect(inbox.slice(seen).map((m) => m.to)).toEqual([['lisa@example.org']]);
   });
 
-  it('keeps only the newest link of a user working', async () => {
+  it('mails a user at most once a minute, and keeps only the newest link working', async () => {
+    // The previous test mailed Lisa just now: asking again within the minute mails nothing.
     const seen = inbox.length;
     expect((await requestReset({ username: 'lisa' })).status).toBe(200);
+    // A minute later (the pending link made two minutes ago), a new link replaces it.
+    await db.sql.query(
+      "UPDATE users SET password_reset_expires_at = password_reset_expires_at - interval '2 minutes' WHERE username = 'lisa'",
+    );
+    expect((await requestReset({ username: 'lisa' })).status).toBe(200);
     const first = await nextLinkTo('lisa@example.org', seen);
+    // The first mail since is the one with the link that works: the early request sent none.
+    expect((await fetch(first.link)).status).toBe(200);
+    await db.sql.query(
+      "UPDATE users SET password_reset_expires_at = password_reset_expires_at - interval '2 minutes' WHERE username = 'lisa'",
+    );
     expect((await requestReset({ username: 'lisa' })).status).toBe(200);
     const second = await nextLinkTo('lisa@example.org', seen + 1);
     expect(second.link).not.toBe(first.link);
@@ -185,7 +196,9 @@ describe('password reset by email', () => {
   it('refuses a request that names nobody with a 422', async () => {
     const res = await requestReset({});
     expect(res.status).toBe(422);
-    expect((await res.json()).message).toContain('Please include parameter email, username or email_or_username');
+    expect((await res.json()).message).toContain(
+      'Please include parameter email, username or email_or_username',
+    );
   });
 });
 
@@ -195,9 +208,9 @@ describe('without SMTP_HOST', () => {
     const port = await freePort();
     const local = await startTestApi(db, { PORT: String(port), MAIL_OUTBOX_DIR: outbox });
     try {
-      expect((await local.request('/v0/password_resets', { method: 'POST', body: { username: 'marge' } })).status).toBe(
-        200,
-      );
+      expect(
+        (await local.request('/v0/password_resets', { method: 'POST', body: { username: 'marge' } })).status,
+      ).toBe(200);
       const files = await waitFor(
         () => readdirSync(outbox).filter((f) => f.endsWith('.eml')),
         (f) => f.length === 1,

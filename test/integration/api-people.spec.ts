@@ -197,9 +197,10 @@ describe('GET and PATCH /v0/me', () => {
     });
     expect(citizen.status).toBe(403);
     expect((await citizen.json()).message).toMatch(/researchers and admins/);
-    const { rows } = await db.sql.query('SELECT forwarding_token, forwarding_username, city FROM users WHERE id = $1', [
-      bob.id,
-    ]);
+    const { rows } = await db.sql.query(
+      'SELECT forwarding_token, forwarding_username, city FROM users WHERE id = $1',
+      [bob.id],
+    );
     expect(rows[0].forwarding_token).toBeNull();
     expect(rows[0].forwarding_username).toBeNull();
     expect(rows[0].city).not.toBe('Girona');

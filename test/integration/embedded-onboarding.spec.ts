@@ -43,7 +43,10 @@ describe.skipIf(blocked !== null)('single-node mode: a kit set up end to end', (
   it('handshake on SSE and socket.io, sign-up, registration, the parked reading stored once; reset mail in the outbox', async () => {
     system = await startSystem(node.env, node.ports.api);
     const api = `http://127.0.0.1:${node.ports.api}`;
-    const call = (path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
+    const call = (
+      path: string,
+      init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+    ) =>
       fetch(`${api}${path}`, {
         method: init.method ?? 'GET',
         headers: { 'content-type': 'application/json', ...init.headers },
@@ -102,7 +105,10 @@ describe.skipIf(blocked !== null)('single-node mode: a kit set up end to end', (
     const login = await call('/v0/sessions', { method: 'POST', body: { email, password: 'a long secret' } });
     expect(login.status).toBe(200);
     const bearer = { authorization: `Bearer ${(await login.json()).access_token}` };
-    const registered = await call('/v0/onboarding/register', { method: 'POST', headers: { ...headers, ...bearer } });
+    const registered = await call('/v0/onboarding/register', {
+      method: 'POST',
+      headers: { ...headers, ...bearer },
+    });
     expect(registered.status).toBe(200);
     const { id } = await registered.json();
 
@@ -123,9 +129,9 @@ describe.skipIf(blocked !== null)('single-node mode: a kit set up end to end', (
     expect((await db.query('SELECT 1 FROM orphan_devices')).rowCount).toBe(0);
 
     // No SMTP server: the reset mail is in <data>/mail and in the log, and its link works.
-    expect((await call('/v0/password_resets', { method: 'POST', body: { email_or_username: 'maker' } })).status).toBe(
-      200,
-    );
+    expect(
+      (await call('/v0/password_resets', { method: 'POST', body: { email_or_username: 'maker' } })).status,
+    ).toBe(200);
     const outbox = join(node.dir, 'data', 'mail');
     const files = await waitFor(
       () => readdirSync(outbox).filter((f) => f.endsWith('.eml')),
@@ -142,8 +148,8 @@ describe.skipIf(blocked !== null)('single-node mode: a kit set up end to end', (
       body: JSON.stringify({ password: 'a newer secret' }),
     });
     expect(reset.status).toBe(200);
-    expect((await call('/v0/sessions', { method: 'POST', body: { email, password: 'a newer secret' } })).status).toBe(
-      200,
-    );
+    expect(
+      (await call('/v0/sessions', { method: 'POST', body: { email, password: 'a newer secret' } })).status,
+    ).toBe(200);
   }, 180_000);
 });

@@ -252,4 +252,3 @@ it('socket.io: admits socket.io 2 clients (Engine.IO 3), refuses an unknown sess
   );
   expect(other.received).toEqual([{ device_token: kits[1].device_token }]);
 }, 180_000);
-

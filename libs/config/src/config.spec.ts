@@ -107,4 +107,3 @@ describe('api config: mail', () => {
     );
   });
 });
-

@@ -24,7 +24,17 @@ export const mailSchema = z.object({
    * The link a password reset mail carries; `{token}` is replaced by the reset token. Unset:
    * `<PUBLIC_URL or http://localhost:PORT>/v0/password_resets/{token}` (the API's own endpoint).
    */
-  PASSWORD_RESET_URL: unsetIfEmpty(z.string().regex(/^https?:\/\/\S+$/).refine((u) => u.includes('{token}'), 'must contain {token}')),
+  PASSWORD_RESET_URL: unsetIfEmpty(
+    z
+      .string()
+      .regex(/^https?:\/\/\S+$/)
+      .refine((u) => u.includes('{token}'), 'must contain {token}'),
+  ),
   /** How long a reset link works; it works once. */
-  PASSWORD_RESET_TTL_MINUTES: z.coerce.number().int().min(5).max(7 * 24 * 60).default(60),
+  PASSWORD_RESET_TTL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 24 * 60)
+    .default(60),
 });

@@ -84,11 +84,22 @@ export class AccountsRepository {
     return rows[0] ?? null;
   }
 
-  /** Makes `tokenHash` the user's one pending reset link, until `expiresAt`; an older link stops working. */
-  async setPasswordReset(userId: number, tokenHash: string, expiresAt: Date): Promise<void> {
-    await this.db.client.$executeRaw`
+  /**
+   * Makes `tokenHash` the user's one pending reset link, until `expiresAt` (an older link stops
+   * working), unless the pending link expires after `pendingBefore`: made too recently to replace.
+   * Whether it was set.
+   */
+  async setPasswordReset(
+    userId: number,
+    tokenHash: string,
+    expiresAt: Date,
+    pendingBefore: Date,
+  ): Promise<boolean> {
+    const changed = await this.db.client.$executeRaw`
       UPDATE users SET password_reset_hash = ${tokenHash}, password_reset_expires_at = ${expiresAt}
-       WHERE id = ${userId}`;
+       WHERE id = ${userId}
+         AND (password_reset_expires_at IS NULL OR password_reset_expires_at <= ${pendingBefore})`;
+    return changed > 0;
   }
 
   /** The id of the user whose pending, unexpired reset link has this hash. */

@@ -61,4 +61,3 @@ export class PasswordResetRequested extends createZodDto(passwordResetRequested)
 
 export const newPasswordBody = z.object({ password });
 export class NewPasswordBody extends createZodDto(newPasswordBody) {}
-

@@ -8,6 +8,8 @@ import { MailerService } from '../mail/mailer.service.js';
 import { UsersService } from '../users/users.service.js';
 import { BCRYPT_COST } from './accounts.service.js';
 
+/** A new link (and mail) for the same user at most this often. */
+const RESEND_AFTER_MS = 60_000;
 const INVALID_LINK = 'This password reset link is unknown, used or expired: ask for a new one';
 
 /**
@@ -31,11 +33,13 @@ export class PasswordResetsService {
     if (!user) return;
     const token = generateApiToken();
     const ttlMinutes = this.config.PASSWORD_RESET_TTL_MINUTES;
-    await this.accounts.setPasswordReset(
-      user.id,
-      hashApiToken(token),
-      new Date(Date.now() + ttlMinutes * 60_000),
-    );
+    const expiresAt = new Date(Date.now() + ttlMinutes * 60_000);
+    // One mail a minute at most per user, however often someone asks for them.
+    const pendingBefore = new Date(expiresAt.getTime() - RESEND_AFTER_MS);
+    if (!(await this.accounts.setPasswordReset(user.id, hashApiToken(token), expiresAt, pendingBefore))) {
+      this.logger.log(`password reset for user ${user.id} asked again within a minute: no new mail`);
+      return;
+    }
     const mail = {
       to: user.email,
       subject: 'Password Reset Instructions',

@@ -40,7 +40,10 @@ export class MailerService implements OnModuleDestroy {
         defaults,
       );
     } else if (config.MAIL_OUTBOX_DIR) {
-      this.outbox = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }, defaults);
+      this.outbox = nodemailer.createTransport(
+        { streamTransport: true, buffer: true, newline: 'unix' },
+        defaults,
+      );
     }
   }
 
