@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../helpers/api.js';
+import { startTestApi, type TestApi, type TestResponse } from '../helpers/api.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { waitFor } from '../helpers/poll.js';
 import { freePort } from '../helpers/ports.js';
@@ -89,12 +89,15 @@ async function nextLinkTo(to: string, seen: number): Promise<{ link: string; mai
   return { link: link!, mail: entry!.mail };
 }
 
+/** A link followed as a browser's page would: fetch with the API's JSON. */
+const follow = (link: string) => fetch(link) as Promise<TestResponse>;
+
 const setPassword = (link: string, password: unknown, method = 'PATCH') =>
   fetch(link, {
     method,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ password }),
-  });
+  }) as Promise<TestResponse>;
 
 describe('password reset by email', () => {
   it('mails a link that resets the password once; the old password and login tokens stop working', async () => {
@@ -116,7 +119,7 @@ describe('password reset by email', () => {
     expect(stored.rows[0].password_reset_hash).not.toContain(token);
 
     // Following the link shows whose it is (public profile, no email).
-    const shown = await fetch(link);
+    const shown = await follow(link);
     expect(shown.status).toBe(200);
     const user = await shown.json();
     expect(user.username).toBe('homer');
@@ -137,7 +140,7 @@ describe('password reset by email', () => {
     expect((await api.request('/v0/me', { token: oldSession })).status).toBe(401);
 
     // Used: the link is refused, as an unknown one is.
-    for (const response of [await fetch(link), await setPassword(link, 'yet another password', 'PUT')]) {
+    for (const response of [await follow(link), await setPassword(link, 'yet another password', 'PUT')]) {
       expect(response.status).toBe(404);
       expect((await response.json()).id).toBe('record_not_found');
     }
@@ -151,7 +154,7 @@ describe('password reset by email', () => {
     await db.sql.query(
       "UPDATE users SET password_reset_expires_at = now() - interval '1 second' WHERE username = 'marge'",
     );
-    expect((await fetch(link)).status).toBe(404);
+    expect((await follow(link)).status).toBe(404);
     const refused = await setPassword(link, 'a brand new password', 'PUT');
     expect(refused.status).toBe(404);
     expect((await refused.json()).id).toBe('record_not_found');
@@ -181,14 +184,14 @@ describe('password reset by email', () => {
     expect((await requestReset({ username: 'lisa' })).status).toBe(200);
     const first = await nextLinkTo('lisa@example.org', seen);
     // The first mail since is the one with the link that works: the early request sent none.
-    expect((await fetch(first.link)).status).toBe(200);
+    expect((await follow(first.link)).status).toBe(200);
     await db.sql.query(
       "UPDATE users SET password_reset_expires_at = password_reset_expires_at - interval '2 minutes' WHERE username = 'lisa'",
     );
     expect((await requestReset({ username: 'lisa' })).status).toBe(200);
     const second = await nextLinkTo('lisa@example.org', seen + 1);
     expect(second.link).not.toBe(first.link);
-    expect((await fetch(first.link)).status).toBe(404);
+    expect((await follow(first.link)).status).toBe(404);
     expect((await setPassword(second.link, 'lisa saxophone')).status).toBe(200);
     expect((await login('lisa', 'lisa saxophone')).status).toBe(200);
   });

@@ -4,6 +4,7 @@ import { simpleParser } from 'mailparser';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedDatabaseUrl, readEmbeddedCredentials } from '../../libs/config/src/index.js';
+import type { TestResponse } from '../helpers/api.js';
 import { waitFor } from '../helpers/poll.js';
 import { connectPublisher, publishAll } from '../helpers/publisher.js';
 import {
@@ -51,7 +52,7 @@ describe.skipIf(blocked !== null)('single-node mode: a kit set up end to end', (
         method: init.method ?? 'GET',
         headers: { 'content-type': 'application/json', ...init.headers },
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      });
+      }) as Promise<TestResponse>;
     const credentials = readEmbeddedCredentials(join(node.dir, 'data', 'postgres'))!;
     db = new pg.Client({ connectionString: embeddedDatabaseUrl(node.ports.postgres, credentials.app) });
     await db.connect();
