@@ -199,9 +199,9 @@ describe('password reset by email', () => {
   it('refuses a request that names nobody with a 422', async () => {
     const res = await requestReset({});
     expect(res.status).toBe(422);
-    expect((await res.json()).message).toContain(
-      'Please include parameter email, username or email_or_username',
-    );
+    const body = await res.json();
+    expect(body.id).toBe('unprocessable_entity');
+    expect(Object.keys(body.errors)).toEqual(['email_or_username']);
   });
 });
 
