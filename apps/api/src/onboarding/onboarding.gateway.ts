@@ -77,7 +77,7 @@ export class OnboardingGateway implements OnGatewayInit<Server>, OnGatewayConnec
       this.leaveEveryKit(data);
       if (this.everyKitSubscription === subscription) this.everyKitSubscription = null;
       this.logger.warn(`cannot listen for handshakes: ${(error as Error).message}`);
-      throw new Error('Temporarily unavailable');
+      throw new Error('Temporarily unavailable', { cause: error });
     }
   }
 
