@@ -69,6 +69,27 @@ async function openEvents(session: string) {
   return stream;
 }
 
+/**
+ * A socket.io 2 client on the wire, as the setup app's socket.io-client 2 talks: Engine.IO 3
+ * long-polling, packets framed `<length>:<packet>`, joined to the default namespace by the server.
+ * `poll` waits for the next payload (a long poll) and returns everything received so far.
+ */
+async function socketIo2(url: string) {
+  const base = `${url}/socket.io/?EIO=3&transport=polling`;
+  const open = await fetch(base);
+  expect(open.status).toBe(200);
+  let text = await open.text();
+  const sid = /"sid":"([^"]+)"/.exec(text)?.[1];
+  expect(sid).toBeDefined();
+  return {
+    text: () => text,
+    poll: async () => {
+      text += await (await fetch(`${base}&sid=${sid}`)).text();
+      return text;
+    },
+  };
+}
+
 /** The kit as its firmware connects: client id = its token, no credentials (the broker is locked). */
 async function kitFor(token: string): Promise<MqttClient> {
   const kit = await connectPublisher(broker.port, token);
@@ -215,10 +236,21 @@ it('counts an info message alone as the handshake, announced once', async () => 
 }, 180_000);
 
 it('socket.io: admits socket.io 2 clients (Engine.IO 3), refuses an unknown session, hears every kit', async () => {
-  // The setup app ships socket.io-client 2: its first request is an Engine.IO 3 polling handshake.
-  const eio3 = await fetch(`${api.url}/socket.io/?EIO=3&transport=polling`);
-  expect(eio3.status).toBe(200);
-  expect(await eio3.text()).toMatch(/"sid":"[^"]+"/);
+  // The setup app ships socket.io-client 2 (Engine.IO 3): spoken here on the wire, long-polling.
+  const v2 = await socketIo2(api.url);
+  // Joined to the default namespace (`40`), which the server sends once LISTEN is in place.
+  for (let text = v2.text(); !/(?:^|\D)2:40(?!\d)/.test(text);) text = await v2.poll();
+  const early = await (await api.request('/v0/onboarding/device', { method: 'POST', body: {} })).json();
+  await publishAll(await kitFor(early.device_token), [
+    { topic: `device/sck/${early.device_token}/hello`, payload: `${early.device_token}:Hello` },
+  ]);
+  const v2Events = await waitFor(
+    async () =>
+      [...(await v2.poll()).matchAll(/42(\["token-received",\{[^\]]*\}\])/g)].map((m) => JSON.parse(m[1])),
+    (events) => events.length > 0,
+    { timeoutMs: 60_000, what: 'token-received on the socket.io 2 client' },
+  );
+  expect(v2Events).toEqual([['token-received', { device_token: early.device_token }]]);
   await expect(
     listenForTokens(api.url, { query: { onboarding_session: '00000000-0000-4000-8000-000000000000' } }),
   ).rejects.toThrow('Invalid OnboardingSession');
@@ -251,4 +283,23 @@ it('socket.io: admits socket.io 2 clients (Engine.IO 3), refuses an unknown sess
     { timeoutMs: 30_000, what: "the second kit's token on its session socket" },
   );
   expect(other.received).toEqual([{ device_token: kits[1].device_token }]);
+
+  // ONBOARDING_SOCKET_BROADCAST=false: only clients that name their session are admitted.
+  const closed = await startTestApi(db, { ONBOARDING_SOCKET_BROADCAST: 'false' });
+  try {
+    await expect(listenForTokens(closed.url)).rejects.toThrow('Invalid OnboardingSession');
+    const own = await listenForTokens(closed.url, {
+      query: { onboarding_session: kits[1].onboarding_session },
+    });
+    sockets.push(own);
+    // Its kit was heard already: told at once.
+    await waitFor(
+      () => own.received,
+      (received) => received.length === 1,
+      { what: 'token-received at once on the session socket' },
+    );
+    expect(own.received).toEqual([{ device_token: kits[1].device_token }]);
+  } finally {
+    await closed.stop();
+  }
 }, 180_000);
