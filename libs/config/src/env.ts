@@ -14,7 +14,7 @@ export class ConfigError extends Error {
 
 export type Env = Record<string, string | undefined>;
 
-const bool = z
+export const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
@@ -23,7 +23,7 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 export const nodeEnv = z.enum(['development', 'test', 'production']).default('development');
 
 /** An empty variable (`DATABASE_URL=` in an env file) means the same as an unset one. */
-const unsetIfEmpty = <T extends z.ZodType>(schema: T) =>
+export const unsetIfEmpty = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 /**
@@ -170,7 +170,9 @@ export const lifecycleSchema = z.object({
   INGEST_ERRORS_RETENTION_HOURS: int(1, 24 * 3650).default(30 * 24),
   /** device_inventory reports received longer ago than this are deleted. */
   INVENTORY_RETENTION_HOURS: int(1, 24 * 3650).default(365 * 24),
-  /** How often the two retentions above run. */
+  /** Kits in setup (orphan devices) not registered within this are deleted (docs/onboarding.md). */
+  ORPHAN_RETENTION_HOURS: int(1, 24 * 365).default(7 * 24),
+  /** How often the three retentions above run. */
   RETENTION_PURGE_EVERY_MS: int(1000, 7 * 24 * 3_600_000).default(3_600_000),
   /** How often readings partitions are checked (ahead, and for backlog months in the default one). */
   PARTITION_UPKEEP_EVERY_MS: int(1000, 7 * 24 * 3_600_000).default(3_600_000),
