@@ -12,8 +12,9 @@ import {
 import { generateDeviceToken } from '../../libs/domain/src/index.js';
 
 /**
- * The one place tests name the data layer's repositories: factories that write through them, the
- * way the apps and the scripts do, and the reads tests compare against what the API shows.
+ * Test data through the data layer's repositories: factories that write as the apps and the
+ * scripts do, and the reads tests compare against what the API shows. Specs that test a
+ * repository itself name it; every other spec reaches the data layer through here.
  */
 export interface TestData {
   prisma: PrismaService;
