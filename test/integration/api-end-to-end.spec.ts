@@ -18,31 +18,27 @@ it('serves rollups of readings published over MQTT in the raw and the JSON form'
   const temperature: Sample[] = [];
   const humidity: Sample[] = [];
   const messages: { topic: string; payload: string }[] = [];
-  for (let i = 0; i < 72; i++) {
-    const at = start + i * 20 * 60_000;
-    const t = Math.round((18 + 6 * Math.sin(i / 9) + (i % 5) * 0.13) * 100) / 100;
-    const h = Math.round((55 - 15 * Math.cos(i / 11)) * 100) / 100;
-    temperature.push({ at, value: t });
-    humidity.push({ at, value: h });
-    messages.push({
-      topic: `device/sck/${token}/readings/raw`,
-      payload: `{t:${new Date(at).toISOString().replace('.000Z', 'Z')},55:${t.toFixed(2)},56:${h.toFixed(2)}}`,
-    });
-  }
   const day2: { recorded_at: string; sensors: { id: number; value: number }[] }[] = [];
-  for (let i = 72; i < 144; i++) {
+  for (let i = 0; i < 144; i++) {
     const at = start + i * 20 * 60_000;
     const t = Math.round((18 + 6 * Math.sin(i / 9) + (i % 5) * 0.13) * 100) / 100;
     const h = Math.round((55 - 15 * Math.cos(i / 11)) * 100) / 100;
     temperature.push({ at, value: t });
     humidity.push({ at, value: h });
-    day2.push({
-      recorded_at: new Date(at).toISOString(),
-      sensors: [
-        { id: 55, value: t },
-        { id: 56, value: h },
-      ],
-    });
+    if (i < 72) {
+      messages.push({
+        topic: `device/sck/${token}/readings/raw`,
+        payload: `{t:${new Date(at).toISOString().replace('.000Z', 'Z')},55:${t.toFixed(2)},56:${h.toFixed(2)}}`,
+      });
+    } else {
+      day2.push({
+        recorded_at: new Date(at).toISOString(),
+        sensors: [
+          { id: 55, value: t },
+          { id: 56, value: h },
+        ],
+      });
+    }
   }
   for (let i = 0; i < day2.length; i += 6) {
     messages.push({
