@@ -6,7 +6,7 @@ import {
   PrismaService,
   type StoredReading,
   type UserRole,
-  createUserWithToken,
+  UsersRepository,
   generateApiToken,
   hashApiToken,
 } from '../../libs/db/src/index.js';
@@ -89,11 +89,12 @@ export async function startTestApi(
 export function testDataLayer(db: TestDatabase) {
   const prisma = new PrismaService({ url: db.url, poolSize: 2 });
   const ingest = new IngestRepository(prisma);
+  const users = new UsersRepository(prisma);
   return {
     /** A user with a fresh API token, created as `npm run user:create` does. */
     async newUser(username: string, role: UserRole = 'citizen') {
       const token = generateApiToken();
-      const user = await createUserWithToken(prisma.client, {
+      const user = await users.createUserWithToken({
         username,
         role,
         tokenHash: hashApiToken(token),

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { TEMPLATE_DATABASE, TEST_DATABASE_PREFIX, databaseUrl, withAdmin } from './env.js';
-import { DeviceCatalogRepository, PrismaService } from '../../libs/db/src/index.js';
+import { DevicesRepository, PrismaService } from '../../libs/db/src/index.js';
 
 export interface TestDatabase {
   name: string;
@@ -39,11 +39,11 @@ export async function newDevice(db: TestDatabase, token: string, name = `kit ${t
   return rows[0].id;
 }
 
-/** The devices' latest value per sensor as the API reads them (DeviceCatalogRepository). */
+/** The devices' latest value per sensor as the API reads them (DevicesRepository). */
 export async function apiLatestValues(db: TestDatabase, deviceIds: number[]) {
   const prisma = new PrismaService({ url: db.url, poolSize: 1 });
   try {
-    return await new DeviceCatalogRepository(prisma).findLatestSensorValues(deviceIds);
+    return await new DevicesRepository(prisma).findLatestSensorValues(deviceIds);
   } finally {
     await prisma.onModuleDestroy();
   }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
@@ -16,8 +17,6 @@ import {
 } from './mqtt-pool.options.js';
 
 export type { MqttPoolOptions, StopMode };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A custom Nest transport that owns a pool of MQTT.js connections, all members of one shared
