@@ -57,8 +57,8 @@ export function loadSystemConfig(env: Env = process.env): SystemConfig {
       MQTT_USERNAME: env.MQTT_USERNAME || 'sck-ingest',
     });
   }
-  const api = attempt(() => loadApiConfig(env));
-  const ingestor = attempt(() => loadIngestorConfig(ingestorEnv));
+  const api = attempt(() => loadApiConfig(env, { singleNode: true }));
+  const ingestor = attempt(() => loadIngestorConfig(ingestorEnv, { singleNode: true }));
   if (!api || !ingestor || !embedded) throw new ConfigError(issues);
   return {
     api,
