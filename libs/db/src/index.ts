@@ -17,7 +17,7 @@ export {
 export { DevicesRepository } from './devices.repository.js';
 export { HealthRepository } from './health.repository.js';
 export { isTransientDbError } from './errors.js';
-export { deployDatabase, ensureDatabase, migrate, seedSensors } from './migrate.js';
+export { deployDatabase, seedSensors } from './migrate.js';
 export {
   DEVICE_STATES,
   DeviceTokenTakenError,
@@ -105,12 +105,7 @@ export {
 } from './readings-export.repository.js';
 export { RollupsRepository, refreshRollups, type RollupRefresh } from './rollups.repository.js';
 export { CompactionRepository, type CompactionStep } from './compaction.repository.js';
-export { touchedHours } from './storage-lifecycle.js';
 export { AccountsRepository, type LoginCandidate } from './accounts.repository.js';
 export { OnboardingRepository, type OrphanFields, type OrphanRecord } from './onboarding.repository.js';
-export {
-  ORPHAN_HANDSHAKE_CHANNEL,
-  type OrphanHandshakeNotice,
-  orphanHandshakeStatement,
-} from './orphan-handshake.statement.js';
+export { ORPHAN_HANDSHAKE_CHANNEL, type OrphanHandshakeNotice } from './orphan-handshake.statement.js';
 export { OrphanHandshakeListener } from './orphan-handshake.listener.js';

@@ -8,8 +8,8 @@ export interface StoredIngestError {
   message: string;
   topic: string;
   item: unknown;
-  /** The prefix of the payload that was kept, or null. */
-  payload: Buffer | null;
+  /** The prefix of the payload that was kept, in base64 (the bytes are not text); null when none was. */
+  payloadBase64: string | null;
   createdAt: Date;
 }
 
@@ -39,7 +39,7 @@ export class IngestErrorsRepository {
       message: e.message,
       topic: e.topic,
       item: e.item,
-      payload: e.payload ? Buffer.from(e.payload) : null,
+      payloadBase64: e.payload ? Buffer.from(e.payload).toString('base64') : null,
       createdAt: e.createdAt,
     }));
     return { total, errors };

@@ -91,7 +91,7 @@ export class ReadingsService {
         message: e.message,
         topic: e.topic,
         item: e.item,
-        payload_base64: e.payload?.toString('base64') ?? null,
+        payload_base64: e.payloadBase64,
         created_at: isoSeconds(e.createdAt),
       })),
     };
