@@ -1,7 +1,7 @@
 import { memoryUsage } from 'node:process';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { PrismaService } from '../../../../libs/db/src/index.js';
+import { HealthRepository } from '../../../../libs/db/src/index.js';
 import { AppMetrics } from '../../../../libs/observability/src/index.js';
 import { MQTT_POOL } from '../ingestor.tokens.js';
 import { InstanceHeartbeatService } from '../lifecycle/instance-heartbeat.service.js';
@@ -20,7 +20,7 @@ import { QueueProducersService } from '../queues/queue-producers.service.js';
 export class IngestorMetricsService implements OnModuleInit {
   constructor(
     private readonly metrics: IngestMetrics,
-    private readonly db: PrismaService,
+    private readonly db: HealthRepository,
     private readonly intake: IngestService,
     private readonly storeForward: StoreForwardService,
     private readonly queues: QueueProducersService,
@@ -32,7 +32,7 @@ export class IngestorMetricsService implements OnModuleInit {
     const registers = [this.metrics.registry];
     const { pool, intake, storeForward, queues, heartbeat } = this;
     const app = new AppMetrics(this.metrics.registry);
-    app.watchDatabase(this.db.pool);
+    app.watchDatabase(this.db);
     app.watchQueues([queues.deviceLifecycle, queues.storeForward, queues.maintenance]);
     const target = queues.target;
     if (target.kind === 'redis') app.checkDependency('redis', () => target.connection.ping());
