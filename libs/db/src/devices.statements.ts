@@ -2,6 +2,8 @@ import { Prisma } from './generated/prisma/client.js';
 import type { DeviceFields, DeviceListQuery } from './device-record.js';
 import { distanceKm, escapeLike, stateIs, visibleTo } from './device-conditions.js';
 
+/* The SQL of DevicesRepository, apart from the class so that each stays readable. */
+
 const isoSecondsSql = (column: string) =>
   Prisma.raw(`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`);
 
@@ -11,6 +13,7 @@ const MEASUREMENT_JSON = Prisma.sql`
        ELSE json_build_object('id', m.id, 'uuid', m.uuid, 'name', m.name, 'description', m.description,
                               'definition', m.definition) END`;
 
+/** DeviceRecord's columns: the device, its owner's public profile and its post-processing. */
 export const SELECT_DEVICE = Prisma.sql`
   SELECT d.id, d.uuid::text AS "uuid", d.token, d.owner_id AS "ownerId", u.uuid::text AS "ownerUuid",
          u.username AS "ownerUsername", u.url AS "ownerUrl", u.profile_picture AS "ownerProfilePicture",
