@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { mailSchema } from './mail.config.js';
 import {
+  bool,
   type Env,
   type LoadOptions,
   databaseSchema,
@@ -87,6 +89,15 @@ const apiSchema = (options: LoadOptions) =>
       MQTT_PASSWORD: z.string().optional(),
       /** Client ids starting with this are the ingestors'; anonymous clients may not use them. */
       BROKER_INGESTOR_CLIENT_ID_PREFIX: z.string().min(1).default('sck-ingest'),
+    })
+    .extend(mailSchema.shape)
+    .extend({
+      /**
+       * socket.io clients that name no onboarding session get every `token-received` (the Smart
+       * Citizen setup app listens that way and picks its kit's token); false: only clients that name
+       * their session (docs/onboarding.md).
+       */
+      ONBOARDING_SOCKET_BROADCAST: bool.default(true),
     })
     .superRefine((env, ctx) => requireDatabaseInProduction(env, ctx, options))
     .transform(resolveDatabase)
