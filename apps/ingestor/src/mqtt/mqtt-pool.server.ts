@@ -222,8 +222,7 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
         return;
       }
       this.acknowledgeWhenSettled(member, acks, work, client.stream, packet.messageId!, packet.topic);
-      // Take the next packet without MQTT.js's own PUBACK, as long as the window and the pool's
-      // byte budget have room.
+      // The next packet, without MQTT.js's own PUBACK, once the window and the byte budget have room.
       acks.whenRoom(() => this.flow.whenBytesAllow(() => done(ACK_DEFERRED)));
     };
 
@@ -269,10 +268,8 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
   }
 
   /**
-   * Sends the message's PUBACK once its work has settled. A method of its own, not closures in
-   * handleMessage: those would keep the packet, and MQTT.js's callback whose scope holds it, until
-   * the batch commits, so a rejected message's whole payload would outlive the 1 KB prefix its
-   * handler keeps and that the byte budget counts. Only the topic string is kept here.
+   * The PUBACK once the work settles. Not closures in handleMessage: they would keep the packet (and
+   * MQTT.js's callback holding it), so a payload would outlive the prefix the byte budget counts.
    */
   private acknowledgeWhenSettled(
     member: number,
@@ -286,8 +283,8 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
     work.then(
       () => acks.stored(slot),
       (error: unknown) => {
-        // Not stored and not safely recorded: leave it unacknowledged and drop the connection, so
-        // the broker redelivers it (and whatever else the window held) to the resumed session.
+        // Not stored nor safely recorded: unacknowledged, and the connection dropped so that the
+        // broker redelivers it (and whatever else the window held) to the resumed session.
         this.logger.warn(
           `member ${member}: message on ${logSafeTopic(topic)} not acknowledged: ${String(error)}`,
         );
