@@ -274,7 +274,7 @@ it('a flood of maximum-size messages from anonymous clients keeps memory under t
     // RSS: what the pool holds is bounded by its byte budget, and the flood's freed buffers by the
     // young generation's collection (docs/hostile-input.md has the arithmetic). The rate of real
     // traffic is recorded in the table, not asserted: on two shared cores it moved between 37 and
-    // 76 % of the clean rate in runs of the same code (docs/hostile-input.md).
+    // 77 % of the clean rate in runs of the same code (docs/hostile-input.md).
     { rate: false, rss: true },
   );
 });
