@@ -7,16 +7,17 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { loadIngestorConfig } from '../libs/config/src/index.js';
 import { deployDatabase } from '../libs/db/src/index.js';
-import { withAdmin } from '../test/helpers/env.js';
-import { type IngestorProcess, spawnIngestor } from '../test/helpers/ingestor.js';
-import { startMosquitto, type TestBroker } from '../test/helpers/mosquitto.js';
-import { Fleet, type FleetMessage } from './fleet.js';
-import { FleetPublisher } from './publisher.js';
+import { withAdmin } from '../tools/harness/env.js';
+import { type IngestorProcess, spawnIngestor } from '../tools/harness/ingestor.js';
+import { startMosquitto, type TestBroker } from '../tools/harness/mosquitto.js';
+import { Fleet, type FleetMessage } from '../tools/simulator/fleet.js';
+import { FleetPublisher } from '../tools/simulator/publisher.js';
 import { measureWriteCeiling, type WriteCeiling } from './write-ceiling.js';
 import { measureRollups, seedRollupSeries, type RollupTiming } from './rollup.js';
 import { benchWorldMap, type WorldMapTiming } from './world-map.js';
-import { cpuMsFromProcStat, mean, percentOf, percentile, perSecond, perThousand } from './stats.js';
-import { publishAll, publishPaced, registerFleet } from './traffic.js';
+import { cpuMsFromProcStat, mean, percentOf, percentile, perThousand } from './stats.js';
+import { perSecond } from '../tools/simulator/rate.js';
+import { publishPrepared, publishPaced, registerFleet } from '../tools/simulator/traffic.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -406,7 +407,7 @@ async function drainBacklog(
     qos: 1,
     clientIdPrefix: `bench-${label}`,
   });
-  const publishMs = await publishAll(backlog, publisher);
+  const publishMs = await publishPrepared(backlog, publisher);
   await publisher.close();
   if (publisher.acked !== backlog.length)
     throw new Error(`${label}: broker acked ${publisher.acked} of ${backlog.length}`);

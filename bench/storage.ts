@@ -11,9 +11,10 @@ import {
   type StoredReading,
 } from '../libs/db/src/index.js';
 import { CompactionService, type CompactionRun } from '../apps/ingestor/src/storage/compaction.service.js';
-import { Fleet } from './fleet.js';
-import { percentile, perSecond } from './stats.js';
-import { batchesOf } from './write-ceiling.js';
+import { Fleet } from '../tools/simulator/fleet.js';
+import { percentile } from './stats.js';
+import { perSecond } from '../tools/simulator/rate.js';
+import { batchesOf } from './phases/write-ceiling.js';
 
 const DAY = 86_400_000;
 const FAR_FUTURE = new Date('2100-01-01T00:00:00Z');

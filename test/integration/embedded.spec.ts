@@ -11,9 +11,9 @@ import {
   readEmbeddedCredentials,
 } from '../../libs/config/src/index.js';
 import { QUEUES, type ReplayParkedJob, createQueue } from '../../libs/queues/src/index.js';
-import { freePort } from '../helpers/ports.js';
-import { waitFor } from '../helpers/poll.js';
-import { connectPublisher } from '../helpers/publisher.js';
+import { freePort } from '../../tools/harness/ports.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { connectPublisher } from '../../tools/simulator/publisher.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort } from '../test/helpers/ports.js';
-import { waitFor } from '../test/helpers/poll.js';
-import { refreshRollups, rollupStatementFor } from '../libs/db/src/index.js';
-import { percentile } from './stats.js';
+import { freePort } from '../../tools/harness/ports.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { refreshRollups, rollupStatementFor } from '../../libs/db/src/index.js';
+import { percentile } from '../stats.js';
 
 export interface RollupSeries {
   deviceId: number;
@@ -23,7 +23,7 @@ export interface RollupTiming {
   buckets: number;
 }
 
-const ROOT = join(import.meta.dirname, '..');
+const ROOT = join(import.meta.dirname, '..', '..');
 const SENSOR = 55; // temperature
 const DAYS = 30;
 
@@ -72,8 +72,7 @@ export async function seedRollupSeries(sql: pg.Pool): Promise<RollupSeries> {
 /**
  * Times `runs` calls of each of `a` and `b`, alternating (a b, b a, a b, …) after 3 untimed calls
  * of each, so that both meet the same moments of a shared machine: timed one after the other, a
- * busy spell that fell on one of them alone moved the ratio of their p95s by 0.5 or more
- * (bench/README.md, tuning item 23).
+ * busy spell that falls on one of them alone moves the ratio of their p95s by 0.5 or more.
  */
 async function timeInterleaved(
   runs: number,

@@ -1,11 +1,11 @@
 import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { loadApiConfig } from '../libs/config/src/index.js';
-import { deployDatabase } from '../libs/db/src/index.js';
-import { startApi } from '../apps/api/src/bootstrap.js';
-import { TEST_DATABASE_PREFIX, databaseUrl, withAdmin } from '../test/helpers/env.js';
-import { percentile } from './stats.js';
+import { loadApiConfig } from '../../libs/config/src/index.js';
+import { deployDatabase } from '../../libs/db/src/index.js';
+import { startApi } from '../../apps/api/src/bootstrap.js';
+import { TEST_DATABASE_PREFIX, databaseUrl, withAdmin } from '../../tools/harness/env.js';
+import { percentile } from '../stats.js';
 
 export interface WorldMapTiming {
   devices: number;
@@ -91,7 +91,7 @@ export async function benchWorldMap(dbUrl: string, sql: pg.Pool, devices: number
   }
 }
 
-/** Alone: `node --import @swc-node/register/esm-register bench/world-map.ts [devices]`. */
+/** Alone: `node --import @swc-node/register/esm-register bench/phases/world-map.ts [devices]`. */
 async function main() {
   const devices = Number(process.argv[2] ?? 50_000);
   const name = `${TEST_DATABASE_PREFIX}worldmap_bench`;

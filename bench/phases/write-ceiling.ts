@@ -1,9 +1,9 @@
 import type pg from 'pg';
-import { IngestRepository, PrismaService, type StoredReading } from '../libs/db/src/index.js';
-import { decodeJsonReadings, decodeRawReadings, parseTimestamp } from '../libs/domain/src/index.js';
-import type { FleetMessage } from './fleet.js';
+import { IngestRepository, PrismaService, type StoredReading } from '../../libs/db/src/index.js';
+import { decodeJsonReadings, decodeRawReadings, parseTimestamp } from '../../libs/domain/src/index.js';
+import type { FleetMessage } from '../../tools/simulator/fleet.js';
 import { type BaselineColumns, insertBaselineBatch } from './baseline-insert.js';
-import { perSecond } from './stats.js';
+import { perSecond } from '../../tools/simulator/rate.js';
 
 export interface WriteCeiling {
   batches: number;
