@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  cpuMsFromProcStat,
-  mean,
-  percentOf,
-  percentile,
-  perThousand,
-} from './stats.js';
+import { cpuMsFromProcStat, mean, percentOf, percentile, perThousand } from './stats.js';
 
 describe('percentile', () => {
   it('interpolates between closest ranks', () => {

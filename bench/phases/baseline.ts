@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { type Backlog, drainBacklog, storedSummary, type Throughput } from '../drain.js';
+import { type Backlog, type Drain, drainBacklog, storedSummary, type Throughput } from '../drain.js';
 import { log, stopChild } from '../processes.js';
 import { checkpoint, type Target } from '../target.js';
 
@@ -52,7 +52,7 @@ export async function measureBaseline(
   batchRows: number,
 ): Promise<BaselineRun> {
   const baseline = spawnBaseline(target.broker.url, target.databaseUrl, batchRows);
-  let drain;
+  let drain: Drain;
   try {
     await baseline.ready;
     await checkpoint(target.sql);

@@ -39,14 +39,13 @@ export async function measureOverload(
   const sampler = setInterval(() => {
     peakKb = Math.max(peakKb, procStatus(pid).rssKb);
   }, 250);
-  let storedBefore, totals, storedAfter;
-  try {
-    storedBefore = await ingestor.metric('sck_ingest_readings_stored_total');
-    totals = await publishPaced(fleet, publisher, { rate, durationMs: seconds * 1000 });
-    storedAfter = await ingestor.metric('sck_ingest_readings_stored_total');
-  } finally {
-    clearInterval(sampler);
-  }
+  const offer = async () => {
+    const storedBefore = await ingestor.metric('sck_ingest_readings_stored_total');
+    const totals = await publishPaced(fleet, publisher, { rate, durationMs: seconds * 1000 });
+    const storedAfter = await ingestor.metric('sck_ingest_readings_stored_total');
+    return { totals, stored: storedAfter - storedBefore };
+  };
+  const { totals, stored } = await offer().finally(() => clearInterval(sampler));
   const end = procStatus(pid);
   peakKb = Math.max(peakKb, end.rssKb);
   await publisher.close();
@@ -57,7 +56,7 @@ export async function measureOverload(
     peakRssMb: peakKb / 1024,
     hwmMb: end.hwmKb / 1024,
     rssAtStartMb: start.rssKb / 1024,
-    storedPerSecond: perSecond(storedAfter - storedBefore, totals.elapsedMs),
+    storedPerSecond: perSecond(stored, totals.elapsedMs),
   };
   log(
     `overload: peak RSS ${result.peakRssMb.toFixed(0)} MB at ${result.achievedRate.toFixed(0)} msg/s offered`,

@@ -1,6 +1,11 @@
 import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
 import { newDevice } from '../helpers/database.js';
-import { ingestorEnv, type IngestorProcess, type SpawnOptions, spawnIngestor } from '../../tools/harness/ingestor.js';
+import {
+  ingestorEnv,
+  type IngestorProcess,
+  type SpawnOptions,
+  spawnIngestor,
+} from '../../tools/harness/ingestor.js';
 import { type BrokerOptions, startMosquitto, type TestBroker } from '../../tools/harness/mosquitto.js';
 import { waitFor } from '../../tools/harness/poll.js';
 import { SteadyFleet } from '../../tools/simulator/steady-fleet.js';
