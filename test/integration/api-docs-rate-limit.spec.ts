@@ -49,6 +49,8 @@ describe('OpenAPI', () => {
       '/v0/onboarding/device/events',
       '/v0/onboarding/register',
       '/v0/onboarding/user',
+      '/v0/password_resets',
+      '/v0/password_resets/{token}',
       '/v0/search',
       '/v0/sensors',
       '/v0/sensors/{id}',
@@ -60,6 +62,7 @@ describe('OpenAPI', () => {
     expect(Object.keys(doc.paths['/v0/onboarding/device']).sort()).toEqual(['get', 'patch', 'post']);
     expect(Object.keys(doc.paths['/v0/devices/{id}/readings']).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/v0/me']).sort()).toEqual(['get', 'patch']);
+    expect(Object.keys(doc.paths['/v0/password_resets/{token}']).sort()).toEqual(['get', 'patch', 'put']);
     expect(Object.keys(doc.paths['/v0/devices/{id}']).sort()).toEqual(['delete', 'get', 'patch', 'put']);
     const readings = doc.paths['/v0/devices/{id}/readings'].get.parameters;
     const names = readings.map((p: { name: string }) => p.name);

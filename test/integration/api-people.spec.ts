@@ -146,6 +146,66 @@ describe('GET and PATCH /v0/me', () => {
     const { rows } = await db.sql.query('SELECT forwarding_token FROM users WHERE id = $1', [admin.id]);
     expect(rows[0].forwarding_token).toBe(first.forwarding_token);
   });
+
+  it('lets researchers and admins set their forwarding_username, which GET /v0/forward then allows', async () => {
+    const rita = await layer.newUser('rita', 'researcher');
+    const forward = async (topic: string, username: string) =>
+      (await json(`/v0/forward?${new URLSearchParams({ topic, username }).toString()}`)).result;
+    // No forwarding credentials yet: setting the username makes the token too.
+    const set = await api.request('/v0/me', {
+      method: 'PATCH',
+      token: rita.token,
+      body: { forwarding_username: 'rita-broker' },
+    });
+    expect(set.status).toBe(200);
+    const me = await set.json();
+    expect(me.forwarding_username).toBe('rita-broker');
+    expect(me.forwarding_token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const topic = `/forward/${me.forwarding_token}/device/${publicKit}/readings`;
+    expect(await forward(topic, 'rita-broker')).toBe('allow');
+    expect(await forward(topic, 'someone-else')).toBe('deny');
+    // A new name replaces the old one, the token stays.
+    const renamed = await api.request('/v0/me', {
+      method: 'PATCH',
+      token: rita.token,
+      body: { forwarding_username: 'rita.lab' },
+    });
+    expect((await renamed.json()).forwarding_token).toBe(me.forwarding_token);
+    expect(await forward(topic, 'rita.lab')).toBe('allow');
+    expect(await forward(topic, 'rita-broker')).toBe('deny');
+
+    // Another forwarder's name is taken; a bad one is refused; both name the field.
+    const taken = await api.request('/v0/me', {
+      method: 'PATCH',
+      token: admin.token,
+      body: { forwarding_username: 'rita.lab' },
+    });
+    expect(taken.status).toBe(422);
+    expect((await taken.json()).errors).toEqual({ forwarding_username: ['has already been taken'] });
+    const bad = await api.request('/v0/me', {
+      method: 'PATCH',
+      token: rita.token,
+      body: { forwarding_username: 'a b' },
+    });
+    expect(bad.status).toBe(422);
+    expect(Object.keys((await bad.json()).errors)).toEqual(['forwarding_username']);
+
+    // Citizens do not forward: a clear 403, and nothing of theirs changes.
+    const citizen = await api.request('/v0/me', {
+      method: 'PATCH',
+      token: bob.token,
+      body: { forwarding_username: 'bob-broker', city: 'Girona' },
+    });
+    expect(citizen.status).toBe(403);
+    expect((await citizen.json()).message).toMatch(/researchers and admins/);
+    const { rows } = await db.sql.query(
+      'SELECT forwarding_token, forwarding_username, city FROM users WHERE id = $1',
+      [bob.id],
+    );
+    expect(rows[0].forwarding_token).toBeNull();
+    expect(rows[0].forwarding_username).toBeNull();
+    expect(rows[0].city).not.toBe('Girona');
+  });
 });
 
 describe('GET /v0/users/:id|:username', () => {

@@ -1,7 +1,6 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
@@ -11,89 +10,40 @@ import {
   readEmbeddedCredentials,
 } from '../../libs/config/src/index.js';
 import { QUEUES, type ReplayParkedJob, createQueue } from '../../libs/queues/src/index.js';
-import { freePort } from '../../tools/harness/ports.js';
 import { waitFor } from '../../tools/harness/poll.js';
 import { connectPublisher } from '../../tools/simulator/publisher.js';
+import {
+  ROOT,
+  TS,
+  type SingleNode,
+  type StartedSystem,
+  embeddedBlocked,
+  prepareSingleNode,
+  removeSingleNode,
+  startSystem,
+} from '../helpers/single-node.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
-const TS = ['--import', '@swc-node/register/esm-register'];
-
-/**
- * As root, the embedded PostgreSQL runs as an unprivileged user that must reach the server
- * binaries in node_modules: impossible from a checkout under a directory others cannot enter
- * (/root). Start-up refuses with that explanation there; this test then has nothing to prove.
- */
-function unreachableForOthers(path: string): string | null {
-  if (process.getuid?.() !== 0) return null;
-  for (let dir = path; dir !== dirname(dir); dir = dirname(dir)) {
-    if ((statSync(dir).mode & 0o001) === 0) return dir;
-  }
-  return null;
-}
-const blocked = unreachableForOthers(ROOT);
-if (blocked) console.warn(`embedded mode test skipped: ${blocked} is not searchable by other users`);
+const blocked = embeddedBlocked();
 
 /**
  * `npm start` with nothing external: no DATABASE_URL, MQTT_HOST or REDIS_URL. The process runs
  * its own PostgreSQL, MQTT broker and BullMQ-on-PostgreSQL, in a temporary data directory and on
- * free ports; libpq's defaults point at an unused port, so an accidental connection to the
- * machine's PostgreSQL (or Redis, or Mosquitto, which nothing names) fails the test.
+ * free ports (see prepareSingleNode).
  */
 describe.skipIf(blocked !== null)('single-node mode (npm start on embedded defaults)', () => {
+  let node: SingleNode;
   let dir: string;
   let env: NodeJS.ProcessEnv;
-  let ports: { api: number; ingestor: number; mqtt: number; postgres: number };
+  let ports: SingleNode['ports'];
   let system: StartedSystem | undefined;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sck-embedded-'));
-    // When the tests run as root, PostgreSQL runs as an unprivileged user that must reach its data.
-    chmodSync(dir, 0o755);
-    ports = {
-      api: await freePort(),
-      ingestor: await freePort(),
-      mqtt: await freePort(),
-      postgres: await freePort(),
-    };
-    const unused = await freePort();
-    env = { ...process.env };
-    for (const key of [
-      'DATABASE_URL',
-      'REDIS_URL',
-      'MQTT_HOST',
-      'MQTT_PORT',
-      'MQTT_USERNAME',
-      'MQTT_PASSWORD',
-      'NODE_ENV',
-    ])
-      delete env[key];
-    Object.assign(env, {
-      PGHOST: '127.0.0.1',
-      PGPORT: String(unused),
-      EMBEDDED_DATA_DIR: join(dir, 'data'),
-      EMBEDDED_POSTGRES_PORT: String(ports.postgres),
-      EMBEDDED_MQTT_PORT: String(ports.mqtt),
-      PORT: String(ports.api),
-      INGESTOR_PORT: String(ports.ingestor),
-      HOST: '127.0.0.1',
-    });
+    node = await prepareSingleNode();
+    ({ dir, env, ports } = node);
   });
 
-  afterAll(async () => {
-    await system?.stop();
-    // A PostgreSQL left behind by a failed assertion: stop it by the pid in its lock file.
-    const pidFile = join(dir, 'data', 'postgres', 'postmaster.pid');
-    if (existsSync(pidFile)) {
-      const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-      try {
-        process.kill(pid, 'SIGINT');
-      } catch {
-        // not running
-      }
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => removeSingleNode(node, system));
 
   it('stores a reading published to the embedded broker, runs jobs on PostgreSQL, and keeps it all across a restart', async () => {
     system = await startSystem(env, ports.api);
@@ -258,46 +208,3 @@ describe.skipIf(blocked !== null)('single-node mode (npm start on embedded defau
     // Two cold starts (initdb on the first) on a shared machine.
   }, 180_000);
 });
-
-interface StartedSystem {
-  child: ChildProcess;
-  output(): string;
-  /** SIGTERM, resolving with the exit code. */
-  stop(): Promise<number | null>;
-}
-
-/** The `npm start` entry point as a child process; resolves once the REST API answers /ready. */
-async function startSystem(env: NodeJS.ProcessEnv, apiPort: number): Promise<StartedSystem> {
-  let log = '';
-  const child = spawn(process.execPath, [...TS, 'scripts/start.ts'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const died = exited.then((code) => {
-    throw new Error(`npm start exited early (${code})`);
-  });
-  const ready = waitFor(
-    async () =>
-      (await fetch(`http://127.0.0.1:${apiPort}/ready`)).ok && log.includes('Ctrl-C stops everything'),
-    Boolean,
-    { what: 'npm start to be ready', timeoutMs: 45_000, intervalMs: 200 },
-  );
-  await Promise.race([ready, died]).catch(async (error: Error) => {
-    child.kill('SIGTERM');
-    await exited;
-    throw new Error(`${error.message}\n--- output ---\n${log}`);
-  });
-  died.catch(() => undefined);
-  return {
-    child,
-    output: () => log,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}

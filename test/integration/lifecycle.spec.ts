@@ -279,7 +279,7 @@ describe('parked messages', () => {
     expect(rows.map((r) => [r.payload.toString(), r.payload_bytes])).toEqual([['z'.repeat(1024), 5000]]);
   });
 
-  it('deletes ingest_errors and device_inventory rows past their retention', async () => {
+  it('deletes ingest_errors, device_inventory rows and unregistered kits in setup past their retention', async () => {
     await db.sql.query(
       `INSERT INTO ingest_errors (reason, message, token, topic, created_at)
        VALUES ('schema', 'old', 'ret001', 't', now() - interval '31 days'),
@@ -290,10 +290,21 @@ describe('parked messages', () => {
        VALUES ('device/inventory', 'ret-old', false, now() - interval '366 days'),
               ('device/inventory', 'ret-new', false, now() - interval '364 days')`,
     );
+    // Kits in setup: one never registered within 7 days, one created an hour ago.
+    await db.sql.query(
+      `INSERT INTO orphan_devices (device_token, name, created_at)
+       VALUES ('orp001', 'stale', now() - interval '7 days 1 minute'),
+              ('orp002', 'fresh', now() - interval '1 hour')`,
+    );
     expect(await runJob(maintenanceQueue, JOBS.purgeRetention, {})).toEqual({
       ingestErrors: 1,
       inventory: 1,
+      orphans: 1,
     });
+    const orphans = await db.sql.query<{ name: string }>(
+      `SELECT name FROM orphan_devices WHERE device_token LIKE 'orp%'`,
+    );
+    expect(orphans.rows.map((r) => r.name)).toEqual(['fresh']);
     const left = await db.sql.query<{ message: string }>(
       `SELECT message FROM ingest_errors WHERE token = 'ret001'`,
     );

@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IngestRepository, PrismaService } from '../../libs/db/src/index.js';
+import { IngestRepository, LiveOutboxRepository, PrismaService } from '../../libs/db/src/index.js';
 import { startTestApi, type Json, type TestApi } from '../../tools/harness/api.js';
 import { testDataLayer } from '../helpers/api.js';
 import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
@@ -243,5 +243,49 @@ describe('live outputs of the ingestor', () => {
       timeoutMs: 60_000,
     });
     expect(publicKeys()).toEqual(expected.map((t, i) => `${ids.pub}/55/${t}/${i}`));
+  });
+
+  it('reads a selection of a page in full, the rest by position only, and says how far the page went', async () => {
+    const outbox = new LiveOutboxRepository(writer.prisma);
+    const start = await outbox.horizon();
+    const at = Date.parse('2026-04-01T08:00:00.123Z');
+    for (const [deviceId, value] of [
+      [ids.pub, 1.5],
+      [ids.priv, 2.5],
+      [ids.fwd, 3.25],
+    ]) {
+      await writer.ingest.storeBatch({
+        readings: [
+          { deviceId, sensorId: 56, recordedAt: at + 1000, value: value + 1 },
+          { deviceId, sensorId: 55, recordedAt: at, value },
+        ],
+        errors: [],
+      });
+    }
+    const readAll = (only: 'all' | 'public' | 'forwarded') =>
+      waitFor(
+        () => outbox.readAfter(start, { limit: 100, only }),
+        (r) => r.through !== null && r.batches.length > 0 && !r.pending,
+        { what: `the three batches (${only})` },
+      );
+    const all = await readAll('all');
+    const mine = (b: { deviceId: number }) => Object.values(ids).includes(b.deviceId);
+    expect(all.batches.filter(mine).map((b) => b.deviceId)).toEqual([ids.pub, ids.priv, ids.fwd]);
+    const [pub] = all.batches.filter(mine);
+    expect(pub.readings).toEqual([
+      { sensorId: 55, recordedAt: new Date(at), value: 1.5 },
+      { sensorId: 56, recordedAt: new Date(at + 1000), value: 2.5 },
+    ]);
+    const onlyPublic = await readAll('public');
+    expect(onlyPublic.batches.filter(mine).map((b) => b.deviceId)).toEqual([ids.pub]);
+    expect(onlyPublic.batches.every((b) => !b.isPrivate)).toBe(true);
+    const onlyForwarded = await readAll('forwarded');
+    expect(onlyForwarded.batches.filter(mine).map((b) => b.deviceId)).toEqual([ids.fwd]);
+    expect(onlyForwarded.batches[0].readings.map((r) => r.value)).toEqual([3.25, 4.25]);
+    // Every selection covers the same page: a reader resumes after the last batch, matching or not.
+    const last = all.batches.at(-1)!;
+    for (const read of [all, onlyPublic, onlyForwarded]) {
+      expect(read.through).toEqual({ txId: last.txId, deviceId: last.deviceId });
+    }
   });
 });

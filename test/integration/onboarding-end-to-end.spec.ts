@@ -7,6 +7,7 @@ import { ingestorEnv, startInProcessIngestor } from '../../tools/harness/ingesto
 import { startMosquitto, type TestBroker } from '../../tools/harness/mosquitto.js';
 import { waitFor } from '../../tools/harness/poll.js';
 import { connectPublisher, publishAll } from '../../tools/simulator/publisher.js';
+import { listenForTokens, type TokenListener } from '../helpers/socket-io.js';
 
 let db: TestDatabase;
 let broker: TestBroker;
@@ -14,6 +15,7 @@ let ingestor: Awaited<ReturnType<typeof startInProcessIngestor>>;
 let api: TestApi;
 const kits: MqttClient[] = [];
 const streams: AbortController[] = [];
+const sockets: TokenListener[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -33,6 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const stream of streams) stream.abort();
+  for (const socket of sockets) socket.close();
   await Promise.all(kits.map((k) => k.endAsync()));
   await ingestor?.stop();
   await broker?.stop();
@@ -66,6 +69,27 @@ async function openEvents(session: string) {
   return stream;
 }
 
+/**
+ * A socket.io 2 client on the wire, as the setup app's socket.io-client 2 talks: Engine.IO 3
+ * long-polling, packets framed `<length>:<packet>`, joined to the default namespace by the server.
+ * `poll` waits for the next payload (a long poll) and returns everything received so far.
+ */
+async function socketIo2(url: string) {
+  const base = `${url}/socket.io/?EIO=3&transport=polling`;
+  const open = await fetch(base);
+  expect(open.status).toBe(200);
+  let text = await open.text();
+  const sid = /"sid":"([^"]+)"/.exec(text)?.[1];
+  expect(sid).toBeDefined();
+  return {
+    text: () => text,
+    poll: async () => {
+      text += await (await fetch(`${base}&sid=${sid}`)).text();
+      return text;
+    },
+  };
+}
+
 /** The kit as its firmware connects: client id = its token, no credentials (the broker is locked). */
 async function kitFor(token: string): Promise<MqttClient> {
   const kit = await connectPublisher(broker.port, token);
@@ -89,6 +113,12 @@ it('sets up a kit end to end: handshake, sign-up, login, registration, its parke
     { what: 'the event stream to open' },
   );
   expect(live.text).not.toContain('token-received');
+  // socket.io as the setup app listens (every kit's event, it picks its token), and as a client
+  // that names its session.
+  const app = await listenForTokens(api.url);
+  const own = await listenForTokens(api.url, { query: { onboarding_session: session } });
+  sockets.push(app, own);
+  expect(app.received).toEqual([]);
 
   // The kit, not registered yet, says hello and sends a raw reading.
   await publishAll(await kitFor(token), [
@@ -107,6 +137,22 @@ it('sets up a kit end to end: handshake, sign-up, login, registration, its parke
     { timeoutMs: 30_000, what: 'token-received on the stream that was open' },
   );
   expect(live.text.split('event: token-received').length - 1).toBe(1);
+  for (const socket of [app, own]) {
+    await waitFor(
+      () => socket.tokens(),
+      (tokens) => tokens.includes(token),
+      { timeoutMs: 30_000, what: 'token-received on socket.io' },
+    );
+    expect(socket.received).toEqual([{ device_token: token }]);
+  }
+  // A session client connected after the handshake is told at once.
+  const lateSocket = await listenForTokens(api.url, { query: { onboarding_session: session } });
+  sockets.push(lateSocket);
+  await waitFor(
+    () => lateSocket.tokens(),
+    (tokens) => tokens.includes(token),
+    { timeoutMs: 30_000, what: 'token-received on a socket opened after the handshake' },
+  );
   // A stream opened after the handshake says so at once.
   const late = await openEvents(session);
   await waitFor(
@@ -187,4 +233,73 @@ it('counts an info message alone as the handshake, announced once', async () => 
   );
   expect(rows).toEqual([{ device_handshake: true }]);
   expect(live.text.split('event: token-received').length - 1).toBe(1);
+}, 180_000);
+
+it('socket.io: admits socket.io 2 clients (Engine.IO 3), refuses an unknown session, hears every kit', async () => {
+  // The setup app ships socket.io-client 2 (Engine.IO 3): spoken here on the wire, long-polling.
+  const v2 = await socketIo2(api.url);
+  // Joined to the default namespace (`40`), which the server sends once LISTEN is in place.
+  for (let text = v2.text(); !/(?:^|\D)2:40(?!\d)/.test(text);) text = await v2.poll();
+  const early = await (await api.request('/v0/onboarding/device', { method: 'POST', body: {} })).json();
+  await publishAll(await kitFor(early.device_token), [
+    { topic: `device/sck/${early.device_token}/hello`, payload: `${early.device_token}:Hello` },
+  ]);
+  const v2Events = await waitFor(
+    async () =>
+      [...(await v2.poll()).matchAll(/42(\["token-received",\{[^\]]*\}\])/g)].map((m) => JSON.parse(m[1])),
+    (events) => events.length > 0,
+    { timeoutMs: 60_000, what: 'token-received on the socket.io 2 client' },
+  );
+  expect(v2Events).toEqual([['token-received', { device_token: early.device_token }]]);
+  await expect(
+    listenForTokens(api.url, { query: { onboarding_session: '00000000-0000-4000-8000-000000000000' } }),
+  ).rejects.toThrow('Invalid OnboardingSession');
+  await expect(listenForTokens(api.url, { query: { onboarding_session: 'nope' } })).rejects.toThrow(
+    'Invalid OnboardingSession',
+  );
+
+  const app = await listenForTokens(api.url, { transports: ['websocket'] });
+  sockets.push(app);
+  const kits = await Promise.all(
+    [0, 1].map(async () => (await api.request('/v0/onboarding/device', { method: 'POST', body: {} })).json()),
+  );
+  const other = await listenForTokens(api.url, { query: { onboarding_session: kits[1].onboarding_session } });
+  sockets.push(other);
+  for (const kit of kits) {
+    await publishAll(await kitFor(kit.device_token), [
+      { topic: `device/sck/${kit.device_token}/hello`, payload: `${kit.device_token}:Hello` },
+    ]);
+  }
+  await waitFor(
+    () => app.tokens().sort(),
+    (tokens) => tokens.length === 2,
+    { timeoutMs: 60_000, what: 'both kits on the every-kit socket' },
+  );
+  expect(app.tokens().sort()).toEqual(kits.map((k) => k.device_token).sort());
+  // The session client hears its own kit only.
+  await waitFor(
+    () => other.tokens(),
+    (tokens) => tokens.length === 1,
+    { timeoutMs: 30_000, what: "the second kit's token on its session socket" },
+  );
+  expect(other.received).toEqual([{ device_token: kits[1].device_token }]);
+
+  // ONBOARDING_SOCKET_BROADCAST=false: only clients that name their session are admitted.
+  const closed = await startTestApi(db, { ONBOARDING_SOCKET_BROADCAST: 'false' });
+  try {
+    await expect(listenForTokens(closed.url)).rejects.toThrow('Invalid OnboardingSession');
+    const own = await listenForTokens(closed.url, {
+      query: { onboarding_session: kits[1].onboarding_session },
+    });
+    sockets.push(own);
+    // Its kit was heard already: told at once.
+    await waitFor(
+      () => own.received,
+      (received) => received.length === 1,
+      { what: 'token-received at once on the session socket' },
+    );
+    expect(own.received).toEqual([{ device_token: kits[1].device_token }]);
+  } finally {
+    await closed.stop();
+  }
 }, 180_000);

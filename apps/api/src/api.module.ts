@@ -54,6 +54,10 @@ import { OnboardingController } from './onboarding/onboarding.controller.js';
 import { OnboardingEventsService } from './onboarding/onboarding-events.service.js';
 import { OnboardingService } from './onboarding/onboarding.service.js';
 import { TagsController } from './onboarding/tags.controller.js';
+import { OnboardingGateway } from './onboarding/onboarding.gateway.js';
+import { PasswordResetsController } from './accounts/password-resets.controller.js';
+import { PasswordResetsService } from './accounts/password-resets.service.js';
+import { MailerService } from './mail/mailer.service.js';
 
 export { API_CONFIG };
 
@@ -106,6 +110,7 @@ export class ApiModule {
         AccountsController,
         OnboardingController,
         TagsController,
+        PasswordResetsController,
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
@@ -139,6 +144,9 @@ export class ApiModule {
         AccountsService,
         OnboardingService,
         OnboardingEventsService,
+        OnboardingGateway,
+        MailerService,
+        PasswordResetsService,
       ],
     };
   }

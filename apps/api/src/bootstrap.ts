@@ -9,6 +9,7 @@ import { ApiModule } from './api.module.js';
 import { PUBLIC_URL_LOCAL } from './common/pagination.js';
 import { corsOptions } from './common/cors.js';
 import { ApiMetricsService } from './metrics/api-metrics.service.js';
+import { ApiSocketIoAdapter } from './onboarding/socket-io.adapter.js';
 import { serveOpenApi } from './openapi.js';
 
 export interface RunningApi {
@@ -26,6 +27,8 @@ export async function startApi(config: ApiConfig): Promise<RunningApi> {
   app.use(app.get(ApiMetricsService).middleware());
   (app.getHttpAdapter().getInstance() as Express).locals[PUBLIC_URL_LOCAL] = config.PUBLIC_URL;
   app.enableCors(corsOptions(config.CORS_ORIGINS));
+  // socket.io (the setup app's token-received) on the same server, at /socket.io.
+  app.useWebSocketAdapter(new ApiSocketIoAdapter(app, config.CORS_ORIGINS));
   serveOpenApi(app);
   await app.listen(config.PORT, config.HOST);
   const { port } = (app.getHttpServer() as Server).address() as { port: number };

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { mailSchema } from './mail.config.js';
 import {
+  bool,
   type Env,
   databaseSchema,
   httpSchema,
@@ -84,6 +86,15 @@ const schema = z
     MQTT_PASSWORD: z.string().optional(),
     /** Client ids starting with this are the ingestors'; anonymous clients may not use them. */
     BROKER_INGESTOR_CLIENT_ID_PREFIX: z.string().min(1).default('sck-ingest'),
+  })
+  .extend(mailSchema.shape)
+  .extend({
+    /**
+     * socket.io clients that name no onboarding session get every `token-received` (the Smart
+     * Citizen setup app listens that way and picks its kit's token); false: only clients that name
+     * their session (docs/onboarding.md).
+     */
+    ONBOARDING_SOCKET_BROADCAST: bool.default(true),
   })
   .transform(resolveDatabase)
   .transform((env) => ({

@@ -88,3 +88,22 @@ describe('api config: CORS_ORIGINS', () => {
     }
   });
 });
+
+describe('api config: mail', () => {
+  const base = { DATABASE_URL: 'postgres://localhost/x' };
+
+  it('has no SMTP server unless SMTP_HOST names one; the link template needs {token}', () => {
+    const none = loadApiConfig({ ...base, SMTP_HOST: '' });
+    expect(none).toMatchObject({ SMTP_PORT: 587, SMTP_SECURE: false, PASSWORD_RESET_TTL_MINUTES: 60 });
+    expect(none.SMTP_HOST).toBeUndefined();
+    expect(none.MAIL_OUTBOX_DIR).toBeUndefined();
+    const smtp = loadApiConfig({ ...base, SMTP_HOST: 'mail.example', SMTP_PORT: '465', SMTP_SECURE: 'true' });
+    expect(smtp).toMatchObject({ SMTP_HOST: 'mail.example', SMTP_PORT: 465, SMTP_SECURE: true });
+    expect(
+      loadApiConfig({ ...base, PASSWORD_RESET_URL: 'https://app.example/reset/{token}' }).PASSWORD_RESET_URL,
+    ).toBe('https://app.example/reset/{token}');
+    expect(() => loadApiConfig({ ...base, PASSWORD_RESET_URL: 'https://app.example/reset' })).toThrow(
+      /PASSWORD_RESET_URL/,
+    );
+  });
+});

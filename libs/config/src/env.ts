@@ -14,7 +14,7 @@ export class ConfigError extends Error {
 
 export type Env = Record<string, string | undefined>;
 
-const bool = z
+export const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
@@ -23,7 +23,7 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 export const nodeEnv = z.enum(['development', 'test', 'production']).default('development');
 
 /** An empty variable (`DATABASE_URL=` in an env file) means the same as an unset one. */
-const unsetIfEmpty = <T extends z.ZodType>(schema: T) =>
+export const unsetIfEmpty = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 /**
@@ -170,7 +170,9 @@ export const lifecycleSchema = z.object({
   INGEST_ERRORS_RETENTION_HOURS: int(1, 24 * 3650).default(30 * 24),
   /** device_inventory reports received longer ago than this are deleted. */
   INVENTORY_RETENTION_HOURS: int(1, 24 * 3650).default(365 * 24),
-  /** How often the two retentions above run. */
+  /** Kits in setup (orphan devices) not registered within this are deleted (docs/onboarding.md). */
+  ORPHAN_RETENTION_HOURS: int(1, 24 * 365).default(7 * 24),
+  /** How often the three retentions above run. */
   RETENTION_PURGE_EVERY_MS: int(1000, 7 * 24 * 3_600_000).default(3_600_000),
   /** How often readings partitions are checked (ahead, and for backlog months in the default one). */
   PARTITION_UPKEEP_EVERY_MS: int(1000, 7 * 24 * 3_600_000).default(3_600_000),
@@ -200,6 +202,12 @@ export const liveSchema = z.object({
   LIVE_RETENTION_MINUTES: int(60, 7 * 24 * 60).default(60),
   /** Readers look for new batches at least this often, besides the commit notifications. */
   LIVE_POLL_MS: int(50, 60_000).default(1000),
+  /**
+   * Share of wall time the firehose relay may spend while it is behind (the ingestor storing at
+   * full rate): it pauses between pages so that storing keeps the process, and catches up when
+   * the rate drops. Forwards are not paced.
+   */
+  LIVE_FIREHOSE_DUTY_PERCENT: int(1, 100).default(25),
 });
 
 /** Server-sent event streams of the API. */
@@ -212,6 +220,11 @@ export const streamSchema = z.object({
 export const storageSchema = z.object({
   /** How often the rollup job folds batch marks and recomputes closed hours. */
   ROLLUP_REFRESH_EVERY_MS: int(100, 3_600_000).default(10_000),
+  /**
+   * Share of wall time the rollup job may spend working while a backlog of hours waits: after each
+   * step it pauses so that its steps fill at most this percentage, leaving Postgres to the batches.
+   */
+  ROLLUP_DUTY_PERCENT: int(1, 100).default(10),
   /** Days after which readings move into the compact layout; 0 turns compaction off. */
   COMPACT_AFTER_DAYS: int(0, 36_500).default(60),
   /** How often compaction (and retention) runs. */

@@ -13,6 +13,9 @@ describe('single-node defaults', () => {
     expect(api.DATABASE_URL).toBe('postgresql://sck_app@127.0.0.1:5433/sck_ingest');
     expect(ingestor.DATABASE_URL).toBe(api.DATABASE_URL);
     expect(api.REDIS_URL).toBeUndefined();
+    // No SMTP server: mails go to the data directory (and the log).
+    expect(api.MAIL_OUTBOX_DIR).toBe(resolve('data', 'mail'));
+    expect(loadSystemConfig({ SMTP_HOST: 'mail.example' }).api.MAIL_OUTBOX_DIR).toBeUndefined();
     // aedes: MQTT 3.1.1, no shared subscriptions, so one connection subscribed without a share.
     expect(ingestor).toMatchObject({
       MQTT_HOST: '127.0.0.1',

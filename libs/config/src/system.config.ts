@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { embeddedPostgresDir } from './embedded-credentials.js';
 import { type ApiConfig, loadApiConfig } from './api.config.js';
 import { ConfigError, type Env, embeddedSchema, parseEnv } from './env.js';
@@ -61,7 +62,11 @@ export function loadSystemConfig(env: Env = process.env): SystemConfig {
   const ingestor = attempt(() => loadIngestorConfig(ingestorEnv));
   if (!api || !ingestor || !embedded) throw new ConfigError(issues);
   return {
-    api,
+    // Single node without SMTP: mails (password resets) land in the data directory and the log.
+    api:
+      api.SMTP_HOST === undefined && api.MAIL_OUTBOX_DIR === undefined
+        ? { ...api, MAIL_OUTBOX_DIR: resolve(embedded.EMBEDDED_DATA_DIR, 'mail') }
+        : api,
     ingestor,
     embedded: {
       postgres: api.DATABASE_EMBEDDED

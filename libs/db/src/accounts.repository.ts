@@ -71,4 +71,61 @@ export class AccountsRepository {
   async createSessionToken(userId: number, tokenHash: string, expiresAt: Date): Promise<void> {
     await this.db.client.apiToken.create({ data: { userId, tokenHash, expiresAt } });
   }
+
+  /**
+   * The user a password reset is asked for: `login` is their username or email (both without
+   * case). Null when nobody matches or the user has no email to send the link to.
+   */
+  async findResetRecipient(login: string): Promise<{ id: number; username: string; email: string } | null> {
+    const rows = await this.db.client.$queryRaw<{ id: number; username: string; email: string }[]>`
+      SELECT id, username, email FROM users
+       WHERE (lower(username) = lower(${login}) OR lower(email) = lower(${login})) AND email IS NOT NULL
+       ORDER BY id LIMIT 1`;
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Makes `tokenHash` the user's one pending reset link, until `expiresAt` (an older link stops
+   * working), unless the pending link expires after `pendingBefore`: made too recently to replace.
+   * Whether it was set.
+   */
+  async setPasswordReset(
+    userId: number,
+    tokenHash: string,
+    expiresAt: Date,
+    pendingBefore: Date,
+  ): Promise<boolean> {
+    const changed = await this.db.client.$executeRaw`
+      UPDATE users SET password_reset_hash = ${tokenHash}, password_reset_expires_at = ${expiresAt}
+       WHERE id = ${userId}
+         AND (password_reset_expires_at IS NULL OR password_reset_expires_at <= ${pendingBefore})`;
+    return changed > 0;
+  }
+
+  /** The id of the user whose pending, unexpired reset link has this hash. */
+  async findPasswordReset(tokenHash: string): Promise<number | null> {
+    const rows = await this.db.client.$queryRaw<{ id: number }[]>`
+      SELECT id FROM users WHERE password_reset_hash = ${tokenHash} AND password_reset_expires_at > now()`;
+    return rows[0]?.id ?? null;
+  }
+
+  /**
+   * Sets the password of the user whose pending, unexpired reset link has this hash, uses the link
+   * up and ends the user's login sessions, in one transaction. Null when no such link is pending
+   * (unknown, used or expired): of two concurrent uses, one wins.
+   */
+  async resetPassword(tokenHash: string, passwordHash: string): Promise<number | null> {
+    return this.db.client.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ id: number }[]>`
+        UPDATE users SET password_hash = ${passwordHash}, password_reset_hash = NULL,
+                         password_reset_expires_at = NULL, updated_at = now()
+         WHERE password_reset_hash = ${tokenHash} AND password_reset_expires_at > now()
+        RETURNING id`;
+      const id = rows[0]?.id;
+      if (id === undefined) return null;
+      // Login tokens made with the old password stop working; personal API tokens stay.
+      await tx.$executeRaw`DELETE FROM api_tokens WHERE user_id = ${id} AND expires_at IS NOT NULL`;
+      return id;
+    });
+  }
 }

@@ -76,6 +76,7 @@ export {
   type LivePosition,
   type LiveRead,
   type LiveReading,
+  type LiveSelection,
 } from './live-outbox.repository.js';
 export { LiveWakeupListener } from './live-wakeup.listener.js';
 export { LIVE_OUTBOX_CHANNEL } from './live-outbox.statements.js';

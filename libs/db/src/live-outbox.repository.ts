@@ -27,8 +27,17 @@ export interface LiveBatch extends LivePosition {
   forwarded: boolean;
 }
 
+/** Which batches a read returns: all, those of public devices, or those to forward. */
+export type LiveSelection = 'all' | 'public' | 'forwarded';
+
 export interface LiveRead {
+  /** The batches of the page that match the read's selection. */
   batches: LiveBatch[];
+  /**
+   * The last position the page covered, matching or not (null for an empty page): where a reader
+   * with a selection resumes, so batches it skipped are not read again.
+   */
+  through: LivePosition | null;
   /** True when the page limit cut the read short: more readable batches follow. */
   more: boolean;
   /**
@@ -41,12 +50,17 @@ export interface LiveRead {
 export const comparePositions = (a: LivePosition, b: LivePosition): number =>
   a.txId < b.txId ? -1 : a.txId > b.txId ? 1 : a.deviceId - b.deviceId;
 
+/**
+ * A batch as read: the readings' columns as comma-joined text (null when the batch is outside the
+ * read's selection), timestamps as epoch milliseconds. Splitting three strings costs a fraction of
+ * what pg's parsing of array literals and of one timestamp string per reading costs.
+ */
 interface BatchRow {
   tx_id: string;
   device_id: number;
-  sensor_ids: number[];
-  recorded_ats: Date[];
-  reading_values: number[];
+  sensor_ids: string | null;
+  recorded_ms: string | null;
+  reading_values: string | null;
   stored_at: Date;
   is_private: boolean | null;
   forwarded: boolean | null;
@@ -63,7 +77,7 @@ export class LiveOutboxRepository {
    */
   async readAfter(
     after: LivePosition,
-    options: { limit: number; upTo?: LivePosition; deviceId?: number },
+    options: { limit: number; upTo?: LivePosition; deviceId?: number; only?: LiveSelection },
   ): Promise<LiveRead> {
     const upTo = options.upTo ?? { txId: BigInt('9223372036854775807'), deviceId: 2147483647 };
     // One statement, one snapshot: the horizon, the page below it, and whether committed batches
@@ -73,12 +87,23 @@ export class LiveOutboxRepository {
        SELECT EXISTS (SELECT 1 FROM live_outbox WHERE tx_id >= (SELECT x FROM h)) AS pending, b.*
          FROM (SELECT 1) AS one
          LEFT JOIN LATERAL (
-           SELECT o.tx_id::text AS tx_id, o.device_id, o.sensor_ids, o.recorded_ats, o.reading_values,
-                  o.stored_at, d.is_private,
-                  (d.enable_forwarding AND u.forwarding_token IS NOT NULL) AS forwarded
+           SELECT o.tx_id::text AS tx_id, o.device_id, o.stored_at, d.is_private,
+                  (d.enable_forwarding AND u.forwarding_token IS NOT NULL) AS forwarded,
+                  CASE WHEN s.wanted THEN array_to_string(o.sensor_ids, ',') END AS sensor_ids,
+                  CASE WHEN s.wanted THEN array_to_string(ARRAY(
+                    SELECT (extract(epoch FROM t.at) * 1000)::bigint
+                      FROM unnest(o.recorded_ats) WITH ORDINALITY AS t(at, n) ORDER BY t.n), ',') END
+                    AS recorded_ms,
+                  CASE WHEN s.wanted THEN array_to_string(o.reading_values, ',') END AS reading_values
              FROM live_outbox o
              LEFT JOIN devices d ON d.id = o.device_id
              LEFT JOIN users u ON u.id = d.owner_id
+            CROSS JOIN LATERAL (
+              SELECT CASE $7::text
+                       WHEN 'public' THEN d.is_private IS FALSE
+                       WHEN 'forwarded' THEN coalesce(d.enable_forwarding AND u.forwarding_token IS NOT NULL, false)
+                       ELSE true
+                     END AS wanted) AS s
             WHERE (o.tx_id, o.device_id) > ($1::bigint, $2::int)
               AND (o.tx_id, o.device_id) <= ($3::bigint, $4::int)
               AND o.tx_id < (SELECT x FROM h)
@@ -93,11 +118,19 @@ export class LiveOutboxRepository {
         upTo.deviceId,
         options.deviceId ?? null,
         options.limit + 1,
+        options.only ?? 'all',
       ],
     );
     const found = rows.filter((r) => r.tx_id !== null);
     const more = found.length > options.limit;
-    return { batches: found.slice(0, options.limit).map(toBatch), more, pending: !more && rows[0].pending };
+    const page = found.slice(0, options.limit);
+    const last = page.at(-1);
+    return {
+      batches: page.filter((r) => r.sensor_ids !== null).map(toBatch),
+      through: last ? { txId: BigInt(last.tx_id), deviceId: last.device_id } : null,
+      more,
+      pending: !more && rows[0].pending,
+    };
   }
 
   /** A position before every batch not yet readable: where a reader that wants only new batches starts. */
@@ -161,17 +194,25 @@ export class LiveOutboxRepository {
 const PRUNED = 'pruned';
 
 function toBatch(row: BatchRow): LiveBatch {
+  const sensorIds = splitNumbers(row.sensor_ids);
+  const recordedMs = splitNumbers(row.recorded_ms);
+  const values = splitNumbers(row.reading_values);
   return {
     txId: BigInt(row.tx_id),
     deviceId: row.device_id,
-    readings: row.sensor_ids.map((sensorId, i) => ({
+    readings: sensorIds.map((sensorId, i) => ({
       sensorId,
-      recordedAt: row.recorded_ats[i],
-      value: row.reading_values[i],
+      recordedAt: new Date(recordedMs[i]),
+      value: values[i],
     })),
     storedAt: row.stored_at,
     // A batch whose device is gone is treated as private: nothing public about it.
     isPrivate: row.is_private ?? true,
     forwarded: row.forwarded ?? false,
   };
+}
+
+/** A comma-joined column as numbers ('' is an empty array; float8 text reads back exactly). */
+function splitNumbers(text: string | null): number[] {
+  return text ? text.split(',').map(Number) : [];
 }

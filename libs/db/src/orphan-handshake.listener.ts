@@ -10,14 +10,15 @@ const RECONNECT_MS = 1000;
 
 /**
  * LISTENs on ORPHAN_HANDSHAKE_CHANNEL on one connection of its own, opened while anyone is
- * subscribed, and hands each notice to the subscribers of its onboarding session. A lost
- * connection is reopened; subscribers re-read the orphan after subscribing, so a notice sent
- * while no connection was open is not missed by them.
+ * subscribed, and hands each notice to the subscribers of its onboarding session and to those of
+ * every session. A lost connection is reopened; session subscribers re-read the orphan after
+ * subscribing, so a notice sent while no connection was open is not missed by them.
  */
 @Injectable()
 export class OrphanHandshakeListener implements OnModuleDestroy {
   private readonly logger = new Logger('OrphanHandshake');
   private readonly handlers = new Map<string, Set<Handler>>();
+  private readonly everyone = new Set<Handler>();
   private client: pg.Client | null = null;
   private connecting: Promise<void> | null = null;
   private closed = false;
@@ -40,6 +41,23 @@ export class OrphanHandshakeListener implements OnModuleDestroy {
       throw error;
     }
     return unsubscribe;
+  }
+
+  /** Calls `handler` on every handshake notice; resolves once LISTEN is in place. */
+  async subscribeAll(handler: Handler): Promise<() => void> {
+    this.everyone.add(handler);
+    const unsubscribe = () => void this.everyone.delete(handler);
+    try {
+      await this.connect();
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    return unsubscribe;
+  }
+
+  private get wanted(): boolean {
+    return this.handlers.size > 0 || this.everyone.size > 0;
   }
 
   private connect(): Promise<void> {
@@ -65,9 +83,9 @@ export class OrphanHandshakeListener implements OnModuleDestroy {
     if (this.client !== client) return;
     this.client = null;
     client.end().catch(() => undefined);
-    if (this.closed || this.handlers.size === 0) return;
+    if (this.closed || !this.wanted) return;
     setTimeout(() => {
-      if (!this.closed && this.handlers.size > 0) this.connect().catch(() => undefined);
+      if (!this.closed && this.wanted) this.connect().catch(() => undefined);
     }, RECONNECT_MS).unref();
   }
 
@@ -79,6 +97,7 @@ export class OrphanHandshakeListener implements OnModuleDestroy {
       return;
     }
     for (const handler of this.handlers.get(notice.onboarding_session) ?? []) handler(notice);
+    for (const handler of this.everyone) handler(notice);
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -30,11 +30,13 @@ export interface ProfileFields {
   profilePicture?: string | null;
   city?: string | null;
   countryCode?: string | null;
+  /** Researchers' and admins' broker username for their forward topics. */
+  forwardingUsername?: string;
 }
 
-/** The username or email asked for belongs to someone else. */
+/** The username, email or forwarding username asked for belongs to someone else. */
 export class ProfileTakenError extends Error {
-  constructor(readonly field: 'username' | 'email') {
+  constructor(readonly field: 'username' | 'email' | 'forwarding_username') {
     super(`${field} is taken`);
   }
 }
@@ -84,7 +86,12 @@ export class PeopleRepository {
       const target = (error as { code?: string; meta?: { target?: unknown } }).code === 'P2002';
       if (target) {
         const text = JSON.stringify((error as { meta?: unknown }).meta ?? '') + String(error);
-        throw new ProfileTakenError(text.includes('email') ? 'email' : 'username');
+        const field = text.includes('forwarding_username')
+          ? 'forwarding_username'
+          : text.includes('email')
+            ? 'email'
+            : 'username';
+        throw new ProfileTakenError(field);
       }
       throw error;
     }

@@ -19,6 +19,11 @@ export class RetentionRepository {
     return this.purgeOlderThan('device_inventory', 'received_at', cutoff);
   }
 
+  /** Deletes kits in setup (orphan devices) created before `cutoff`; returns how many. */
+  purgeOrphans(cutoff: Date): Promise<number> {
+    return this.purgeOlderThan('orphan_devices', 'created_at', cutoff);
+  }
+
   /** `table` and `column` are this class's own constants, never input. */
   private purgeOlderThan(table: string, column: string, cutoff: Date): Promise<number> {
     return this.inChunks(async () => {

@@ -47,8 +47,8 @@ export function liveReadingsMessage(batch: LiveBatchInput, sensorId?: number): L
     device_id: batch.deviceId,
     stored_at: batch.storedAt.toISOString(),
     readings: readings
-      .map((r) => ({ sensor_id: r.sensorId, timestamp: r.recordedAt.toISOString(), value: r.value }))
-      .sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.sensor_id - b.sensor_id),
+      .toSorted((a, b) => a.recordedAt.getTime() - b.recordedAt.getTime() || a.sensorId - b.sensorId)
+      .map((r) => ({ sensor_id: r.sensorId, timestamp: r.recordedAt.toISOString(), value: r.value })),
   };
 }
 

@@ -8,6 +8,11 @@ describe('logging settings', () => {
       '/v0/devices?page=1&access_token=[redacted]',
     );
     expect(logSafeUrl('/v0/devices/3')).toBe('/v0/devices/3');
+    expect(logSafeUrl('/v0/password_resets/AbC-_12?x=1')).toBe('/v0/password_resets/[redacted]?x=1');
+    expect(logSafeUrl('/v0/password_resets')).toBe('/v0/password_resets');
+    expect(logSafeUrl('/v0/onboarding/device/events?onboarding_session=6f1c')).toBe(
+      '/v0/onboarding/device/events?onboarding_session=[redacted]',
+    );
   });
 
   it('maps LOG_LEVEL to pino levels, pretty only in development', () => {

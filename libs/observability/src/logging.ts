@@ -13,12 +13,17 @@ const PINO_LEVEL: Record<LogLevel, LevelWithSilent> = {
   verbose: 'trace',
 };
 
-/** Query parameters that carry credentials (`?access_token=` authenticates API requests). */
-const SECRET_QUERY = /([?&](?:access_token|token|password)=)[^&#]*/gi;
+/**
+ * Query parameters that carry credentials (`?access_token=` authenticates API requests, an
+ * onboarding session stands for its kit in setup).
+ */
+const SECRET_QUERY = /([?&](?:access_token|token|password|onboarding_session)=)[^&#]*/gi;
+/** Path segments that are credentials: a password reset link's token. */
+const SECRET_PATH = /^(\/v0\/password_resets\/)[^/?#]+/i;
 
-/** A request URL as logged: credentials in the query string replaced. */
+/** A request URL as logged: credentials in the path and the query string replaced. */
 export function logSafeUrl(url: string): string {
-  return url.replace(SECRET_QUERY, '$1[redacted]');
+  return url.replace(SECRET_PATH, '$1[redacted]').replace(SECRET_QUERY, '$1[redacted]');
 }
 
 /** Routes whose requests are not logged one by one: probes and scrapes poll them. */

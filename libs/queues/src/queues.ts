@@ -10,7 +10,7 @@ export const QUEUES = {
   deviceLifecycle: 'device-lifecycle',
   /** Batches that could not be written while Postgres was unreachable (store-and-forward). */
   storeForward: 'store-forward',
-  /** Scheduled upkeep: readings partitions, retention of ingest_errors and device_inventory. */
+  /** Scheduled upkeep: readings partitions, retention of ingest_errors, device_inventory, orphans. */
   maintenance: 'maintenance',
   /** Stored batches of forwarding devices, published to their owners' forward topics. */
   forward: 'forward',
@@ -29,7 +29,7 @@ export const JOBS = {
   ensurePartitions: 'ensure-partitions',
   /** Publishes one device's stored batch to its owner's forward topic. */
   forwardBatch: 'forward-batch',
-  /** Periodic: deletes ingest_errors and device_inventory rows older than their retention. */
+  /** Periodic: deletes ingest_errors, device_inventory and orphan_devices rows past their retention. */
   purgeRetention: 'purge-retention',
 } as const;
 

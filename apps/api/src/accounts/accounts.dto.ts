@@ -41,3 +41,23 @@ export const signUpResponse = z.strictObject({
   role: z.string(),
 });
 export class SignUpResponse extends createZodDto(signUpResponse) {}
+
+export const passwordResetRequestBody = z
+  .object({
+    email_or_username: z.string().min(1).max(320).optional().describe('The account: its email or username.'),
+    email: z.string().min(1).max(320).optional(),
+    username: z.string().min(1).max(320).optional(),
+  })
+  .refine((b) => (b.email_or_username ?? b.email ?? b.username) !== undefined, {
+    message: 'Please include parameter email, username or email_or_username',
+    path: ['email_or_username'],
+  });
+export class PasswordResetRequestBody extends createZodDto(passwordResetRequestBody) {}
+
+export const passwordResetRequested = z.strictObject({
+  message: z.literal('Password Reset Instructions Delivered'),
+});
+export class PasswordResetRequested extends createZodDto(passwordResetRequested) {}
+
+export const newPasswordBody = z.object({ password });
+export class NewPasswordBody extends createZodDto(newPasswordBody) {}

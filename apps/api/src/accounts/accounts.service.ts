@@ -9,7 +9,7 @@ import {
 import { ApiError } from '../common/api-error.js';
 import type { LoginBody, SignUpBody } from './accounts.dto.js';
 
-const BCRYPT_COST = 10;
+export const BCRYPT_COST = 10;
 /** Login tokens expire; personal API tokens (user:create) do not. */
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 /** Compared against when the user is unknown, so both failures take as long. */

@@ -41,8 +41,11 @@ class FakeOutbox {
         (!o.upTo || comparePositions(b, o.upTo) <= 0) &&
         (o.deviceId === undefined || b.deviceId === o.deviceId),
     );
+    const page = found.slice(0, o.limit);
+    const last = page.at(-1);
     return Promise.resolve({
-      batches: found.slice(0, o.limit),
+      batches: page,
+      through: last ? { txId: last.txId, deviceId: last.deviceId } : null,
       more: found.length > o.limit,
       pending: false,
     });

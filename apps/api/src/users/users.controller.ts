@@ -24,7 +24,9 @@ export class UsersController {
   @Patch('me')
   @Authenticated()
   @ApiOperation({
-    summary: "Changes the caller's profile: username, email, url, profile_picture, city, country_code",
+    summary:
+      "Changes the caller's profile: username, email, url, profile_picture, city, country_code; " +
+      'forwarding_username (researchers and admins)',
   })
   @ApiOkResponse({ type: UserResponse })
   updateMe(@CurrentUser() viewer: ApiUser, @Body() body: UpdateMeBody) {

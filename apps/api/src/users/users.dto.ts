@@ -22,6 +22,11 @@ export const updateMeBody = z.object({
     .nullable()
     .describe('ISO 3166-1 alpha-2 code, e.g. "ES", or null.')
     .optional(),
+  forwarding_username: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{3,64}$/)
+    .describe('Researchers and admins: the broker username that may read your forward topics; unique.')
+    .optional(),
 });
 export class UpdateMeBody extends createZodDto(updateMeBody) {}
 

@@ -54,8 +54,18 @@ export class UsersService {
   }
 
   async updateMe(viewer: ApiUser, body: UpdateMeBody) {
+    if (body.forwarding_username !== undefined) {
+      if (!FORWARDING_ROLES.has(viewer.role)) {
+        throw ApiError.forbidden(
+          'Only researchers and admins forward readings and have a forwarding_username',
+        );
+      }
+      // The token comes with the username: a forwarding username without a token would be unusable.
+      await this.people.ensureForwardingCredentials(viewer.id);
+    }
     try {
       const user = await this.people.updateProfile(viewer.id, {
+        forwardingUsername: body.forwarding_username,
         username: body.username,
         email: body.email,
         url: body.url,

@@ -8,16 +8,23 @@ import { LivePublisherAdapter } from './live-publisher.adapter.js';
 @Injectable()
 export class FirehoseOutput implements LiveOutput {
   readonly name = 'firehose';
+  readonly only = 'public';
+
+  /** Paced: publishing a message per stored batch costs the process about what storing it does. */
+  dutyPercent(config: { LIVE_FIREHOSE_DUTY_PERCENT: number }): number {
+    return config.LIVE_FIREHOSE_DUTY_PERCENT;
+  }
 
   constructor(private readonly publisher: LivePublisherAdapter) {}
 
   async send(batches: LiveBatch[]): Promise<void> {
     // Private devices never reach the public tree; the device's privacy is read with the batch.
     const shown = batches.filter((b) => !b.isPrivate);
-    await Promise.all(
-      shown.map((b) =>
-        this.publisher.publish(firehoseTopic(b.deviceId), JSON.stringify(liveReadingsMessage(b))),
-      ),
+    await this.publisher.publishAll(
+      shown.map((b) => ({
+        topic: firehoseTopic(b.deviceId),
+        payload: JSON.stringify(liveReadingsMessage(b)),
+      })),
     );
   }
 }

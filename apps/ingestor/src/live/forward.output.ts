@@ -12,6 +12,12 @@ import type { LiveOutput } from './live-output.js';
 @Injectable()
 export class ForwardOutput implements LiveOutput {
   readonly name = 'forward';
+  readonly only = 'forwarded';
+
+  /** Never paced: forwards are few, and the durable queue is what their promise rests on. */
+  dutyPercent(): number {
+    return 100;
+  }
 
   constructor(private readonly queues: QueueProducersService) {}
 

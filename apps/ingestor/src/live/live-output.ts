@@ -1,4 +1,4 @@
-import type { LiveBatch } from '../../../../libs/db/src/index.js';
+import type { LiveBatch, LiveSelection } from '../../../../libs/db/src/index.js';
 
 /**
  * One way stored batches leave the service. The relay hands each output every batch in outbox
@@ -9,5 +9,9 @@ import type { LiveBatch } from '../../../../libs/db/src/index.js';
 export interface LiveOutput {
   /** Its saved position's name in live_positions. */
   readonly name: string;
+  /** The batches it is handed; the relay reads only those in full. */
+  readonly only: LiveSelection;
+  /** Percentage of wall time its relay may take while batches are waiting (100: no pause). */
+  dutyPercent(config: { LIVE_FIREHOSE_DUTY_PERCENT: number }): number;
   send(batches: LiveBatch[]): Promise<void>;
 }

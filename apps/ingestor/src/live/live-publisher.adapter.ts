@@ -52,6 +52,41 @@ export class LivePublisherAdapter implements OnModuleDestroy {
     }
   }
 
+  /**
+   * Publishes every message at QoS 1 and resolves once the broker acknowledged them all; fails as
+   * a whole (the caller sends the page again) if one fails or the PUBACKs take too long. One timer
+   * and one promise for the lot: pages of hundreds of messages go out while batches are stored.
+   */
+  async publishAll(messages: { topic: string; payload: string }[]): Promise<void> {
+    if (messages.length === 0) return;
+    const client = this.connect();
+    if (!client.connected && !(await this.ready(CONNECT_WAIT_MS))) {
+      throw new BrokerUnavailableError('the broker is not connected');
+    }
+    await new Promise<void>((resolve, reject) => {
+      let left = messages.length;
+      let settled = false;
+      const settle = (error?: Error) => {
+        if (settled) return;
+        if (error || --left === 0) {
+          settled = true;
+          clearTimeout(timer);
+          if (error)
+            reject(
+              error instanceof BrokerUnavailableError ? error : new BrokerUnavailableError(String(error)),
+            );
+          else resolve();
+        }
+      };
+      const timer = setTimeout(
+        () => settle(new BrokerUnavailableError(`no PUBACK within ${PUBLISH_TIMEOUT_MS} ms`)),
+        PUBLISH_TIMEOUT_MS,
+      );
+      for (const m of messages)
+        client.publish(m.topic, m.payload, { qos: 1 }, (error) => settle(error ?? undefined));
+    });
+  }
+
   /** Resolves once connected (or at the deadline, false). */
   async ready(timeoutMs: number): Promise<boolean> {
     const client = this.connect();

@@ -83,18 +83,24 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
 
   /**
    * One relay step for `output`; returns how long to wait before the next (0: at once, 'pending':
-   * batches wait behind an older open transaction), null when not leading.
+   * batches wait behind an older open transaction, `{ backlogMs }`: batches wait and the output is
+   * paced, a pause no notification cuts short), null when not leading.
    */
-  async step(output: LiveOutput): Promise<number | 'pending' | null> {
+  async step(output: LiveOutput): Promise<number | 'pending' | { backlogMs: number } | null> {
+    const started = performance.now();
     if (!(await this.lock.tryAcquire())) return null;
     const from = (await this.outbox.position(output.name)) ?? (await this.startPosition(output.name));
-    const { batches, more, pending } = await this.outbox.readAfter(from, { limit: RELAY_PAGE });
-    if (batches.length > 0) {
-      await output.send(batches);
-      const last = batches[batches.length - 1];
-      await this.outbox.savePosition(output.name, { txId: last.txId, deviceId: last.deviceId });
+    const { batches, through, more, pending } = await this.outbox.readAfter(from, {
+      limit: RELAY_PAGE,
+      only: output.only,
+    });
+    if (batches.length > 0) await output.send(batches);
+    if (through) await this.outbox.savePosition(output.name, through);
+    if (more) {
+      const backlogMs = backlogPause(performance.now() - started, output.dutyPercent(this.config));
+      return backlogMs > 0 ? { backlogMs } : 0;
     }
-    return more ? 0 : pending ? 'pending' : this.config.LIVE_POLL_MS;
+    return pending ? 'pending' : this.config.LIVE_POLL_MS;
   }
 
   /** An output's first run starts at the visibility horizon: nothing stored before it goes out. */
@@ -123,13 +129,23 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
   }
 }
 
+/**
+ * The pause after a step that left batches waiting: the step's duration scaled so that steps fill
+ * at most `dutyPercent` of the time (0 at 100 %).
+ */
+export function backlogPause(stepMs: number, dutyPercent: number): number {
+  return Math.round(stepMs * (100 / dutyPercent - 1));
+}
+
 /** The serialised loop of one output: one step at a time, again at once while batches wait. */
-class OutputLoop {
+export class OutputLoop {
   private running: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
   private pendingReads = 0;
+  /** True while a delay no notification may cut short runs (retry, follower, paced backlog). */
+  private held = false;
 
   constructor(
     private readonly output: LiveOutput,
@@ -137,6 +153,7 @@ class OutputLoop {
   ) {}
 
   wake(): void {
+    if (this.held) return;
     if (this.running) {
       this.again = true;
       return;
@@ -161,14 +178,16 @@ class OutputLoop {
       const next = await this.relay.step(this.output);
       if (this.failing) this.relay.recovered(this.output);
       this.failing = false;
-      wakeable = next !== null;
+      wakeable = next !== null && typeof next !== 'object';
       this.pendingReads = next === 'pending' ? this.pendingReads + 1 : 0;
       delay =
         next === null
           ? RETRY_MS
           : next === 'pending'
             ? Math.min(PENDING_MS * 2 ** (this.pendingReads - 1), PENDING_MAX_MS)
-            : next;
+            : typeof next === 'object'
+              ? next.backlogMs
+              : next;
     } catch (error) {
       this.relay.report(this.output, error, !this.failing);
       this.failing = true;
@@ -180,7 +199,12 @@ class OutputLoop {
       this.again = false;
       setImmediate(() => this.wake());
     } else {
-      this.timer = setTimeout(() => this.wake(), delay);
+      this.again = false;
+      this.held = !wakeable;
+      this.timer = setTimeout(() => {
+        this.held = false;
+        this.wake();
+      }, delay);
     }
   }
 }

@@ -22,6 +22,7 @@ export class StorageJobsService implements OnApplicationBootstrap, OnModuleDestr
   private readonly logger = new Logger('Storage');
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
+  private readonly wakeOnStop = new Set<() => void>();
   private stopped = false;
 
   constructor(
@@ -50,15 +51,41 @@ export class StorageJobsService implements OnApplicationBootstrap, OnModuleDestr
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
+    for (const wake of this.wakeOnStop) wake();
     await Promise.allSettled([...this.running]);
   }
 
-  /** Folds marks and recomputes closed hours until neither step has more to do. */
+  /**
+   * Folds marks and recomputes closed hours until neither step has more to do, pausing between
+   * steps so that they fill at most ROLLUP_DUTY_PERCENT of the time: a backlog (a bulk catch-up,
+   * a drain after an outage) is worked off beside the batches instead of competing with them for
+   * Postgres. Answers stay exact meanwhile: the API reads hours not yet recomputed from the rows.
+   */
   async refreshRollups(now = Date.now()): Promise<void> {
+    const pauseFactor = 100 / this.config.ROLLUP_DUTY_PERCENT - 1;
     for (;;) {
+      const started = performance.now();
       const step = await this.rollups.refresh(new Date(now - SETTLE_MS));
       if (!step || this.stopped || (step.marks === 0 && step.buckets === 0)) return;
+      const pause = (performance.now() - started) * pauseFactor;
+      if (pause >= 1) await this.pause(pause);
+      if (this.stopped) return;
     }
+  }
+
+  /** Waits `ms`, cut short when the service stops. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.timers.delete(timer);
+        this.wakeOnStop.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.timers.add(timer);
+      this.wakeOnStop.add(done);
+    });
   }
 
   private every(ms: number, work: () => Promise<void>): void {
