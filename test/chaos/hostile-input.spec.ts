@@ -239,8 +239,8 @@ it('a flood of maximum-size messages from anonymous clients keeps memory under t
   const clean = await realBurst();
   // Four anonymous clients in processes of their own (mosquitto_pub, as an attacker would run it),
   // so the flood does not also slow the test's own publishers; they publish at full rate for as
-  // long as the real burst lasts. Two send payloads at the broker's cap (over MAX_PAYLOAD_BYTES),
-  // two at MAX_PAYLOAD_BYTES itself.
+  // long as the real burst lasts. Two send payloads 1 KB under the broker's cap, two at
+  // MAX_PAYLOAD_BYTES, which the shipped cap equals.
   const dir = mkdtempSync(join(tmpdir(), 'sck-flood-'));
   const sizes = [BROKER_CAP - 1024, MAX_PAYLOAD_BYTES, BROKER_CAP - 1024, MAX_PAYLOAD_BYTES].map((n) =>
     Math.min(n, BROKER_CAP),
@@ -272,9 +272,10 @@ it('a flood of maximum-size messages from anonymous clients keeps memory under t
     attacked.sent,
     await rateRatio(clean.rate, attacked.rate),
     { tried: flood, recorded },
-    // Real traffic shares the broker and two cores with a flood of this size; its rate is recorded
-    // in the table, not asserted (see docs/hostile-input.md), and RSS holds the flood's buffers
-    // until the collector frees them: the heap bound above is the one that holds by construction.
-    { rate: false, rss: false },
+    // RSS: what the pool holds is bounded by its byte budget, and the flood's freed buffers by the
+    // young generation's collection (docs/hostile-input.md has the arithmetic). The rate of real
+    // traffic is recorded in the table, not asserted: on two shared cores it moved between 37 and
+    // 77 % of the clean rate in runs of the same code (docs/hostile-input.md).
+    { rate: false, rss: true },
   );
 });
