@@ -4,14 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { rawPacket, sampleValues } from '../../libs/domain/src/index.js';
-import type { IngestorProcess } from '../helpers/ingestor.js';
-import { SHIPPED_MOSQUITTO_CONF } from '../helpers/mosquitto.js';
-import { waitFor } from '../helpers/poll.js';
-import { connectPublisher } from '../helpers/publisher.js';
+import { rawPacket, sampleValues } from '../../tools/simulator/samples.js';
+import type { IngestorProcess } from '../../tools/harness/ingestor.js';
+import { SHIPPED_MOSQUITTO_CONF } from '../../tools/harness/mosquitto.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { connectPublisher } from '../../tools/simulator/publisher.js';
 import { type ChaosContext, chaosContext } from './context.js';
-import { type SentReading, seededRandom } from './fleet.js';
-import { peakRssMb } from './report.js';
+import type { SentReading } from '../../tools/simulator/steady-fleet.js';
+import { seededRandom } from '../../tools/simulator/random.js';
+import { peakRssMb } from '../../tools/harness/chaos-results.js';
 import { verifyStored } from './verify.js';
 
 /**
