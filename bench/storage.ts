@@ -6,20 +6,24 @@ import {
   type PrismaService,
   type RollupQuery,
   refreshRollups,
+  RollupsRepository,
   rollupStatement,
   rollupStatementFor,
   type StoredReading,
 } from '../libs/db/src/index.js';
 import { CompactionService, type CompactionRun } from '../apps/ingestor/src/storage/compaction.service.js';
-import { Fleet } from './fleet.js';
-import { percentile, perSecond } from './stats.js';
-import { batchesOf } from './write-ceiling.js';
+import { StorageJobsService } from '../apps/ingestor/src/storage/storage-jobs.service.js';
+import { Fleet } from '../tools/simulator/fleet.js';
+import { percentile } from './stats.js';
+import { perSecond } from '../tools/simulator/rate.js';
+import { batchesOf } from './phases/write-ceiling.js';
 
 const DAY = 86_400_000;
 const FAR_FUTURE = new Date('2100-01-01T00:00:00Z');
 export const HORIZON_DAYS = 60;
-/** ROLLUP_REFRESH_EVERY_MS's default. */
+/** ROLLUP_REFRESH_EVERY_MS's and ROLLUP_DUTY_PERCENT's defaults. */
 const ROLLUP_REFRESH_EVERY_MS = 10_000;
+const ROLLUP_DUTY_PERCENT = 10;
 
 /** A day of the simulator's traffic per kit (one message a minute), as batches of stored rows. */
 export function trafficDays(
@@ -91,15 +95,24 @@ export async function measureMaintenanceCost(
     await sql.query('DROP TRIGGER bench_drop_mark ON rollup_marks');
     await reset();
     let writing = true;
+    // The ingestor's own job (its pacing included), every ROLLUP_REFRESH_EVERY_MS from the start.
+    const jobs = new StorageJobsService(
+      new RollupsRepository(prisma),
+      {} as CompactionService,
+      {
+        ROLLUP_DUTY_PERCENT,
+      } as IngestorConfig,
+    );
     const job = (async () => {
       while (writing) {
-        await refreshRollups(sql, new Date(Date.now() - 60_000));
+        await jobs.refreshRollups();
         const until = Date.now() + ROLLUP_REFRESH_EVERY_MS;
         while (writing && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();
     withJob.push(await write());
     writing = false;
+    await jobs.onModuleDestroy();
     await job;
   }
   await sql.query('DROP FUNCTION bench_drop_mark()');

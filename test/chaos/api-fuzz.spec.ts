@@ -1,8 +1,8 @@
 import { beforeAll, expect, it } from 'vitest';
 import { type RunningApi, startApi } from '../../apps/api/src/bootstrap.js';
 import { loadApiConfig } from '../../libs/config/src/index.js';
-import { seededRandom } from './fleet.js';
-import { recordChaosRow } from './report.js';
+import { seededRandom } from '../../tools/simulator/random.js';
+import { recordChaosRow } from '../../tools/harness/chaos-results.js';
 import { useContext } from '../helpers/context.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);

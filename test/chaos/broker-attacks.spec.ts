@@ -11,8 +11,8 @@ import {
   takeOver,
 } from '../helpers/broker-attacks.js';
 import { createContext, type TestContext } from '../helpers/context.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
-import { recordChaosRow } from './report.js';
+import { startMosquitto } from '../../tools/harness/mosquitto.js';
+import { recordChaosRow } from '../../tools/harness/chaos-results.js';
 
 /**
  * The attacks of docs/security.md as chaos rows, against the embedded broker and Mosquitto run

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { NOTHING_LOST } from '../helpers/context.js';
-import { waitFor } from '../helpers/poll.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { useChaosContext } from './context.js';
 
 const ctx = useChaosContext({ devices: 50, broker: { persistence: true } });

@@ -1,11 +1,11 @@
 import { createContext, type TestContext, useStarted } from '../helpers/context.js';
-import type { IngestorProcess, SpawnOptions } from '../helpers/ingestor.js';
-import type { BrokerOptions } from '../helpers/mosquitto.js';
-import type { RedisOptions, TestRedis } from '../helpers/redis.js';
-import type { TcpProxy } from '../helpers/tcp-proxy.js';
-import { waitFor } from '../helpers/poll.js';
-import { Fleet } from './fleet.js';
-import { recordChaosRow } from './report.js';
+import type { IngestorProcess, SpawnOptions } from '../../tools/harness/ingestor.js';
+import type { BrokerOptions } from '../../tools/harness/mosquitto.js';
+import type { RedisOptions, TestRedis } from '../../tools/harness/redis.js';
+import type { TcpProxy } from '../../tools/harness/tcp-proxy.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { SteadyFleet } from '../../tools/simulator/steady-fleet.js';
+import { recordChaosRow } from '../../tools/harness/chaos-results.js';
 import { verifyStored, type Verdict } from './verify.js';
 
 type FleetOptions = { seed?: number; reconnectMs?: number; qos?: 0 | 1; startAt?: number };
@@ -16,11 +16,11 @@ export interface ChaosContext extends TestContext {
   tokens: string[];
   /** An ingestor process with the chaos defaults (8 connections, one share group, broker credentials). */
   spawn(overrides?: Record<string, string>, options?: SpawnOptions): Promise<IngestorProcess>;
-  fleet(intervalMs: number, options?: FleetOptions): Fleet;
+  fleet(intervalMs: number, options?: FleetOptions): SteadyFleet;
   /** A fleet already publishing. */
-  startFleet(intervalMs: number, options?: FleetOptions): Promise<Fleet>;
+  startFleet(intervalMs: number, options?: FleetOptions): Promise<SteadyFleet>;
   /** The fleet publishing every 100 ms, once `ingestor` has committed `batches` batches of it. */
-  trafficOn(ingestor: IngestorProcess, batches: number, options?: FleetOptions): Promise<Fleet>;
+  trafficOn(ingestor: IngestorProcess, batches: number, options?: FleetOptions): Promise<SteadyFleet>;
   /**
    * An ingestor reaching Postgres through a proxy (so a test can cut it off) and spilling to a
    * Redis of its own.
@@ -30,11 +30,11 @@ export interface ChaosContext extends TestContext {
     redisOptions?: RedisOptions,
   ): Promise<{ ingestor: IngestorProcess; proxy: TcpProxy; redis: TestRedis }>;
   /** Waits until every acknowledged reading is stored (or the deadline passes), then checks rows. */
-  settle(fleet: Fleet, timeoutMs?: number): Promise<Verdict>;
-  record(scenario: string, faults: number, fleet: Fleet, verdict: Verdict, extra?: RowExtra): void;
+  settle(fleet: SteadyFleet, timeoutMs?: number): Promise<Verdict>;
+  record(scenario: string, faults: number, fleet: SteadyFleet, verdict: Verdict, extra?: RowExtra): void;
   /** Stops the fleet, settles and records the scenario's row: the end of every fault scenario. */
   finish(
-    fleet: Fleet,
+    fleet: SteadyFleet,
     scenario: string,
     faults: number,
     options?: { timeoutMs?: number; extra?: RowExtra },
@@ -51,7 +51,7 @@ export async function chaosContext(options: ChaosOptions): Promise<ChaosContext>
   const { broker, db } = ctx;
   const tokens = Array.from({ length: options.devices }, (_, i) => `ch${String(i).padStart(4, '0')}`);
   for (const t of tokens) await ctx.newDevice(t);
-  const settle = async (fleet: Fleet, timeoutMs = 60_000) =>
+  const settle = async (fleet: SteadyFleet, timeoutMs = 60_000) =>
     waitFor(
       () => verifyStored(db, fleet.acked),
       (v) => v.lost === 0,
@@ -72,7 +72,7 @@ export async function chaosContext(options: ChaosOptions): Promise<ChaosContext>
   // On the shipped (locked) config each kit may publish only under its own token, so the fleet
   // connects as the firmware does there: one connection per kit, client id = token.
   const fleet = (intervalMs: number, fleetOptions: FleetOptions = {}) =>
-    new Fleet(broker.port, tokens, {
+    new SteadyFleet(broker.port, tokens, {
       intervalMs,
       seed: 42,
       asKits: broker.ingestor !== undefined,

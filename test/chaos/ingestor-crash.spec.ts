@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { NOTHING_LOST } from '../helpers/context.js';
 import { useChaosContext } from './context.js';
-import { peakRssMb } from './report.js';
+import { peakRssMb } from '../../tools/harness/chaos-results.js';
 
 const ctx = useChaosContext({ devices: 50 });
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { NOTHING_LOST } from '../helpers/context.js';
-import { waitFor } from '../helpers/poll.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { useChaosContext } from './context.js';
 
 const ctx = useChaosContext({ devices: 40, broker: { shipped: true } });

@@ -1,6 +1,6 @@
-import type { TestDatabase } from '../helpers/database.js';
+import type { TestDatabase } from '../../tools/harness/database.js';
 import { apiLatestValues } from '../helpers/repositories.js';
-import type { SentReading } from './fleet.js';
+import type { SentReading } from '../../tools/simulator/steady-fleet.js';
 
 export interface Verdict {
   /** Readings the broker acknowledged to the kits. */

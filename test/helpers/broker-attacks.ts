@@ -1,10 +1,10 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { TestDatabase } from './database.js';
-import type { TestBroker } from './mosquitto.js';
-import { waitFor } from './poll.js';
+import type { TestDatabase } from '../../tools/harness/database.js';
+import type { TestBroker } from '../../tools/harness/mosquitto.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { PUBLIC_TREE } from '../../libs/domain/src/index.js';
 import { EmbeddedBroker } from '../../libs/embedded/src/index.js';
-import { freePort } from './ports.js';
+import { freePort } from '../../tools/harness/ports.js';
 
 /**
  * The attacks of docs/security.md, run against a broker an ingestor is subscribed to. Each returns

@@ -1,22 +1,22 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll } from 'vitest';
-import { rawPacket, sampleValues } from '../../libs/domain/src/index.js';
-import { seededRandom } from '../chaos/fleet.js';
+import { rawPacket, sampleValues } from '../../tools/simulator/samples.js';
+import { seededRandom } from '../../tools/simulator/random.js';
 import type { StoredReading, UserRole } from '../../libs/db/src/index.js';
-import { type Json, startTestApi, type TestApi } from './api.js';
-import { createTestDatabase, type TestDatabase } from './database.js';
+import { type Json, startTestApi, type TestApi } from '../../tools/harness/api.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
 import {
   ingestorEnv,
   type IngestorProcess,
   type SpawnOptions,
   spawnIngestor,
   startInProcessIngestor,
-} from './ingestor.js';
+} from '../../tools/harness/ingestor.js';
 import { sendAndSettle } from './metrics.js';
-import { type BrokerOptions, startMosquitto, type TestBroker } from './mosquitto.js';
-import { waitFor } from './poll.js';
-import { connectPublisher, publishAll } from './publisher.js';
-import { type RedisOptions, startRedis, type TestRedis } from './redis.js';
+import { type BrokerOptions, startMosquitto, type TestBroker } from '../../tools/harness/mosquitto.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { connectPublisher, publishAll } from '../../tools/simulator/publisher.js';
+import { type RedisOptions, startRedis, type TestRedis } from '../../tools/harness/redis.js';
 import {
   type IngestWriter,
   ingestWriter,
@@ -25,7 +25,7 @@ import {
   type TestDevice,
   type TestUser,
 } from './repositories.js';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../../tools/harness/tcp-proxy.js';
 
 /*
  * One context per test file (or describe block) for everything a test stands on, so that a test

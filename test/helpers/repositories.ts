@@ -1,11 +1,10 @@
 import {
-  DeviceCatalogRepository,
   DevicesRepository,
   IngestRepository,
   PrismaService,
   type StoredReading,
   type UserRole,
-  createUserWithToken,
+  UsersRepository,
   generateApiToken,
   hashApiToken,
 } from '../../libs/db/src/index.js';
@@ -48,7 +47,7 @@ export interface TestUser {
 export function testData(databaseUrl: string): TestData {
   const prisma = new PrismaService({ url: databaseUrl, poolSize: 2 });
   const devices = new DevicesRepository(prisma);
-  const catalog = new DeviceCatalogRepository(prisma);
+  const users = new UsersRepository(prisma);
   const ingest = new IngestRepository(prisma);
   return {
     prisma,
@@ -59,7 +58,7 @@ export function testData(databaseUrl: string): TestData {
     },
     async newUser(username, role = 'citizen') {
       const token = generateApiToken();
-      const user = await createUserWithToken(prisma.client, {
+      const user = await users.createUserWithToken({
         username,
         role,
         tokenHash: hashApiToken(token),
@@ -70,7 +69,7 @@ export function testData(databaseUrl: string): TestData {
       await ingest.storeBatch({ readings, errors: [] });
     },
     async latestSensorValues(deviceId) {
-      return (await catalog.findLatestSensorValues([deviceId]))
+      return (await devices.findLatestSensorValues([deviceId]))
         .map((v): [number, number, string] => [v.sensorId, v.value, v.recordedAt.toISOString()])
         .sort((a, b) => a[0] - b[0]);
     },
@@ -94,7 +93,7 @@ export function ingestWriter(databaseUrl: string, { liveOutbox = false } = {}): 
 export async function apiLatestValues(databaseUrl: string, deviceIds: number[]) {
   const prisma = new PrismaService({ url: databaseUrl, poolSize: 1 });
   try {
-    return await new DeviceCatalogRepository(prisma).findLatestSensorValues(deviceIds);
+    return await new DevicesRepository(prisma).findLatestSensorValues(deviceIds);
   } finally {
     await prisma.onModuleDestroy();
   }

@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deviceResponse } from '../../apps/api/src/devices/devices.dto.js';
 import { worldMapDeviceResponse } from '../../apps/api/src/world-map/world-map.dto.js';
-import { type Json } from '../helpers/api.js';
+import { type Json } from '../../tools/harness/api.js';
 import {
   connectorDevice,
   connectorMeasurement,

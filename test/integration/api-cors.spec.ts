@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Json, type TestApi } from '../helpers/api.js';
+import { type Json, type TestApi } from '../../tools/harness/api.js';
 import { type TestPage, openInChromium, servePage } from '../helpers/browser.js';
 import { useContext } from '../helpers/context.js';
-import { waitFor } from '../helpers/poll.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import type { TestUser } from '../helpers/repositories.js';
 
 const ctx = useContext();

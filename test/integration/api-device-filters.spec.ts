@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Json } from '../helpers/api.js';
+import { type Json } from '../../tools/harness/api.js';
 import { useContext } from '../helpers/context.js';
 import type { TestUser } from '../helpers/repositories.js';
 

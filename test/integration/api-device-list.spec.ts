@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type TestResponse } from '../helpers/api.js';
+import { type TestResponse } from '../../tools/harness/api.js';
 import { useContext } from '../helpers/context.js';
 
 const ctx = useContext({ api: true });

@@ -3,9 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { JOBS, QUEUES } from '../../libs/queues/src/index.js';
 import { deviceResponse } from '../../apps/api/src/devices/devices.dto.js';
 import { errorResponse } from '../../apps/api/src/common/responses.js';
-import { startTestApi, type Json, type TestResponse } from '../helpers/api.js';
-import { REDIS_URL } from '../helpers/env.js';
-import { waitFor } from '../helpers/poll.js';
+import { startTestApi, type Json, type TestResponse } from '../../tools/harness/api.js';
+import { REDIS_URL } from '../../tools/harness/env.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { useContext } from '../helpers/context.js';
 import type { TestUser } from '../helpers/repositories.js';
 

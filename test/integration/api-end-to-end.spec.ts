@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { waitFor } from '../helpers/poll.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { type Sample, rollup } from '../helpers/rollup.js';
 import { useContext } from '../helpers/context.js';
 

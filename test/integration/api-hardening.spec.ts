@@ -3,8 +3,8 @@ import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestResponse } from '../helpers/api.js';
-import { REDIS_URL } from '../helpers/env.js';
+import { startTestApi, type TestResponse } from '../../tools/harness/api.js';
+import { REDIS_URL } from '../../tools/harness/env.js';
 import { useContext } from '../helpers/context.js';
 import type { TestUser } from '../helpers/repositories.js';
 

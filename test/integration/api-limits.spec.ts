@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi } from '../helpers/api.js';
-import { waitFor } from '../helpers/poll.js';
+import { startTestApi } from '../../tools/harness/api.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { useContext } from '../helpers/context.js';
 import type { TestUser } from '../helpers/repositories.js';
 

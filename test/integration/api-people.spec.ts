@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { searchResultResponse } from '../../apps/api/src/search/search.dto.js';
 import { userResponse } from '../../apps/api/src/users/users.dto.js';
-import { type Json } from '../helpers/api.js';
+import { type Json } from '../../tools/harness/api.js';
 import { connectorUser, searchResult } from '../helpers/client-contracts.js';
 import { useContext } from '../helpers/context.js';
 import type { TestUser } from '../helpers/repositories.js';

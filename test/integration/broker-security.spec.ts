@@ -14,7 +14,7 @@ import {
   takeOver,
 } from '../helpers/broker-attacks.js';
 import { type TestContext, useContext } from '../helpers/context.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
+import { startMosquitto } from '../../tools/harness/mosquitto.js';
 
 /**
  * The broker rules (docs/security.md) against the real embedded broker and a real Mosquitto run

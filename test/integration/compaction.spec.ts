@@ -13,7 +13,7 @@ import {
   type StoredReading,
 } from '../../libs/db/src/index.js';
 import { CompactionService } from '../../apps/ingestor/src/storage/compaction.service.js';
-import { waitFor } from '../helpers/poll.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { useContext } from '../helpers/context.js';
 import { apiLatestValues } from '../helpers/repositories.js';
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tokenRef } from '../../libs/domain/src/index.js';
-import { type IngestorProcess } from '../helpers/ingestor.js';
+import { type IngestorProcess } from '../../tools/harness/ingestor.js';
 import { settledMessages } from '../helpers/metrics.js';
 import { type Message, useContext } from '../helpers/context.js';
 

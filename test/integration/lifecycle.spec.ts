@@ -5,9 +5,9 @@ import type { Queue } from 'bullmq';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient } from '../../libs/db/src/index.js';
 import { JOBS, QUEUES } from '../../libs/queues/src/index.js';
-import { REDIS_URL } from '../helpers/env.js';
+import { REDIS_URL } from '../../tools/harness/env.js';
 import { runJob, testQueue, waitForJob } from '../helpers/jobs.js';
-import { waitFor } from '../helpers/poll.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { type Message, useContext } from '../helpers/context.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');

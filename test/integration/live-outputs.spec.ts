@@ -1,8 +1,8 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LiveOutboxRepository } from '../../libs/db/src/index.js';
-import { type Json } from '../helpers/api.js';
-import { waitFor } from '../helpers/poll.js';
+import { type Json } from '../../tools/harness/api.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { useContext } from '../helpers/context.js';
 import type { IngestWriter, TestUser } from '../helpers/repositories.js';
 

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type StoredReading } from '../../libs/db/src/index.js';
-import { startTestApi, type Json } from '../helpers/api.js';
-import { waitFor } from '../helpers/poll.js';
+import { startTestApi, type Json } from '../../tools/harness/api.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { openSse, type SseConnection, type SseEvent } from '../helpers/sse.js';
 import { useContext } from '../helpers/context.js';
 import type { IngestWriter, TestUser } from '../helpers/repositories.js';

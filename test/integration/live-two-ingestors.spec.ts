@@ -1,8 +1,8 @@
 import mqtt from 'mqtt';
 import { beforeAll, expect, it } from 'vitest';
-import { type Json } from '../helpers/api.js';
-import { readMetric } from '../helpers/metrics.js';
-import { waitFor } from '../helpers/poll.js';
+import { type Json } from '../../tools/harness/api.js';
+import { readMetric } from '../../tools/harness/ingestor.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { type InProcessIngestor, kitTraffic, useContext } from '../helpers/context.js';
 import { openSse, type SseConnection, type SseEvent } from '../helpers/sse.js';
 

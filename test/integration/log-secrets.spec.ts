@@ -2,10 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { type IngestorProcess } from '../helpers/ingestor.js';
-import { waitFor } from '../helpers/poll.js';
+import { type IngestorProcess } from '../../tools/harness/ingestor.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { useContext } from '../helpers/context.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../tools/harness/ports.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const secret = (label: string) => `${label}${randomBytes(8).toString('hex')}`;

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { beforeAll, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../helpers/api.js';
-import { waitFor } from '../helpers/poll.js';
+import { startTestApi, type TestApi } from '../../tools/harness/api.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { useContext } from '../helpers/context.js';
-import { publishAll } from '../helpers/publisher.js';
+import { publishAll } from '../../tools/simulator/publisher.js';
 import { listenForTokens, type TokenListener } from '../helpers/socket-io.js';
 
 const ctx = useContext({ broker: { shipped: true } });

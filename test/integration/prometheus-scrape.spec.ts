@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { waitFor } from '../helpers/poll.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { startPrometheus, type TestPrometheus } from '../helpers/prometheus.js';
 import { useContext } from '../helpers/context.js';
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../helpers/poll.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { type InProcessIngestor, useContext } from '../helpers/context.js';
-import { type TestRedis } from '../helpers/redis.js';
+import { type TestRedis } from '../../tools/harness/redis.js';
 
 const ctx = useContext({ broker: true });
 let redis: TestRedis;

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
-import { Fleet } from '../chaos/fleet.js';
+import { SteadyFleet } from '../../tools/simulator/steady-fleet.js';
 import { verifyStored } from '../chaos/verify.js';
 import { useContext } from '../helpers/context.js';
-import { waitFor } from '../helpers/poll.js';
+import { waitFor } from '../../tools/harness/poll.js';
 
 const ctx = useContext({ broker: true });
 
@@ -16,7 +16,7 @@ it('the only ingestor of a $share group SIGTERMed and started again: every PUBAC
   });
   const first = await ctx.spawnIngestor(env);
   // 5 kits every 100 ms: 50 messages/s at QoS 1, as in the report.
-  const fleet = new Fleet(ctx.broker.port, tokens, { intervalMs: 100, seed: 15 });
+  const fleet = new SteadyFleet(ctx.broker.port, tokens, { intervalMs: 100, seed: 15 });
   ctx.defer(() => fleet.stop(5000));
   await fleet.start();
   await ctx.metricAtLeast(first, 'sck_ingest_messages_total', 50, { what: 'traffic' });

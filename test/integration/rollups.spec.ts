@@ -15,7 +15,7 @@ import type { IngestorConfig } from '../../libs/config/src/index.js';
 import { CompactionService } from '../../apps/ingestor/src/storage/compaction.service.js';
 import { StorageJobsService } from '../../apps/ingestor/src/storage/storage-jobs.service.js';
 import { CompactionRepository } from '../../libs/db/src/index.js';
-import { waitFor } from '../helpers/poll.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { useContext } from '../helpers/context.js';
 
 /** A seeded pseudo-random generator, so a failure can be replayed. */

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { kitTraffic, useContext } from '../helpers/context.js';
-import { waitFor } from '../helpers/poll.js';
+import { waitFor } from '../../tools/harness/poll.js';
 
 const ctx = useContext({ broker: true });
 

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readMetric } from '../helpers/metrics.js';
-import { waitFor } from '../helpers/poll.js';
+import { readMetric } from '../../tools/harness/ingestor.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { type InProcessIngestor, useContext } from '../helpers/context.js';
-import { type TestRedis } from '../helpers/redis.js';
-import { type TcpProxy } from '../helpers/tcp-proxy.js';
+import { type TestRedis } from '../../tools/harness/redis.js';
+import { type TcpProxy } from '../../tools/harness/tcp-proxy.js';
 
 const ctx = useContext({ broker: true });
 let redis: TestRedis;
