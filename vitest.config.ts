@@ -13,7 +13,13 @@ export default defineConfig({
         plugins,
         test: {
           name: 'unit',
-          include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'scripts/**/*.spec.ts', 'bench/**/*.spec.ts'],
+          include: [
+            'apps/**/*.spec.ts',
+            'libs/**/*.spec.ts',
+            'scripts/**/*.spec.ts',
+            'bench/**/*.spec.ts',
+            'tools/**/*.spec.ts',
+          ],
           env: { TZ: 'UTC' },
         },
       },

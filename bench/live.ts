@@ -5,13 +5,13 @@ import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
 import { deployDatabase } from '../libs/db/src/index.js';
 import { firehoseTopic } from '../libs/domain/src/index.js';
-import { withAdmin } from '../test/helpers/env.js';
-import { type IngestorProcess, spawnIngestor } from '../test/helpers/ingestor.js';
-import { startMosquitto, type TestBroker } from '../test/helpers/mosquitto.js';
-import { Fleet } from './fleet.js';
-import { FleetPublisher } from './publisher.js';
+import { withAdmin } from '../tools/harness/env.js';
+import { type IngestorProcess, spawnIngestor } from '../tools/harness/ingestor.js';
+import { startMosquitto, type TestBroker } from '../tools/harness/mosquitto.js';
+import { Fleet } from '../tools/simulator/fleet.js';
+import { FleetPublisher } from '../tools/simulator/publisher.js';
 import { percentile } from './stats.js';
-import { publishPaced, registerFleet } from './traffic.js';
+import { publishPaced, registerFleet } from '../tools/simulator/traffic.js';
 
 export interface LiveBenchOptions {
   adminUrl: string;

@@ -4,10 +4,10 @@
  * store-forward path adds them (BullMQ, BATCH_CONCURRENCY of them at a time). Prints jobs/s and
  * messages/s for each. Run: node --import @swc-node/register/esm-register bench/spill-fsync.ts
  */
-import { rawPacket, sampleValues } from '../libs/domain/src/index.js';
+import { rawPacket, sampleValues } from '../tools/simulator/samples.js';
 import { createQueue } from '../libs/queues/src/index.js';
-import { seededRandom } from '../test/chaos/fleet.js';
-import { startRedis } from '../test/helpers/redis.js';
+import { seededRandom } from '../tools/simulator/random.js';
+import { startRedis } from '../tools/harness/redis.js';
 
 const JOBS = Number(process.env.SPILL_JOBS ?? 400);
 const MESSAGES_PER_JOB = Number(process.env.SPILL_MESSAGES ?? 256);

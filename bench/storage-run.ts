@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { deployDatabase, IngestRepository, PrismaService } from '../libs/db/src/index.js';
-import { withAdmin } from '../test/helpers/env.js';
-import { Fleet } from './fleet.js';
+import { withAdmin } from '../tools/harness/env.js';
+import { Fleet } from '../tools/simulator/fleet.js';
 import {
   bytesPerReading,
   ensureMonths,
@@ -26,7 +26,7 @@ import {
   trafficDays,
   writeBatches,
 } from './storage.js';
-import { registerFleet } from './traffic.js';
+import { registerFleet } from '../tools/simulator/traffic.js';
 
 const DAY = 86_400_000;
 const { values: args } = parseArgs({

@@ -13,9 +13,10 @@ import {
 } from '../libs/db/src/index.js';
 import { CompactionService, type CompactionRun } from '../apps/ingestor/src/storage/compaction.service.js';
 import { StorageJobsService } from '../apps/ingestor/src/storage/storage-jobs.service.js';
-import { Fleet } from './fleet.js';
-import { percentile, perSecond } from './stats.js';
-import { batchesOf } from './write-ceiling.js';
+import { Fleet } from '../tools/simulator/fleet.js';
+import { percentile } from './stats.js';
+import { perSecond } from '../tools/simulator/rate.js';
+import { batchesOf } from './phases/write-ceiling.js';
 
 const DAY = 86_400_000;
 const FAR_FUTURE = new Date('2100-01-01T00:00:00Z');
@@ -95,9 +96,13 @@ export async function measureMaintenanceCost(
     await reset();
     let writing = true;
     // The ingestor's own job (its pacing included), every ROLLUP_REFRESH_EVERY_MS from the start.
-    const jobs = new StorageJobsService(new RollupsRepository(prisma), {} as CompactionService, {
-      ROLLUP_DUTY_PERCENT,
-    } as IngestorConfig);
+    const jobs = new StorageJobsService(
+      new RollupsRepository(prisma),
+      {} as CompactionService,
+      {
+        ROLLUP_DUTY_PERCENT,
+      } as IngestorConfig,
+    );
     const job = (async () => {
       while (writing) {
         await jobs.refreshRollups();

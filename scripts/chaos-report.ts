@@ -1,4 +1,4 @@
-import { readChaosRows } from '../test/chaos/report.js';
+import { readChaosRows } from '../tools/harness/chaos-results.js';
 
 /**
  * Prints the table of `npm run test:chaos` and exits 1 when any scenario lost or duplicated a

@@ -1,6 +1,5 @@
 import { loadApiConfig } from '../libs/config/src/index.js';
-import { createPrismaClient } from '../libs/db/src/index.js';
-import { createDevice, reactivateDevice } from '../libs/db/src/devices.repository.js';
+import { DeviceTokenTakenError, DevicesRepository, PrismaService } from '../libs/db/src/index.js';
 import { generateDeviceToken } from '../libs/domain/src/index.js';
 import { enqueueReplayParked, queueBackend } from '../libs/queues/src/index.js';
 import { fail, flagsToEnv, usage } from './cli.js';
@@ -36,19 +35,22 @@ const token =
 if (!/^[^/+#\s]+$/.test(token)) fail(`--token "${token}" must be non-empty, without "/", "+", "#" or spaces`);
 
 const config = loadApiConfig(env);
-const { prisma, pool } = createPrismaClient({ url: config.DATABASE_URL, poolSize: 1 });
+const db = new PrismaService({ url: config.DATABASE_URL, poolSize: 1 });
+const devices = new DevicesRepository(db);
 try {
   const device = reactivate
-    ? await reactivateDevice(prisma, token)
-    : await createDevice(prisma, { token, name: values.name as string });
+    ? await devices.reactivateDevice(token)
+    : await devices.createDevice({ token, name: values.name as string });
   if (!device) fail(`no archived device has the token "${token}"`);
   console.log(JSON.stringify({ id: device.id, token: device.token, name: device.name }));
 } catch (error) {
-  const code = (error as { code?: string }).code;
-  fail(code === 'P2002' ? `a device with the token "${token}" exists already` : String(error));
+  fail(
+    error instanceof DeviceTokenTakenError
+      ? `a device with the token "${token}" exists already`
+      : String(error),
+  );
 } finally {
-  await prisma.$disconnect();
-  await pool.end();
+  await db.onModuleDestroy();
 }
 
 try {

@@ -1,5 +1,5 @@
 import mqtt from 'mqtt';
-import { helloPacket, infoPacket, jsonPacket, rawPacket, sampleValues } from '../libs/domain/src/index.js';
+import { helloPacket, infoPacket, jsonPacket, rawPacket, sampleValues } from '../tools/simulator/samples.js';
 import { fail, flagsToEnv, usage } from './cli.js';
 
 const { env, values } = flagsToEnv(

@@ -1,7 +1,7 @@
-import { Fleet } from '../bench/fleet.js';
-import { FleetPublisher } from '../bench/publisher.js';
-import { parseDuration, parseMix, perSecond } from '../bench/stats.js';
-import { publishPaced, registerFleet } from '../bench/traffic.js';
+import { Fleet } from '../tools/simulator/fleet.js';
+import { FleetPublisher } from '../tools/simulator/publisher.js';
+import { parseDuration, parseMix, perSecond } from '../tools/simulator/rate.js';
+import { publishPaced, registerFleet } from '../tools/simulator/traffic.js';
 import { loadApiConfig } from '../libs/config/src/index.js';
 import { fail, flagsToEnv, usage } from './cli.js';
 

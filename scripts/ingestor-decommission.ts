@@ -1,10 +1,6 @@
 import { loadIngestorConfig } from '../libs/config/src/index.js';
-import {
-  createPrismaClient,
-  findInstanceState,
-  type GroupMember,
-  requestDecommission,
-} from '../libs/db/src/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type GroupMember, IngestorInstancesRepository, PrismaService } from '../libs/db/src/index.js';
 import { fail, flagsToEnv, usage } from './cli.js';
 
 const { env, values } = flagsToEnv(
@@ -28,10 +24,11 @@ const config = loadIngestorConfig(env);
 const clientId = config.MQTT_CLIENT_ID;
 const describe = (m: GroupMember) =>
   `${m.clientId} (${m.host} pid ${m.pid}, ${m.state}, last seen ${m.lastSeenAt.toISOString()})`;
-const { prisma, pool } = createPrismaClient({ url: config.DATABASE_URL, poolSize: 1 });
+const db = new PrismaService({ url: config.DATABASE_URL, poolSize: 1 });
+const instances = new IngestorInstancesRepository(db);
 let exitCode = 0;
 try {
-  const request = await requestDecommission(prisma, clientId, values.force === true);
+  const request = await instances.requestDecommission(clientId, values.force === true);
   switch (request.outcome) {
     case 'unknown':
       throw new Error(`no ingestor is registered as ${clientId} (table ingestor_instances)`);
@@ -52,10 +49,10 @@ try {
       );
   }
   const deadline = Date.now() + timeoutMs;
-  let state = await findInstanceState(prisma, clientId);
+  let state = await instances.findInstanceState(clientId);
   while (state !== null && state !== 'stopped' && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    state = await findInstanceState(prisma, clientId);
+    await sleep(250);
+    state = await instances.findInstanceState(clientId);
   }
   if (state === null) {
     console.log(`${clientId} decommissioned: sessions ended, left its group`);
@@ -72,7 +69,6 @@ try {
   exitCode = 1;
   console.error((error as Error).message);
 } finally {
-  await prisma.$disconnect();
-  await pool.end();
+  await db.onModuleDestroy();
 }
 process.exit(exitCode);

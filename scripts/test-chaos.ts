@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { RESULTS_FILE } from '../test/chaos/report.js';
+import { RESULTS_FILE } from '../tools/harness/chaos-results.js';
 
 /**
  * `npm run test:chaos`: the fault, backpressure and fuzz suite, then its table. Exits non-zero if

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { loadApiConfig } from '../libs/config/src/index.js';
 import {
+  PrismaService,
   USER_ROLES,
-  createPrismaClient,
-  createUserWithToken,
+  UsersRepository,
   generateApiToken,
   hashApiToken,
 } from '../libs/db/src/index.js';
@@ -31,15 +31,17 @@ const args = z
 if (!args.success) fail(args.error.issues.map((i) => i.message).join('\n'));
 
 const token = generateApiToken();
-const { prisma, pool } = createPrismaClient({ url: loadApiConfig(env).DATABASE_URL, poolSize: 1 });
+const db = new PrismaService({ url: loadApiConfig(env).DATABASE_URL, poolSize: 1 });
 try {
-  const user = await createUserWithToken(prisma, { ...args.data, tokenHash: hashApiToken(token) });
+  const user = await new UsersRepository(db).createUserWithToken({
+    ...args.data,
+    tokenHash: hashApiToken(token),
+  });
   console.log(JSON.stringify({ id: user.id, username: user.username, role: user.role, token }));
   console.error('Keep the token now: it is not stored and cannot be shown again.');
 } catch (error) {
   const code = (error as { code?: string }).code;
   fail(code === 'P2002' ? `a user named "${args.data.username}" exists already` : String(error));
 } finally {
-  await prisma.$disconnect();
-  await pool.end();
+  await db.onModuleDestroy();
 }

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningApi, startApi } from '../../apps/api/src/bootstrap.js';
 import { loadApiConfig } from '../../libs/config/src/index.js';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
-import { seededRandom } from './fleet.js';
-import { recordChaosRow } from './report.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { newDevice } from '../helpers/database.js';
+import { seededRandom } from '../../tools/simulator/random.js';
+import { recordChaosRow } from '../../tools/harness/chaos-results.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
 const REQUESTS = Number(process.env.API_FUZZ_REQUESTS ?? 3000);

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { rawPacket, sampleValues } from '../../libs/domain/src/index.js';
-import { waitFor } from '../helpers/poll.js';
-import { connectPublisher } from '../helpers/publisher.js';
+import { rawPacket, sampleValues } from '../../tools/simulator/samples.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { connectPublisher } from '../../tools/simulator/publisher.js';
 import { type ChaosContext, chaosContext } from './context.js';
-import { type SentReading, seededRandom } from './fleet.js';
-import { peakRssMb } from './report.js';
+import type { SentReading } from '../../tools/simulator/steady-fleet.js';
+import { seededRandom } from '../../tools/simulator/random.js';
+import { peakRssMb } from '../../tools/harness/chaos-results.js';
 import { verifyStored } from './verify.js';
 
 const MESSAGES = Number(process.env.BACKPRESSURE_MESSAGES ?? 30_000);

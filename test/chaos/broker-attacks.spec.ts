@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmbeddedBroker } from '../../libs/embedded/src/index.js';
 import { type AttackTarget, eavesdrop, oversize, spoof, takeOver } from '../helpers/broker-attacks.js';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, type IngestorProcess, spawnIngestor } from '../helpers/ingestor.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
-import { freePort } from '../helpers/ports.js';
-import { recordChaosRow } from './report.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { newDevice } from '../helpers/database.js';
+import { ingestorEnv, type IngestorProcess, spawnIngestor } from '../../tools/harness/ingestor.js';
+import { startMosquitto } from '../../tools/harness/mosquitto.js';
+import { freePort } from '../../tools/harness/ports.js';
+import { recordChaosRow } from '../../tools/harness/chaos-results.js';
 
 /**
  * The attacks of docs/security.md as chaos rows, against the embedded broker and Mosquitto run

@@ -1,9 +1,15 @@
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, type IngestorProcess, type SpawnOptions, spawnIngestor } from '../helpers/ingestor.js';
-import { type BrokerOptions, startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
-import { waitFor } from '../helpers/poll.js';
-import { Fleet } from './fleet.js';
-import { recordChaosRow } from './report.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { newDevice } from '../helpers/database.js';
+import {
+  ingestorEnv,
+  type IngestorProcess,
+  type SpawnOptions,
+  spawnIngestor,
+} from '../../tools/harness/ingestor.js';
+import { type BrokerOptions, startMosquitto, type TestBroker } from '../../tools/harness/mosquitto.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { SteadyFleet } from '../../tools/simulator/steady-fleet.js';
+import { recordChaosRow } from '../../tools/harness/chaos-results.js';
 import { verifyStored, type Verdict } from './verify.js';
 
 export interface ChaosContext {
@@ -15,13 +21,13 @@ export interface ChaosContext {
   fleet(
     intervalMs: number,
     options?: { seed?: number; reconnectMs?: number; qos?: 0 | 1; startAt?: number },
-  ): Fleet;
+  ): SteadyFleet;
   /** Waits until every acknowledged reading is stored (or the deadline passes), then checks rows. */
-  settle(fleet: Fleet, timeoutMs?: number): Promise<Verdict>;
+  settle(fleet: SteadyFleet, timeoutMs?: number): Promise<Verdict>;
   record(
     scenario: string,
     faults: number,
-    fleet: Fleet,
+    fleet: SteadyFleet,
     verdict: Verdict,
     extra?: { peakRssMb?: number; badTried?: number; badRecorded?: number; realRatePct?: number },
   ): void;
@@ -62,7 +68,7 @@ export async function chaosContext(options: {
     // On the shipped (locked) config each kit may publish only under its own token, so the fleet
     // connects as the firmware does there: one connection per kit, client id = token.
     fleet: (intervalMs, options = {}) =>
-      new Fleet(broker.port, tokens, {
+      new SteadyFleet(broker.port, tokens, {
         intervalMs,
         seed: 42,
         asKits: broker.ingestor !== undefined,

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { applyReadingRules, decodeJsonReadings, decodeRawReadings } from '../../libs/domain/src/index.js';
-import { waitFor } from '../helpers/poll.js';
-import { connectPublisher } from '../helpers/publisher.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { connectPublisher } from '../../tools/simulator/publisher.js';
 import { type ChaosContext, chaosContext } from './context.js';
 import { hostileMessages } from './fuzz.js';
-import { peakRssMb } from './report.js';
+import { peakRssMb } from '../../tools/harness/chaos-results.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
 const COUNT = Number(process.env.FUZZ_COUNT ?? 2000);

@@ -1,5 +1,5 @@
-import { jsonPacket, rawPacket, sampleValues } from '../../libs/domain/src/index.js';
-import { seededRandom } from './fleet.js';
+import { jsonPacket, rawPacket, sampleValues } from '../../tools/simulator/samples.js';
+import { seededRandom } from '../../tools/simulator/random.js';
 
 export interface HostileMessage {
   kind: 'raw' | 'readings';

@@ -4,14 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { rawPacket, sampleValues } from '../../libs/domain/src/index.js';
-import type { IngestorProcess } from '../helpers/ingestor.js';
-import { SHIPPED_MOSQUITTO_CONF } from '../helpers/mosquitto.js';
-import { waitFor } from '../helpers/poll.js';
-import { connectPublisher } from '../helpers/publisher.js';
+import { rawPacket, sampleValues } from '../../tools/simulator/samples.js';
+import type { IngestorProcess } from '../../tools/harness/ingestor.js';
+import { SHIPPED_MOSQUITTO_CONF } from '../../tools/harness/mosquitto.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { connectPublisher } from '../../tools/simulator/publisher.js';
 import { type ChaosContext, chaosContext } from './context.js';
-import { type SentReading, seededRandom } from './fleet.js';
-import { peakRssMb } from './report.js';
+import type { SentReading } from '../../tools/simulator/steady-fleet.js';
+import { seededRandom } from '../../tools/simulator/random.js';
+import { peakRssMb } from '../../tools/harness/chaos-results.js';
 import { verifyStored } from './verify.js';
 
 /**
@@ -147,14 +148,14 @@ async function settled(): Promise<void> {
 /**
  * Checks and records a row: every real reading stored once, the bad inputs recorded, the process
  * alive with its V8 heap far under the cap. `rate` says whether real traffic must have kept 80 % of
- * its clean rate, and `rss` whether the peak RSS must stay under the heap cap.
+ * its clean rate, and `rssMb` under what the peak RSS must stay.
  */
 async function finish(
   scenario: string,
   sent: SentReading[],
   ratio: number,
   bad: { tried: number; recorded: number },
-  bounds: { rate: boolean; rss: boolean },
+  bounds: { rate: boolean; rssMb: number },
 ) {
   const verdict = await waitFor(
     () => verifyStored(ctx.db, sent),
@@ -178,7 +179,7 @@ async function finish(
   // The pool's budget plus at most one message per member read before the budget was checked.
   expect(peakInFlightMb).toBeLessThan(8 + (16 * BROKER_CAP) / 1_048_576);
   if (bounds.rate) expect(ratio).toBeGreaterThanOrEqual(0.8);
-  if (bounds.rss) expect(peak).toBeLessThan(HEAP_CAP_MB);
+  expect(peak).toBeLessThan(bounds.rssMb);
 }
 
 async function count(sql: string): Promise<number> {
@@ -209,7 +210,7 @@ it('tokens of 6,000 characters end as unknown_topic records and do not slow real
     attacked.sent,
     await rateRatio(clean.rate, attacked.rate),
     { tried: attacks, recorded },
-    { rate: true, rss: true },
+    { rate: true, rssMb: HEAP_CAP_MB },
   );
 });
 
@@ -230,7 +231,7 @@ it('a lone surrogate on device/inventory, 1 message in 50, does not slow real tr
     attacked.sent,
     await rateRatio(clean.rate, attacked.rate),
     { tried: attacks, recorded },
-    { rate: true, rss: true },
+    { rate: true, rssMb: HEAP_CAP_MB },
   );
 });
 
@@ -238,8 +239,8 @@ it('a flood of maximum-size messages from anonymous clients keeps memory under t
   const clean = await realBurst();
   // Four anonymous clients in processes of their own (mosquitto_pub, as an attacker would run it),
   // so the flood does not also slow the test's own publishers; they publish at full rate for as
-  // long as the real burst lasts. Two send payloads at the broker's cap (over MAX_PAYLOAD_BYTES),
-  // two at MAX_PAYLOAD_BYTES itself.
+  // long as the real burst lasts. Two send payloads 1 KB under the broker's cap, two at
+  // MAX_PAYLOAD_BYTES, which the shipped cap equals.
   const dir = mkdtempSync(join(tmpdir(), 'sck-flood-'));
   const sizes = [BROKER_CAP - 1024, MAX_PAYLOAD_BYTES, BROKER_CAP - 1024, MAX_PAYLOAD_BYTES].map((n) =>
     Math.min(n, BROKER_CAP),
@@ -271,9 +272,12 @@ it('a flood of maximum-size messages from anonymous clients keeps memory under t
     attacked.sent,
     await rateRatio(clean.rate, attacked.rate),
     { tried: flood, recorded },
-    // Real traffic shares the broker and two cores with a flood of this size; its rate is recorded
-    // in the table, not asserted (see docs/hostile-input.md), and RSS holds the flood's buffers
-    // until the collector frees them: the heap bound above is the one that holds by construction.
-    { rate: false, rss: false },
+    // RSS: what the pool holds is bounded by its byte budget, and the flood's freed buffers by the
+    // young generation's collection (docs/hostile-input.md has the arithmetic). Peaks measured
+    // 235–255 MB against the 256 MB heap cap, too close to assert that cap on a shared machine:
+    // the row records the peak and asserts the benchmark's 300 MB bound at overload. The rate of
+    // real traffic is recorded, not asserted: on two shared cores it moved between 37 and 77 % of
+    // the clean rate in runs of the same code (docs/hostile-input.md).
+    { rate: false, rssMb: 300 },
   );
 });

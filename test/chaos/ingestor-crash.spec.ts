@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { waitFor } from '../helpers/poll.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { type ChaosContext, chaosContext } from './context.js';
-import { peakRssMb } from './report.js';
+import { peakRssMb } from '../../tools/harness/chaos-results.js';
 
 let ctx: ChaosContext;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { waitFor } from '../helpers/poll.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { startRedis, type TestRedis } from '../../tools/harness/redis.js';
 import { type ChaosContext, chaosContext } from './context.js';
 
 const OUTAGE_MS = Number(process.env.CHAOS_OUTAGE_MS ?? 30_000);

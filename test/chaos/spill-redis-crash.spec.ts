@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { waitFor } from '../helpers/poll.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { startRedis, type TestRedis } from '../../tools/harness/redis.js';
+import { startTcpProxy, type TcpProxy } from '../../tools/harness/tcp-proxy.js';
 import { type ChaosContext, chaosContext } from './context.js';
 
 let ctx: ChaosContext;

@@ -1,5 +1,6 @@
-import { apiLatestValues, type TestDatabase } from '../helpers/database.js';
-import type { SentReading } from './fleet.js';
+import { apiLatestValues } from '../helpers/database.js';
+import { type TestDatabase } from '../../tools/harness/database.js';
+import type { SentReading } from '../../tools/simulator/steady-fleet.js';
 
 export interface Verdict {
   /** Readings the broker acknowledged to the kits. */

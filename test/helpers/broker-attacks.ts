@@ -1,6 +1,6 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { TestDatabase } from './database.js';
-import { waitFor } from './poll.js';
+import type { TestDatabase } from '../../tools/harness/database.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { PUBLIC_TREE } from '../../libs/domain/src/index.js';
 
 /**

@@ -1,5 +1,5 @@
 import { deployDatabase } from '../../libs/db/src/index.js';
-import { TEMPLATE_DATABASE, TEST_DATABASE_PREFIX, databaseUrl, withAdmin } from './env.js';
+import { TEMPLATE_DATABASE, TEST_DATABASE_PREFIX, databaseUrl, withAdmin } from '../../tools/harness/env.js';
 
 async function dropTemplate(): Promise<void> {
   await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`));

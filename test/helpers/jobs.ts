@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { waitFor } from './poll.js';
+import { waitFor } from '../../tools/harness/poll.js';
 
 /** A BullMQ queue seen from a test, under the ingestor's QUEUE_PREFIX. */
 export function testQueue(name: string, redisUrl: string, prefix: string): Queue {

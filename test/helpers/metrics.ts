@@ -1,15 +1,7 @@
 import type { MqttClient } from 'mqtt';
-import { waitFor } from './poll.js';
-import { publishAll } from './publisher.js';
-
-/** A metric of an ingestor's GET /metrics, summed over its labels (0 when absent). */
-export async function readMetric(port: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{'))
-    .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
-}
+import { readMetric } from '../../tools/harness/ingestor.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { publishAll } from '../../tools/simulator/publisher.js';
 
 /**
  * Messages the ingestor has received, or -1 while any of them is still in flight (not yet stored,

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './ports.js';
-import { waitFor } from './poll.js';
+import { freePort } from '../../tools/harness/ports.js';
+import { waitFor } from '../../tools/harness/poll.js';
 
 export interface TestPrometheus {
   url: string;

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { freePort } from './ports.js';
-import { waitFor } from './poll.js';
+import { freePort } from '../../tools/harness/ports.js';
+import { waitFor } from '../../tools/harness/poll.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const TS = ['--import', '@swc-node/register/esm-register'];

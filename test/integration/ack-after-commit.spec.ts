@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawPacket, sampleValues } from '../../libs/domain/src/index.js';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, type IngestorProcess, spawnIngestor } from '../helpers/ingestor.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
-import { waitFor } from '../helpers/poll.js';
-import { connectPublisher, publishAll } from '../helpers/publisher.js';
+import { rawPacket, sampleValues } from '../../tools/simulator/samples.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { newDevice } from '../helpers/database.js';
+import { ingestorEnv, type IngestorProcess, spawnIngestor } from '../../tools/harness/ingestor.js';
+import { startMosquitto, type TestBroker } from '../../tools/harness/mosquitto.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { connectPublisher, publishAll } from '../../tools/simulator/publisher.js';
 
 let db: TestDatabase;
 let broker: TestBroker;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../../libs/config/src/index.js';
 import { type RunningApi, startApi } from '../../apps/api/src/bootstrap.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
 
 /**
  * The endpoints EMQX's HTTP authenticator and authorizer call (docker-compose.yml), with the

@@ -3,14 +3,15 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceResponse } from '../../apps/api/src/devices/devices.dto.js';
 import { worldMapDeviceResponse } from '../../apps/api/src/world-map/world-map.dto.js';
-import { startTestApi, testDataLayer, type Json, type TestApi } from '../helpers/api.js';
+import { startTestApi, type Json, type TestApi } from '../../tools/harness/api.js';
+import { testDataLayer } from '../helpers/api.js';
 import {
   connectorDevice,
   connectorMeasurement,
   connectorSensor,
   worldMapItem,
 } from '../helpers/client-contracts.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
 
 let db: TestDatabase;
 let api: TestApi;

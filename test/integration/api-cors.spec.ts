@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, testDataLayer, type Json, type TestApi } from '../helpers/api.js';
+import { startTestApi, type Json, type TestApi } from '../../tools/harness/api.js';
+import { testDataLayer } from '../helpers/api.js';
 import { type TestPage, openInChromium, servePage } from '../helpers/browser.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { waitFor } from '../helpers/poll.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { waitFor } from '../../tools/harness/poll.js';
 
 let db: TestDatabase;
 let layer: ReturnType<typeof testDataLayer>;

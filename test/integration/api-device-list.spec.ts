@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, testDataLayer, type TestApi, type TestResponse } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { startTestApi, type TestApi, type TestResponse } from '../../tools/harness/api.js';
+import { testDataLayer } from '../helpers/api.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
 
 let db: TestDatabase;
 let api: TestApi;

@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOBS, QUEUES } from '../../libs/queues/src/index.js';
 import { deviceResponse } from '../../apps/api/src/devices/devices.dto.js';
 import { errorResponse } from '../../apps/api/src/common/responses.js';
-import { startTestApi, testDataLayer, type Json, type TestApi, type TestResponse } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { REDIS_URL } from '../helpers/env.js';
-import { waitFor } from '../helpers/poll.js';
+import { startTestApi, type Json, type TestApi, type TestResponse } from '../../tools/harness/api.js';
+import { testDataLayer } from '../helpers/api.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { REDIS_URL } from '../../tools/harness/env.js';
+import { waitFor } from '../../tools/harness/poll.js';
 
 let db: TestDatabase;
 let api: TestApi;

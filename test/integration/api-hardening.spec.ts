@@ -3,9 +3,10 @@ import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, testDataLayer, type TestApi, type TestResponse } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { REDIS_URL } from '../helpers/env.js';
+import { startTestApi, type TestApi, type TestResponse } from '../../tools/harness/api.js';
+import { testDataLayer } from '../helpers/api.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { REDIS_URL } from '../../tools/harness/env.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

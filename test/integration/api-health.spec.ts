@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadApiConfig } from '../../libs/config/src/index.js';
 import { type RunningApi, startApi } from '../../apps/api/src/bootstrap.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
 
 let db: TestDatabase;
 let api: RunningApi;

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, testDataLayer, type TestApi } from '../helpers/api.js';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
+import { startTestApi, type TestApi } from '../../tools/harness/api.js';
+import { testDataLayer } from '../helpers/api.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { newDevice } from '../helpers/database.js';
 
 let db: TestDatabase;
 let api: TestApi;

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi, type TestResponse } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { waitFor } from '../helpers/poll.js';
-import { freePort } from '../helpers/ports.js';
+import { startTestApi, type TestApi, type TestResponse } from '../../tools/harness/api.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { freePort } from '../../tools/harness/ports.js';
 
 const SMTP_USER = 'sck-api';
 const SMTP_PASS = 'smtp secret';

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { searchResultResponse } from '../../apps/api/src/search/search.dto.js';
 import { userResponse } from '../../apps/api/src/users/users.dto.js';
-import { startTestApi, testDataLayer, type Json, type TestApi } from '../helpers/api.js';
+import { startTestApi, type Json, type TestApi } from '../../tools/harness/api.js';
+import { testDataLayer } from '../helpers/api.js';
 import { connectorUser, searchResult } from '../helpers/client-contracts.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
 
 let db: TestDatabase;
 let api: TestApi;

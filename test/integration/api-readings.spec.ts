@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredReading } from '../../libs/db/src/index.js';
 import { ingestErrorResponse, readingsResponse } from '../../apps/api/src/readings/readings.dto.js';
-import { startTestApi, testDataLayer, type TestApi } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { startTestApi, type TestApi } from '../../tools/harness/api.js';
+import { testDataLayer } from '../helpers/api.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
 import { type Fn, type Sample, type Unit, rollup } from '../helpers/rollup.js';
 
 let db: TestDatabase;

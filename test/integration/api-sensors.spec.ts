@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SENSOR_CATALOGUE } from '../../libs/db/src/migrate.js';
 import { sensorResponse } from '../../apps/api/src/sensors/sensors.dto.js';
-import { startTestApi, testDataLayer, type TestApi } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { startTestApi, type TestApi } from '../../tools/harness/api.js';
+import { testDataLayer } from '../helpers/api.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
 
 let db: TestDatabase;
 let api: TestApi;

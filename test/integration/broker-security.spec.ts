@@ -11,10 +11,11 @@ import {
   storedFor,
   takeOver,
 } from '../helpers/broker-attacks.js';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
-import { freePort } from '../helpers/ports.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { newDevice } from '../helpers/database.js';
+import { ingestorEnv, startInProcessIngestor } from '../../tools/harness/ingestor.js';
+import { startMosquitto, type TestBroker } from '../../tools/harness/mosquitto.js';
+import { freePort } from '../../tools/harness/ports.js';
 
 /**
  * The broker rules (docs/security.md) against the real embedded broker and a real Mosquitto run

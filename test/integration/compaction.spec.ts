@@ -13,8 +13,9 @@ import {
   type StoredReading,
 } from '../../libs/db/src/index.js';
 import { CompactionService } from '../../apps/ingestor/src/storage/compaction.service.js';
-import { apiLatestValues, createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
-import { waitFor } from '../helpers/poll.js';
+import { apiLatestValues, newDevice } from '../helpers/database.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { waitFor } from '../../tools/harness/poll.js';
 
 const DAY = 86_400_000;
 const HORIZON_DAYS = 60;

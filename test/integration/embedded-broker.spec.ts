@@ -1,7 +1,7 @@
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedBroker } from '../../libs/embedded/src/index.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../tools/harness/ports.js';
 
 const INGESTOR = { username: 'ingest', password: 'ingest-password', clientIdPrefix: 'ingest-' };
 const AS_INGESTOR = { username: INGESTOR.username, password: INGESTOR.password };

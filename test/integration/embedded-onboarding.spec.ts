@@ -4,9 +4,9 @@ import { simpleParser } from 'mailparser';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedDatabaseUrl, readEmbeddedCredentials } from '../../libs/config/src/index.js';
-import type { TestResponse } from '../helpers/api.js';
-import { waitFor } from '../helpers/poll.js';
-import { connectPublisher, publishAll } from '../helpers/publisher.js';
+import type { TestResponse } from '../../tools/harness/api.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { connectPublisher, publishAll } from '../../tools/simulator/publisher.js';
 import {
   type SingleNode,
   type StartedSystem,

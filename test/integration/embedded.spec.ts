@@ -10,8 +10,8 @@ import {
   readEmbeddedCredentials,
 } from '../../libs/config/src/index.js';
 import { QUEUES, type ReplayParkedJob, createQueue } from '../../libs/queues/src/index.js';
-import { waitFor } from '../helpers/poll.js';
-import { connectPublisher } from '../helpers/publisher.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { connectPublisher } from '../../tools/simulator/publisher.js';
 import {
   ROOT,
   TS,

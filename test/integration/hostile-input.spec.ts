@@ -1,11 +1,12 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenRef } from '../../libs/domain/src/index.js';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, type IngestorProcess, spawnIngestor } from '../helpers/ingestor.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { newDevice } from '../helpers/database.js';
+import { ingestorEnv, type IngestorProcess, spawnIngestor } from '../../tools/harness/ingestor.js';
 import { sendAndSettle, settledMessages } from '../helpers/metrics.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
-import { connectPublisher } from '../helpers/publisher.js';
+import { startMosquitto, type TestBroker } from '../../tools/harness/mosquitto.js';
+import { connectPublisher } from '../../tools/simulator/publisher.js';
 
 let db: TestDatabase;
 let broker: TestBroker;

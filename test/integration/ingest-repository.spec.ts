@@ -5,7 +5,8 @@ import {
   type LifecycleWrite,
   PrismaService,
 } from '../../libs/db/src/index.js';
-import { createTestDatabase, latestSensorValues, newDevice, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { latestSensorValues, newDevice } from '../helpers/database.js';
 
 let db: TestDatabase;
 let prisma: PrismaService;

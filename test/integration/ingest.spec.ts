@@ -1,10 +1,11 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, latestSensorValues, newDevice, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { latestSensorValues, newDevice } from '../helpers/database.js';
+import { ingestorEnv, startInProcessIngestor } from '../../tools/harness/ingestor.js';
+import { startMosquitto, type TestBroker } from '../../tools/harness/mosquitto.js';
 import { sendAndSettle } from '../helpers/metrics.js';
-import { connectPublisher } from '../helpers/publisher.js';
+import { connectPublisher } from '../../tools/simulator/publisher.js';
 
 let db: TestDatabase;
 let broker: TestBroker;

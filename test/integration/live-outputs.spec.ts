@@ -1,13 +1,14 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngestRepository, LiveOutboxRepository, PrismaService } from '../../libs/db/src/index.js';
-import { startTestApi, testDataLayer, type Json, type TestApi } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
+import { startTestApi, type Json, type TestApi } from '../../tools/harness/api.js';
+import { testDataLayer } from '../helpers/api.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { ingestorEnv, startInProcessIngestor } from '../../tools/harness/ingestor.js';
 import { sendAndSettle } from '../helpers/metrics.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
-import { waitFor } from '../helpers/poll.js';
-import { connectPublisher } from '../helpers/publisher.js';
+import { startMosquitto, type TestBroker } from '../../tools/harness/mosquitto.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { connectPublisher } from '../../tools/simulator/publisher.js';
 
 let db: TestDatabase;
 let broker: TestBroker;

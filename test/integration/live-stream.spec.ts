@@ -1,9 +1,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngestRepository, PrismaService, type StoredReading } from '../../libs/db/src/index.js';
-import { startTestApi, testDataLayer, type Json, type TestApi } from '../helpers/api.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { waitFor } from '../helpers/poll.js';
+import { startTestApi, type Json, type TestApi } from '../../tools/harness/api.js';
+import { testDataLayer } from '../helpers/api.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { openSse, type SseConnection, type SseEvent } from '../helpers/sse.js';
 
 let db: TestDatabase;

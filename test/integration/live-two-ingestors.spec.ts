@@ -1,13 +1,13 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { rawPacket, sampleValues } from '../../libs/domain/src/index.js';
-import { startTestApi, type Json, type TestApi } from '../helpers/api.js';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
-import { readMetric } from '../helpers/metrics.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
-import { waitFor } from '../helpers/poll.js';
-import { connectPublisher, publishAll } from '../helpers/publisher.js';
+import { rawPacket, sampleValues } from '../../tools/simulator/samples.js';
+import { startTestApi, type Json, type TestApi } from '../../tools/harness/api.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { newDevice } from '../helpers/database.js';
+import { ingestorEnv, startInProcessIngestor, readMetric } from '../../tools/harness/ingestor.js';
+import { startMosquitto, type TestBroker } from '../../tools/harness/mosquitto.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { connectPublisher, publishAll } from '../../tools/simulator/publisher.js';
 import { openSse, type SseConnection, type SseEvent } from '../helpers/sse.js';
 
 let db: TestDatabase;

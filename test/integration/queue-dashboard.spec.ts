@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, testDataLayer, type TestApi } from '../helpers/api.js';
+import { startTestApi, type TestApi } from '../../tools/harness/api.js';
+import { testDataLayer } from '../helpers/api.js';
 import { renderedDom } from '../helpers/chromium.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { REDIS_URL } from '../helpers/env.js';
-import { waitFor } from '../helpers/poll.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { REDIS_URL } from '../../tools/harness/env.js';
+import { waitFor } from '../../tools/harness/poll.js';
 import { createQueue, createWorker, JOBS, QUEUES, type QueueBackend } from '../../libs/queues/src/index.js';
 
 // Every queue the apps declare, so a new queue shows up here without editing the test.

@@ -1,11 +1,12 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, startInProcessIngestor } from '../helpers/ingestor.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
-import { waitFor } from '../helpers/poll.js';
-import { connectPublisher, publishAll } from '../helpers/publisher.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { newDevice } from '../helpers/database.js';
+import { ingestorEnv, startInProcessIngestor } from '../../tools/harness/ingestor.js';
+import { startMosquitto, type TestBroker } from '../../tools/harness/mosquitto.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { connectPublisher, publishAll } from '../../tools/simulator/publisher.js';
+import { startRedis, type TestRedis } from '../../tools/harness/redis.js';
 
 let db: TestDatabase;
 let broker: TestBroker;

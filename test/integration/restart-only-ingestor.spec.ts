@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Fleet } from '../chaos/fleet.js';
+import { SteadyFleet } from '../../tools/simulator/steady-fleet.js';
 import { verifyStored } from '../chaos/verify.js';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
-import { ingestorEnv, type IngestorProcess, spawnIngestor } from '../helpers/ingestor.js';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
-import { waitFor } from '../helpers/poll.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { newDevice } from '../helpers/database.js';
+import { ingestorEnv, type IngestorProcess, spawnIngestor } from '../../tools/harness/ingestor.js';
+import { startMosquitto, type TestBroker } from '../../tools/harness/mosquitto.js';
+import { waitFor } from '../../tools/harness/poll.js';
 
 let db: TestDatabase;
 let broker: TestBroker;
@@ -30,7 +31,7 @@ it('the only ingestor of a $share group SIGTERMed and started again: every PUBAC
   });
   children.push(await spawnIngestor(env));
   // 5 kits every 100 ms: 50 messages/s at QoS 1, as in the report.
-  const fleet = new Fleet(broker.port, tokens, { intervalMs: 100, seed: 15 });
+  const fleet = new SteadyFleet(broker.port, tokens, { intervalMs: 100, seed: 15 });
   await fleet.start();
   await waitFor(
     () => children[0].metric('sck_ingest_messages_total'),

@@ -15,8 +15,9 @@ import type { IngestorConfig } from '../../libs/config/src/index.js';
 import { CompactionService } from '../../apps/ingestor/src/storage/compaction.service.js';
 import { StorageJobsService } from '../../apps/ingestor/src/storage/storage-jobs.service.js';
 import { CompactionRepository } from '../../libs/db/src/index.js';
-import { createTestDatabase, newDevice, type TestDatabase } from '../helpers/database.js';
-import { waitFor } from '../helpers/poll.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
+import { newDevice } from '../helpers/database.js';
+import { waitFor } from '../../tools/harness/poll.js';
 
 /** A seeded pseudo-random generator, so a failure can be replayed. */
 function random(seed: number) {

@@ -1,11 +1,11 @@
 import { Controller, Get, HttpException, HttpStatus, Inject, Logger, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { PrismaService } from '../../../libs/db/src/index.js';
+import { HealthRepository } from '../../../libs/db/src/index.js';
 import { MQTT_POOL } from './ingestor.tokens.js';
 import { InstanceHeartbeatService } from './lifecycle/instance-heartbeat.service.js';
 import type { MqttPoolServer } from './mqtt/mqtt-pool.server.js';
 import { IngestMetrics } from './pipeline/ingest.metrics.js';
-import { ReadingsService } from './pipeline/readings.service.js';
+import { IngestService } from './pipeline/ingest.service.js';
 import { StoreForwardService } from './pipeline/store-forward.service.js';
 import { QueueProducersService } from './queues/queue-producers.service.js';
 
@@ -14,9 +14,9 @@ export class HealthController {
   private readonly logger = new Logger('Health');
 
   constructor(
-    private readonly db: PrismaService,
+    private readonly db: HealthRepository,
     private readonly metrics: IngestMetrics,
-    private readonly readings: ReadingsService,
+    private readonly intake: IngestService,
     private readonly storeForward: StoreForwardService,
     private readonly queues: QueueProducersService,
     private readonly heartbeat: InstanceHeartbeatService,
@@ -37,7 +37,7 @@ export class HealthController {
     const mqtt = this.pool.stats();
     let database = 'ok';
     try {
-      await this.db.client.$queryRaw`SELECT 1`;
+      await this.db.ping();
     } catch (error) {
       // The reason goes to the log; the probe's answer carries no internal error text.
       database = 'unavailable';
@@ -47,7 +47,7 @@ export class HealthController {
       status: 'ok',
       database,
       mqtt,
-      batcher: this.readings.depth,
+      batcher: this.intake.depth,
       jobs:
         this.queues.target.kind === 'redis' ? `redis ${this.queues.target.connection.status}` : 'postgres',
       spilling: this.storeForward.degraded,

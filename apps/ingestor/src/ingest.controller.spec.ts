@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { IngestController } from './ingest.controller.js';
 import type { MqttMessage } from './mqtt/mqtt-message.js';
 import type { IngestMetrics } from './pipeline/ingest.metrics.js';
-import type { ReadingsService } from './pipeline/readings.service.js';
+import type { IngestService } from './pipeline/ingest.service.js';
 
 const message = (topic: string): MqttMessage => ({
   topic,
@@ -18,16 +18,16 @@ const message = (topic: string): MqttMessage => ({
 describe('IngestController', () => {
   it('answers one outcome per message, and a message that throws fails alone', async () => {
     const counted: [string, number][] = [];
-    const readings = {
+    const ingest = {
       ingest: (m: MqttMessage) => {
         if (m.topic === 'bad') throw new Error('decoder crashed');
         return Promise.resolve();
       },
-    } as unknown as ReadingsService;
+    } as unknown as IngestService;
     const metrics = {
       messagesTaken: (kind: string, n: number) => counted.push([kind, n]),
     } as unknown as IngestMetrics;
-    const controller = new IngestController(readings, metrics);
+    const controller = new IngestController(ingest, metrics);
 
     const outcomes = controller.onRawReadings([message('a'), message('bad'), message('c')]);
 

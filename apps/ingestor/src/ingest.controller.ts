@@ -3,7 +3,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { type MqttMessage, UNROUTABLE } from './mqtt/mqtt-message.js';
 import { IngestMetrics } from './pipeline/ingest.metrics.js';
 import type { EntryKind } from './pipeline/ingest-entry.js';
-import { ReadingsService } from './pipeline/readings.service.js';
+import { IngestService } from './pipeline/ingest.service.js';
 
 /**
  * The message kinds of PROTOCOL.md, one handler each. A handler takes the messages of its kind that
@@ -13,7 +13,7 @@ import { ReadingsService } from './pipeline/readings.service.js';
 @Controller()
 export class IngestController {
   constructor(
-    private readonly readings: ReadingsService,
+    private readonly intake: IngestService,
     private readonly metrics: IngestMetrics,
   ) {}
 
@@ -55,7 +55,7 @@ export class IngestController {
     // One message's failure is its own: a throw fails that message, never the others of the call.
     return messages.map((message) => {
       try {
-        return this.readings.ingest(message, kind);
+        return this.intake.ingest(message, kind);
       } catch (error) {
         return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }

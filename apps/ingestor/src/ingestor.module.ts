@@ -25,7 +25,7 @@ import { BatchWriterService } from './pipeline/batch-writer.service.js';
 import { EntryDecoderService } from './pipeline/entry-decoder.service.js';
 import { IngestorMetricsService } from './metrics/ingestor-metrics.service.js';
 import { IngestMetrics } from './pipeline/ingest.metrics.js';
-import { ReadingsService } from './pipeline/readings.service.js';
+import { IngestService } from './pipeline/ingest.service.js';
 import { SensorCatalogueService } from './pipeline/sensor-catalogue.service.js';
 import { StoreForwardService } from './pipeline/store-forward.service.js';
 import { QueueProducersService } from './queues/queue-producers.service.js';
@@ -56,7 +56,7 @@ export class IngestorModule {
         BatchWriterService,
         QueueProducersService,
         StoreForwardService,
-        ReadingsService,
+        IngestService,
         ParkedReplayService,
         PartitionUpkeepService,
         RetentionService,

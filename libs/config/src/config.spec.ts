@@ -17,17 +17,13 @@ describe('ingestor config', () => {
   });
 
   it('requires MQTT_HOST and MQTT_CLIENT_ID in production, naming both', () => {
-    expect(() => loadIngestorConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
-    try {
-      loadIngestorConfig({ NODE_ENV: 'production' });
-    } catch (error) {
-      expect((error as ConfigError).issues).toEqual([
-        'MQTT_HOST: required in production',
-        'MQTT_CLIENT_ID: required in production',
-      ]);
-    }
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgresql://db/sck' };
+    expect(issuesOf(() => loadIngestorConfig(production))).toEqual([
+      'MQTT_HOST: required in production',
+      'MQTT_CLIENT_ID: required in production',
+    ]);
     expect(
-      loadIngestorConfig({ NODE_ENV: 'production', MQTT_HOST: 'emqx', MQTT_CLIENT_ID: 'ingest-a' }).MQTT_HOST,
+      loadIngestorConfig({ ...production, MQTT_HOST: 'emqx', MQTT_CLIENT_ID: 'ingest-a' }).MQTT_HOST,
     ).toBe('emqx');
   });
 
@@ -107,3 +103,46 @@ describe('api config: mail', () => {
     );
   });
 });
+
+describe('DATABASE_URL in production', () => {
+  const ingestorEnv = { NODE_ENV: 'production', MQTT_HOST: 'emqx', MQTT_CLIENT_ID: 'ingest-a' };
+  const missing =
+    'DATABASE_URL: required in production (unset, the app would look for the embedded PostgreSQL of ' +
+    '`npm start` on 127.0.0.1:5433)';
+
+  it('is a start-up error for either app when unset or empty, never the embedded default', () => {
+    expect(issuesOf(() => loadApiConfig({ NODE_ENV: 'production' }))).toEqual([missing]);
+    expect(issuesOf(() => loadApiConfig({ NODE_ENV: 'production', DATABASE_URL: '' }))).toEqual([missing]);
+    expect(issuesOf(() => loadIngestorConfig(ingestorEnv))).toEqual([missing]);
+  });
+
+  it('is taken as given when set', () => {
+    const url = 'postgresql://db.example/sck';
+    expect(loadApiConfig({ NODE_ENV: 'production', DATABASE_URL: url }).DATABASE_URL).toBe(url);
+    expect(loadIngestorConfig({ ...ingestorEnv, DATABASE_URL: url })).toMatchObject({
+      DATABASE_URL: url,
+      DATABASE_EMBEDDED: false,
+    });
+  });
+
+  it('may stay unset in development, test and single-node mode: the embedded PostgreSQL', () => {
+    for (const NODE_ENV of ['development', 'test']) {
+      expect(loadApiConfig({ NODE_ENV }).DATABASE_EMBEDDED).toBe(true);
+    }
+    expect(loadApiConfig({ NODE_ENV: 'production' }, { singleNode: true }).DATABASE_URL).toMatch(
+      /^postgresql:\/\/sck_app@127\.0\.0\.1:5433\//,
+    );
+    expect(loadIngestorConfig(ingestorEnv, { singleNode: true }).DATABASE_EMBEDDED).toBe(true);
+  });
+});
+
+/** The issues of the ConfigError `load` throws; fails the test when it throws nothing or something else. */
+function issuesOf(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}

@@ -72,6 +72,31 @@ export function resolveDatabase<
   };
 }
 
+/** How a loader is called: `singleNode` by `npm start`, which starts the embedded services itself. */
+export interface LoadOptions {
+  singleNode?: boolean;
+}
+
+/**
+ * In production the database is named. Unset, DATABASE_URL would mean the embedded PostgreSQL of a
+ * running `npm start` on 127.0.0.1, which a deployed app never means: it is a start-up error
+ * instead. Single-node mode starts that PostgreSQL itself, so there it may stay unset.
+ */
+export function requireDatabaseInProduction(
+  env: { NODE_ENV: string; DATABASE_URL?: string; EMBEDDED_POSTGRES_PORT: number },
+  ctx: z.RefinementCtx,
+  options: LoadOptions,
+): void {
+  if (env.NODE_ENV !== 'production' || env.DATABASE_URL !== undefined || options.singleNode) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['DATABASE_URL'],
+    message:
+      'required in production (unset, the app would look for the embedded PostgreSQL of `npm start` ' +
+      `on 127.0.0.1:${env.EMBEDDED_POSTGRES_PORT})`,
+  });
+}
+
 export const redisSchema = z.object({
   /** Unset: BullMQ keeps its queues in PostgreSQL (schema `bullmq` of the app database). */
   REDIS_URL: unsetIfEmpty(z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')),

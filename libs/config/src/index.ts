@@ -2,5 +2,4 @@ export { ConfigError, parseEnv, type Env } from './env.js';
 export * from './embedded-credentials.js';
 export { loadIngestorConfig, type IngestorConfig } from './ingestor.config.js';
 export { loadApiConfig, type ApiConfig } from './api.config.js';
-export { logLevelsUpTo } from './log-levels.js';
 export { loadSystemConfig, type EmbeddedServices, type SystemConfig } from './system.config.js';

@@ -71,6 +71,14 @@ describe('single-node defaults', () => {
     expect(loadApiConfig({ DATABASE_URL: 'postgres://x/y' }).DATABASE_EMBEDDED).toBe(false);
   });
 
+  it('embeds PostgreSQL in production too, since npm start starts it (the apps alone refuse)', () => {
+    const { api, ingestor, embedded } = loadSystemConfig({ NODE_ENV: 'production' });
+    expect(embedded.postgres).not.toBeNull();
+    expect(api.DATABASE_EMBEDDED).toBe(true);
+    expect(ingestor.DATABASE_URL).toBe(api.DATABASE_URL);
+    expect(() => loadApiConfig({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL: required in production/);
+  });
+
   it('refuses several connections without a shared subscription', () => {
     expect(loadIngestorConfig({ MQTT_SHARED_SUBSCRIPTION: 'none' }).MQTT_CONNECTIONS).toBe(1);
     expect(() => loadIngestorConfig({ MQTT_SHARED_SUBSCRIPTION: 'none', MQTT_CONNECTIONS: '4' })).toThrow(

@@ -58,8 +58,8 @@ export function loadSystemConfig(env: Env = process.env): SystemConfig {
       MQTT_USERNAME: env.MQTT_USERNAME || 'sck-ingest',
     });
   }
-  const api = attempt(() => loadApiConfig(env));
-  const ingestor = attempt(() => loadIngestorConfig(ingestorEnv));
+  const api = attempt(() => loadApiConfig(env, { singleNode: true }));
+  const ingestor = attempt(() => loadIngestorConfig(ingestorEnv, { singleNode: true }));
   if (!api || !ingestor || !embedded) throw new ConfigError(issues);
   return {
     // Single node without SMTP: mails (password resets) land in the data directory and the log.

@@ -4,10 +4,8 @@ import { DevicesRepository } from './devices.repository.js';
 import { IngestRepository } from './ingest.repository.js';
 import { DB_OPTIONS, PrismaService } from './prisma.service.js';
 import { SensorsRepository } from './sensors.repository.js';
-import { DeviceCatalogRepository } from './device-catalog.repository.js';
 import { IngestErrorsRepository } from './ingest-errors.repository.js';
 import { ReadingsQueryRepository } from './readings-query.repository.js';
-import { SensorCatalogRepository } from './sensor-catalog.repository.js';
 import { UsersRepository } from './users.repository.js';
 import { ParkedMessagesRepository } from './parked-messages.repository.js';
 import { PartitionsRepository } from './partitions.repository.js';
@@ -24,14 +22,14 @@ import { CompactionRepository } from './compaction.repository.js';
 import { AccountsRepository } from './accounts.repository.js';
 import { OnboardingRepository } from './onboarding.repository.js';
 import { OrphanHandshakeListener } from './orphan-handshake.listener.js';
+import { HealthRepository } from './health.repository.js';
 
 const repositories = [
   IngestRepository,
   SensorsRepository,
   DevicesRepository,
+  HealthRepository,
   // REST API
-  DeviceCatalogRepository,
-  SensorCatalogRepository,
   ReadingsQueryRepository,
   IngestErrorsRepository,
   UsersRepository,

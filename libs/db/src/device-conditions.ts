@@ -1,5 +1,5 @@
 import { Prisma } from './generated/prisma/client.js';
-import type { DeviceState, Viewer } from './device-catalog.repository.js';
+import type { DeviceState, Viewer } from './device-record.js';
 
 /** SQL conditions on `devices d` shared by the device list and the lookups around it. */
 

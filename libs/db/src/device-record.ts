@@ -1,5 +1,3 @@
-import { Prisma } from './generated/prisma/client.js';
-
 /** A device as the REST API reads it, with its owner's public profile and its post-processing. */
 export interface DeviceRecord {
   id: number;
@@ -66,33 +64,82 @@ export interface SensorMeasurement {
   definition: string | null;
 }
 
-const isoSecondsSql = (column: string) =>
-  Prisma.raw(`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`);
+/** Who is asking: private devices are visible to their owner and to admins only. */
+export interface Viewer {
+  id: number;
+  isAdmin: boolean;
+}
 
-/** `m` is the measurements row joined to a sensor: null, or the reference's measurement object. */
-export const MEASUREMENT_JSON = Prisma.sql`
-  CASE WHEN m.id IS NULL THEN NULL
-       ELSE json_build_object('id', m.id, 'uuid', m.uuid, 'name', m.name, 'description', m.description,
-                              'definition', m.definition) END`;
+export const DEVICE_STATES = ['has_published', 'never_published', 'not_configured'] as const;
+export type DeviceState = (typeof DEVICE_STATES)[number];
 
-export const SELECT_DEVICE = Prisma.sql`
-  SELECT d.id, d.uuid::text AS "uuid", d.token, d.owner_id AS "ownerId", u.uuid::text AS "ownerUuid",
-         u.username AS "ownerUsername", u.url AS "ownerUrl", u.profile_picture AS "ownerProfilePicture",
-         u.city AS "ownerCity", u.country_code AS "ownerCountryCode", d.name, d.description,
-         d.is_private AS "isPrivate", d.precise_location AS "preciseLocation",
-         d.enable_forwarding AS "enableForwarding",
-         d.notify_stopped_publishing AS "notifyStoppedPublishing", d.notify_low_battery AS "notifyLowBattery",
-         d.latitude, d.longitude, d.elevation, d.exposure, d.city, d.country_code AS "countryCode",
-         d.user_tags AS "userTags", d.meta, d.hardware_info AS "hardwareInfo",
-         CASE WHEN p.id IS NULL THEN NULL
-              ELSE json_build_object('id', p.id, 'blueprint_url', p.blueprint_url,
-                     'hardware_url', p.hardware_url, 'forwarding_params', p.forwarding_params,
-                     'meta', p.meta, 'latest_postprocessing', ${isoSecondsSql('p.latest_postprocessing')},
-                     'created_at', ${isoSecondsSql('p.created_at')},
-                     'updated_at', ${isoSecondsSql('p.updated_at')}, 'device_id', p.device_id) END
-           AS postprocessing,
-         d.last_reading_at AS "lastReadingAt", d.archived_at AS "archivedAt", d.created_at AS "createdAt",
-         d.updated_at AS "updatedAt"
-    FROM devices d
-    LEFT JOIN users u ON u.id = d.owner_id
-    LEFT JOIN postprocessings p ON p.device_id = d.id`;
+export interface DeviceListQuery {
+  viewer: Viewer | null;
+  nameContains?: string;
+  ids?: number[];
+  state?: DeviceState;
+  lastReadingAfter?: Date;
+  lastReadingBefore?: Date;
+  ownerUsername?: string;
+  nameEquals?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  ownerId?: number;
+  /** Devices carrying all of these user tags. */
+  tagsAll?: string[];
+  /** Devices carrying any of these user tags (both `tags` and `tagsAny` apply when given). */
+  tagsAny?: string[];
+  /** Devices with (true) or without (false) post-processing settings. */
+  hasPostprocessing?: boolean;
+  /** Devices carrying any of these user tags. */
+  tags?: string[];
+  /** Devices within `withinKm` of a point, nearest first. */
+  near?: { latitude: number; longitude: number; withinKm: number };
+  offset: number;
+  limit: number;
+}
+
+/** Writable fields; `undefined` leaves a field as it is. */
+export interface DeviceFields {
+  name?: string;
+  description?: string | null;
+  token?: string;
+  latitude?: number | null;
+  longitude?: number | null;
+  elevation?: number | null;
+  exposure?: 'indoor' | 'outdoor' | null;
+  userTags?: string[];
+  isPrivate?: boolean;
+  preciseLocation?: boolean;
+  /** Forward stored batches to the owner's forward topic (researchers and admins only). */
+  enableForwarding?: boolean;
+  notifyStoppedPublishing?: boolean;
+  notifyLowBattery?: boolean;
+  city?: string | null;
+  countryCode?: string | null;
+  meta?: Record<string, unknown> | null;
+  /** Replaces the post-processing settings; null removes them. */
+  postprocessing?: PostprocessingFields | null;
+}
+
+export interface PostprocessingFields {
+  blueprintUrl?: string | null;
+  hardwareUrl?: string | null;
+  forwardingParams?: number | null;
+  meta?: string | null;
+  latestPostprocessing?: Date | null;
+}
+
+/** The token asked for belongs to another device already. */
+export class DeviceTokenTakenError extends Error {
+  constructor(readonly token: string) {
+    super(`device token "${token}" is taken`);
+  }
+}
+
+/** A device as `npm run device:create` registers it: a token and a name, maybe an owner. */
+export interface NewDevice {
+  token: string;
+  name: string;
+  ownerId?: number | null;
+}

@@ -8,12 +8,18 @@ export {
   type StoredReading,
 } from './ingest.repository.js';
 export { SensorsRepository } from './sensors.repository.js';
-export { DevicesRepository, type NewDevice } from './devices.repository.js';
+export {
+  type MeasurementRecord,
+  type SensorFields,
+  type SensorListQuery,
+  type SensorRecord,
+} from './sensor-record.js';
+export { DevicesRepository } from './devices.repository.js';
+export { HealthRepository } from './health.repository.js';
 export { isTransientDbError } from './errors.js';
-export { deployDatabase, ensureDatabase, migrate, seedSensors } from './migrate.js';
+export { deployDatabase, seedSensors } from './migrate.js';
 export {
   DEVICE_STATES,
-  DeviceCatalogRepository,
   DeviceTokenTakenError,
   type DeviceFields,
   type PostprocessingFields,
@@ -21,15 +27,10 @@ export {
   type DeviceRecord,
   type DeviceSensorValue,
   type DeviceState,
+  type NewDevice,
   type SensorMeasurement,
   type Viewer,
-} from './device-catalog.repository.js';
-export {
-  SensorCatalogRepository,
-  type CatalogueSensor,
-  type SensorFields,
-  type SensorListQuery,
-} from './sensor-catalog.repository.js';
+} from './device-record.js';
 export {
   ReadingsQueryRepository,
   type ReadingsTarget,
@@ -43,18 +44,16 @@ export {
   type RollupQuery,
   type RollupUnit,
 } from './readings-query.repository.js';
-export { IngestErrorsRepository } from './ingest-errors.repository.js';
+export { IngestErrorsRepository, type StoredIngestError } from './ingest-errors.repository.js';
 export {
   UsersRepository,
   USER_ROLES,
   FORWARDING_ROLES,
-  createUserWithToken,
   type ApiUser,
   type NewUser,
   type UserRole,
 } from './users.repository.js';
 export { generateApiToken, hashApiToken } from './api-tokens.js';
-export type { IngestError, Measurement, Sensor } from './generated/prisma/client.js';
 export {
   type HelloWrite,
   type InfoWrite,
@@ -86,9 +85,6 @@ export { RetentionRepository } from './retention.repository.js';
 export {
   IngestorInstancesRepository,
   LIVE_HEARTBEATS,
-  findInstanceState,
-  listGroupMembers,
-  requestDecommission,
   type DecommissionRequest,
   type GroupMember,
   type IngestorInstance,
@@ -110,12 +106,7 @@ export {
 } from './readings-export.repository.js';
 export { RollupsRepository, refreshRollups, type RollupRefresh } from './rollups.repository.js';
 export { CompactionRepository, type CompactionStep } from './compaction.repository.js';
-export { touchedHours } from './storage-lifecycle.js';
 export { AccountsRepository, type LoginCandidate } from './accounts.repository.js';
 export { OnboardingRepository, type OrphanFields, type OrphanRecord } from './onboarding.repository.js';
-export {
-  ORPHAN_HANDSHAKE_CHANNEL,
-  type OrphanHandshakeNotice,
-  orphanHandshakeStatement,
-} from './orphan-handshake.statement.js';
+export { ORPHAN_HANDSHAKE_CHANNEL, type OrphanHandshakeNotice } from './orphan-handshake.statement.js';
 export { OrphanHandshakeListener } from './orphan-handshake.listener.js';

@@ -1,6 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import type { IngestError } from './generated/prisma/client.js';
 import { PrismaService } from './prisma.service.js';
+
+/** A recorded rejection as the REST API lists it. */
+export interface StoredIngestError {
+  id: number;
+  reason: string;
+  message: string;
+  topic: string;
+  item: unknown;
+  /** The prefix of the payload that was kept, in base64 (the bytes are not text); null when none was. */
+  payloadBase64: string | null;
+  createdAt: Date;
+}
 
 /** Rejections recorded by the ingestor, as the REST API lists them. */
 @Injectable()
@@ -11,9 +22,9 @@ export class IngestErrorsRepository {
   async listDeviceIngestErrors(
     deviceId: number,
     page: { offset: number; limit: number },
-  ): Promise<{ total: number; errors: IngestError[] }> {
+  ): Promise<{ total: number; errors: StoredIngestError[] }> {
     const where = { deviceId };
-    const [total, errors] = await this.db.client.$transaction([
+    const [total, rows] = await this.db.client.$transaction([
       this.db.client.ingestError.count({ where }),
       this.db.client.ingestError.findMany({
         where,
@@ -22,6 +33,15 @@ export class IngestErrorsRepository {
         take: page.limit,
       }),
     ]);
+    const errors = rows.map((e) => ({
+      id: Number(e.id),
+      reason: e.reason,
+      message: e.message,
+      topic: e.topic,
+      item: e.item,
+      payloadBase64: e.payload ? Buffer.from(e.payload).toString('base64') : null,
+      createdAt: e.createdAt,
+    }));
     return { total, errors };
   }
 }

@@ -46,7 +46,7 @@ const selectMembers = (db: Db, subscription: string) =>
       FROM ingestor_instances WHERE subscription = ${subscription} ORDER BY client_id`;
 
 /** Members of one group, live or not. */
-export async function listGroupMembers(db: Db, subscription: string): Promise<GroupMember[]> {
+async function listGroupMembers(db: Db, subscription: string): Promise<GroupMember[]> {
   const rows = await selectMembers(db, subscription);
   return rows.map(({ decommission_requested, ...row }) => ({
     ...row,
@@ -55,41 +55,9 @@ export async function listGroupMembers(db: Db, subscription: string): Promise<Gr
 }
 
 /**
- * Asks the live ingestor `clientId` to decommission, unless it is the last live member of its
- * group (then only with `force`). The group's rows are locked, so two requests at once cannot each leave
- * the other as the last member.
+ * The heartbeat rows of ingestors; the only code that writes `ingestor_instances`. The ingestors
+ * write their own rows; `npm run ingestor:decommission` asks one of them to leave.
  */
-export async function requestDecommission(
-  prisma: PrismaClient,
-  clientId: string,
-  force: boolean,
-): Promise<DecommissionRequest> {
-  return prisma.$transaction(async (tx) => {
-    const [target] = await tx.$queryRaw<{ subscription: string }[]>`
-      SELECT subscription FROM ingestor_instances WHERE client_id = ${clientId}`;
-    if (!target) return { outcome: 'unknown' as const };
-    await tx.$queryRaw`SELECT 1 FROM ingestor_instances WHERE subscription = ${target.subscription} FOR UPDATE`;
-    const members = await listGroupMembers(tx, target.subscription);
-    const member = members.find((m) => m.clientId === clientId)!;
-    if (!member.live) return { outcome: 'not-live' as const, member };
-    const remaining = members.filter((m) => m.live && m.clientId !== clientId);
-    if (remaining.length === 0 && !force) return { outcome: 'last-live-member' as const, member };
-    await tx.$executeRaw`
-      UPDATE ingestor_instances SET decommission_requested_at = now() WHERE client_id = ${clientId}`;
-    return { outcome: 'requested' as const, remaining };
-  });
-}
-
-/** The state of one ingestor's row, or null once it has left its group. */
-export async function findInstanceState(
-  prisma: PrismaClient,
-  clientId: string,
-): Promise<GroupMember['state'] | null> {
-  const row = await prisma.ingestorInstance.findUnique({ where: { clientId }, select: { state: true } });
-  return row ? (row.state as GroupMember['state']) : null;
-}
-
-/** The heartbeat rows of ingestors; the only code that writes `ingestor_instances`. */
 @Injectable()
 export class IngestorInstancesRepository {
   constructor(private readonly db: PrismaService) {}
@@ -130,5 +98,36 @@ export class IngestorInstancesRepository {
   /** A decommissioned ingestor leaves its group for good. */
   async remove(clientId: string): Promise<void> {
     await this.db.client.$executeRaw`DELETE FROM ingestor_instances WHERE client_id = ${clientId}`;
+  }
+
+  /**
+   * Asks the live ingestor `clientId` to decommission, unless it is the last live member of its
+   * group (then only with `force`). The group's rows are locked, so two requests at once cannot each
+   * leave the other as the last member.
+   */
+  requestDecommission(clientId: string, force: boolean): Promise<DecommissionRequest> {
+    return this.db.client.$transaction(async (tx) => {
+      const [target] = await tx.$queryRaw<{ subscription: string }[]>`
+        SELECT subscription FROM ingestor_instances WHERE client_id = ${clientId}`;
+      if (!target) return { outcome: 'unknown' as const };
+      await tx.$queryRaw`SELECT 1 FROM ingestor_instances WHERE subscription = ${target.subscription} FOR UPDATE`;
+      const members = await listGroupMembers(tx, target.subscription);
+      const member = members.find((m) => m.clientId === clientId)!;
+      if (!member.live) return { outcome: 'not-live' as const, member };
+      const remaining = members.filter((m) => m.live && m.clientId !== clientId);
+      if (remaining.length === 0 && !force) return { outcome: 'last-live-member' as const, member };
+      await tx.$executeRaw`
+        UPDATE ingestor_instances SET decommission_requested_at = now() WHERE client_id = ${clientId}`;
+      return { outcome: 'requested' as const, remaining };
+    });
+  }
+
+  /** The state of one ingestor's row, or null once it has left its group. */
+  async findInstanceState(clientId: string): Promise<GroupMember['state'] | null> {
+    const row = await this.db.client.ingestorInstance.findUnique({
+      where: { clientId },
+      select: { state: true },
+    });
+    return row ? (row.state as GroupMember['state']) : null;
   }
 }

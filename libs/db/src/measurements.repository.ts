@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { Measurement } from './generated/prisma/client.js';
-import { PrismaService } from './prisma.service.js';
-import type { Viewer } from './device-catalog.repository.js';
 import { Prisma } from './generated/prisma/client.js';
+import type { Viewer } from './device-record.js';
 import { visibleTo } from './device-conditions.js';
+import { PrismaService } from './prisma.service.js';
+import type { MeasurementRecord } from './sensor-record.js';
 
 /** A device × sensor pair: the reference's component. */
 export interface ComponentRecord {
@@ -19,7 +19,10 @@ export interface ComponentRecord {
 export class MeasurementsRepository {
   constructor(private readonly db: PrismaService) {}
 
-  async listMeasurements(page: { offset: number; limit: number }) {
+  async listMeasurements(page: {
+    offset: number;
+    limit: number;
+  }): Promise<{ total: number; measurements: MeasurementRecord[] }> {
     const [total, measurements] = await this.db.client.$transaction([
       this.db.client.measurement.count(),
       this.db.client.measurement.findMany({ orderBy: { id: 'asc' }, skip: page.offset, take: page.limit }),
@@ -27,12 +30,16 @@ export class MeasurementsRepository {
     return { total, measurements };
   }
 
-  findMeasurement(id: number): Promise<Measurement | null> {
+  findMeasurement(id: number): Promise<MeasurementRecord | null> {
     return this.db.client.measurement.findUnique({ where: { id } });
   }
 
   /** Components of unarchived devices the viewer may see, id ascending. */
-  async listComponents(viewer: Viewer | null, page: { offset: number; limit: number }, deviceId?: number) {
+  async listComponents(
+    viewer: Viewer | null,
+    page: { offset: number; limit: number },
+    deviceId?: number,
+  ): Promise<{ total: number; components: ComponentRecord[] }> {
     const where = Prisma.join(
       [
         Prisma.sql`d.archived_at IS NULL`,
@@ -49,7 +56,9 @@ export class MeasurementsRepository {
   }
 
   /** The component and whether its device is private and whose; null when unknown or archived. */
-  async findComponent(id: number) {
+  async findComponent(
+    id: number,
+  ): Promise<(ComponentRecord & { ownerId: number | null; isPrivate: boolean }) | null> {
     const rows = await this.db.client.$queryRaw<
       (ComponentRecord & { ownerId: number | null; isPrivate: boolean })[]
     >`

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DeviceTokenTakenError } from './device-catalog.repository.js';
+import { DeviceTokenTakenError } from './device-record.js';
 import { PrismaService } from './prisma.service.js';
 
 /** A kit in setup, as the setup app reads it. */

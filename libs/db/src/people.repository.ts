@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Prisma } from './generated/prisma/client.js';
-import type { Viewer } from './device-catalog.repository.js';
+import type { Viewer } from './device-record.js';
 import { escapeLike, visibleTo } from './device-conditions.js';
 import { PrismaService } from './prisma.service.js';
 

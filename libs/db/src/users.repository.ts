@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { PrismaClient } from './generated/prisma/client.js';
 import { PrismaService } from './prisma.service.js';
 
 export const USER_ROLES = ['admin', 'researcher', 'citizen'] as const;
@@ -23,8 +22,16 @@ export interface NewUser {
 export class UsersRepository {
   constructor(private readonly db: PrismaService) {}
 
-  createUserWithToken(user: NewUser): Promise<ApiUser> {
-    return createUserWithToken(this.db.client, user);
+  /** A user and their first API token in one transaction (`npm run user:create`). */
+  async createUserWithToken(user: NewUser): Promise<ApiUser> {
+    const created = await this.db.client.user.create({
+      data: {
+        username: user.username,
+        role: user.role,
+        apiTokens: { create: { tokenHash: user.tokenHash } },
+      },
+    });
+    return { id: created.id, uuid: created.uuid, username: created.username, role: created.role as UserRole };
   }
 
   /** The owner of an API token that has not expired, noting that the token was used. */
@@ -42,11 +49,3 @@ export class UsersRepository {
 
 /** Roles that may forward their devices' readings and set enable_forwarding. */
 export const FORWARDING_ROLES: readonly UserRole[] = ['researcher', 'admin'];
-
-/** A user and their first token in one transaction. Also used by `npm run user:create`. */
-export async function createUserWithToken(prisma: PrismaClient, user: NewUser): Promise<ApiUser> {
-  const created = await prisma.user.create({
-    data: { username: user.username, role: user.role, apiTokens: { create: { tokenHash: user.tokenHash } } },
-  });
-  return { id: created.id, uuid: created.uuid, username: created.username, role: created.role as UserRole };
-}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Viewer } from './device-catalog.repository.js';
+import type { Viewer } from './device-record.js';
 import { PrismaService } from './prisma.service.js';
 
 /** What the world map shows of a device. */

@@ -35,31 +35,30 @@ function isNumChar(c: number): boolean {
 
 const isAsciiWhitespace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
 
-/** Trims surrounding whitespace (space, tab, CR, LF) as PROTOCOL.md allows, nothing more. */
-function trimAsciiWhitespace(text: string): string {
-  let start = 0;
-  let end = text.length;
-  while (start < end && isAsciiWhitespace(text.charCodeAt(start))) start++;
-  while (end > start && isAsciiWhitespace(text.charCodeAt(end - 1))) end--;
-  return start === 0 && end === text.length ? text : text.slice(start, end);
-}
+const codeAt = (payload: Buffer | string, k: number): number =>
+  typeof payload === 'string' ? payload.charCodeAt(k) : payload[k];
 
 export function parseRaw(payload: Buffer | string): RawParseResult {
-  // latin1 maps every byte to one char, so a non-ASCII byte stays visible (and is rejected below)
-  // instead of being replaced or silently dropped.
-  const text = trimAsciiWhitespace(typeof payload === 'string' ? payload : payload.toString('latin1'));
   const fail = (at: number, what: string): RawParseResult => ({
     ok: false,
     error: `${what} at offset ${at}`,
   });
-  if (text.length === 0) return fail(0, 'empty body');
-  // Checked before the byte scan, so a large body that is not the raw form at all costs nothing.
-  if (text[0] !== '{') return fail(0, 'expected "{"');
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  // Surrounding whitespace (space, tab, CR, LF) is trimmed as PROTOCOL.md allows, nothing more.
+  // These checks read the bytes themselves, before any string is made: a large body that is not
+  // the raw form (a flood of 64 KiB payloads) is refused at its first byte, without a copy.
+  let from = 0;
+  let to = payload.length;
+  while (from < to && isAsciiWhitespace(codeAt(payload, from))) from++;
+  while (to > from && isAsciiWhitespace(codeAt(payload, to - 1))) to--;
+  if (from === to) return fail(0, 'empty body');
+  if (codeAt(payload, from) !== 0x7b) return fail(0, 'expected "{"');
+  for (let k = from; k < to; k++) {
+    const c = codeAt(payload, k);
     if (c < 0x20 || c > 0x7e)
-      return fail(i, `byte 0x${c.toString(16).padStart(2, '0')} outside printable ASCII`);
+      return fail(k - from, `byte 0x${c.toString(16).padStart(2, '0')} outside printable ASCII`);
   }
+  // Printable ASCII only by now, so latin1 maps each byte to the same character.
+  const text = typeof payload === 'string' ? payload.slice(from, to) : payload.toString('latin1', from, to);
 
   let i = 1;
   const skipSpaces = () => {

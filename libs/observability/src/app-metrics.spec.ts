@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppMetrics } from './app-metrics.js';
 
@@ -17,16 +16,13 @@ describe('AppMetrics', () => {
     vi.useRealTimers();
   });
 
-  it('reports the pool by state and postgres up or down by its SELECT 1', async () => {
+  it('reports the pool by state and postgres up or down by its ping', async () => {
     let healthy = true;
-    const pool = {
-      totalCount: 4,
-      idleCount: 1,
-      waitingCount: 2,
-      query: () => (healthy ? Promise.resolve({ rows: [] }) : Promise.reject(new Error('ECONNREFUSED'))),
-    } as unknown as pg.Pool;
     const metrics = new AppMetrics();
-    metrics.watchDatabase(pool);
+    metrics.watchDatabase({
+      poolConnections: () => ({ total: 4, idle: 1, waiting: 2 }),
+      ping: () => (healthy ? Promise.resolve() : Promise.reject(new Error('ECONNREFUSED'))),
+    });
     expect(await sample(metrics, 'sck_db_pool_connections')).toEqual([
       { labels: { state: 'total' }, value: 4 },
       { labels: { state: 'idle' }, value: 1 },

@@ -1,5 +1,4 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type pg from 'pg';
 
 /** How long a scrape waits for a dependency or a queue before reporting it down. */
 const CHECK_TIMEOUT_MS = 1000;
@@ -11,6 +10,13 @@ export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 export interface CountableQueue {
   readonly name: string;
   counts(states: readonly string[]): Promise<Record<string, number>>;
+}
+
+/** What the database metrics read; HealthRepository (libs/db) provides it. */
+export interface DatabaseProbe {
+  poolConnections(): { total: number; idle: number; waiting: number };
+  /** Resolves when the database answers. */
+  ping(): Promise<unknown>;
 }
 
 /**
@@ -75,19 +81,20 @@ export class AppMetrics {
   }
 
   /** Pool connections by state and `sck_dependency_up{dependency="postgres"}`. */
-  watchDatabase(pool: pg.Pool): void {
+  watchDatabase(db: DatabaseProbe): void {
     new Gauge({
       name: 'sck_db_pool_connections',
       help: 'PostgreSQL pool connections, by state (total, idle, waiting: callers queued for one)',
       labelNames: ['state'],
       registers: [this.registry],
       collect() {
-        this.set({ state: 'total' }, pool.totalCount);
-        this.set({ state: 'idle' }, pool.idleCount);
-        this.set({ state: 'waiting' }, pool.waitingCount);
+        const connections = db.poolConnections();
+        this.set({ state: 'total' }, connections.total);
+        this.set({ state: 'idle' }, connections.idle);
+        this.set({ state: 'waiting' }, connections.waiting);
       },
     });
-    this.checkDependency('postgres', () => pool.query('SELECT 1'));
+    this.checkDependency('postgres', () => db.ping());
   }
 
   /** `sck_queue_jobs{queue,state}`; a queue whose store does not answer keeps its last counts. */

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type JobsOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createQueue, type QueueBackend } from './queue-backend.js';
@@ -145,7 +146,7 @@ export async function enqueueReplayParked(options: {
   const producer = new QueueProducer<ReplayParkedJob>(QUEUES.deviceLifecycle, target);
   try {
     const deadline = Date.now() + (options.timeoutMs ?? 5000);
-    while (!producer.ready && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!producer.ready && Date.now() < deadline) await sleep(50);
     return await producer.add(
       JOBS.replayParked,
       { token: options.token },

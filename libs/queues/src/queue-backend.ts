@@ -7,7 +7,6 @@ import {
   type Processor,
   Queue,
   type QueueOptions,
-  type RedisOptions,
   type RedisQueueBackend,
   Worker,
   type WorkerOptions,
@@ -36,15 +35,8 @@ export function queueBackend(config: QueueBackendConfig): QueueBackend {
     : { kind: 'postgres', url: config.DATABASE_URL };
 }
 
-export function describeQueueBackend(backend: QueueBackend): string {
-  return backend.kind === 'redis' ? `Redis (${redactUrl(backend.url)})` : 'PostgreSQL (schema bullmq)';
-}
-
-/** Connection settings per backend, e.g. fail-fast ones for a producer that must not block. */
-export interface ConnectionTuning {
-  redis?: RedisOptions;
-  postgres?: Omit<PostgresPoolConfig, 'connectionString' | 'schema'>;
-}
+/** PostgreSQL connections a queue or worker opens unless told otherwise. */
+const POSTGRES_POOL_MAX = 4;
 
 /** A queue on either backend; both have the same API. */
 export type AppQueue<Data, Result = unknown, Name extends string = string> =
@@ -60,25 +52,26 @@ type Without<O> = Omit<O, 'connection' | 'prefix'>;
 
 /**
  * `new Queue(name, options)` on the configured backend. `options` are BullMQ's QueueOptions
- * without `connection` and `prefix`, which come from the backend. The queue owns its connection:
+ * without `connection` and `prefix`, which come from the backend; `postgresPoolMax` caps the
+ * queue's PostgreSQL connections (PostgreSQL backend only). The queue owns its connection:
  * `close()` releases it.
  */
 export function createQueue<Data, Result = unknown, Name extends string = string>(
   name: string,
   backend: QueueBackend,
   options: Without<QueueOptions> = {},
-  tuning: ConnectionTuning = {},
+  postgresPoolMax = POSTGRES_POOL_MAX,
 ): AppQueue<Data, Result, Name> {
   if (backend.kind === 'redis') {
     return new Queue<Data, Result, Name, Data, Result, Name, RedisQueueBackend, ConnectionOptions>(name, {
       ...options,
-      connection: { ...tuning.redis, url: backend.url },
+      connection: { url: backend.url },
       prefix: backend.prefix,
     });
   }
   return new Queue<Data, Result, Name, Data, Result, Name, PostgresQueueBackend, PostgresConnectionOptions>(
     name,
-    { ...options, connection: postgresConnection(backend, tuning) },
+    { ...options, connection: postgresConnection(backend, postgresPoolMax) },
     createPostgresBackend,
   );
 }
@@ -92,7 +85,6 @@ export function createWorker<Data, Result = unknown, Name extends string = strin
   processor: Processor<Data, Result, Name>,
   backend: QueueBackend,
   options: Without<WorkerOptions> = {},
-  tuning: ConnectionTuning = {},
 ): AppWorker<Data, Result, Name> {
   if (backend.kind === 'redis') {
     return new Worker<Data, Result, Name, RedisQueueBackend, JobProgress, ConnectionOptions>(
@@ -101,7 +93,7 @@ export function createWorker<Data, Result = unknown, Name extends string = strin
       {
         ...options,
         // Workers block on Redis; BullMQ requires retries per request to be unlimited for them.
-        connection: { ...tuning.redis, maxRetriesPerRequest: null, url: backend.url },
+        connection: { maxRetriesPerRequest: null, url: backend.url },
         prefix: backend.prefix,
       },
     );
@@ -109,22 +101,16 @@ export function createWorker<Data, Result = unknown, Name extends string = strin
   return new Worker<Data, Result, Name, PostgresQueueBackend, JobProgress, PostgresConnectionOptions>(
     name,
     processor,
-    { ...options, connection: postgresConnection(backend, tuning) },
+    { ...options, connection: postgresConnection(backend, POSTGRES_POOL_MAX) },
     createPostgresBackend,
   );
 }
 
 function postgresConnection(
   backend: Extract<QueueBackend, { kind: 'postgres' }>,
-  tuning: ConnectionTuning,
+  max: number,
 ): PostgresPoolConfig {
   // migrate: the first queue or worker creates (or upgrades) BullMQ's tables; BullMQ serialises
   // concurrent starters with an advisory lock, as our own migrations do.
-  return { max: 4, ...tuning.postgres, connectionString: backend.url, migrate: true };
-}
-
-function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
+  return { max, connectionString: backend.url, migrate: true };
 }

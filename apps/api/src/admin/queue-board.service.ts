@@ -23,7 +23,7 @@ export class QueueBoardService implements OnModuleInit, OnModuleDestroy {
     const backend = queueBackend(config);
     this.queues = Object.values(QUEUES).map((name) => {
       // One PostgreSQL connection per queue: the dashboard's queries are few and one at a time.
-      const queue = createQueue<unknown>(name, backend, {}, { postgres: { max: 1 } });
+      const queue = createQueue<unknown>(name, backend, {}, 1);
       queue.on('error', () => undefined);
       return queue;
     });

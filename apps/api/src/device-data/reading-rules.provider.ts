@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ApiConfig } from '../../../../libs/config/src/index.js';
-import { SensorCatalogRepository } from '../../../../libs/db/src/index.js';
+import { SensorsRepository } from '../../../../libs/db/src/index.js';
 import type { ReadingRules } from '../../../../libs/domain/src/index.js';
 import { API_CONFIG } from '../api.tokens.js';
 
@@ -11,7 +11,7 @@ export class ReadingRulesProvider {
   private readonly maxFutureMs: number;
 
   constructor(
-    private readonly sensors: SensorCatalogRepository,
+    private readonly sensors: SensorsRepository,
     @Inject(API_CONFIG) config: ApiConfig,
   ) {
     this.floor = Date.parse(config.READINGS_FLOOR);
@@ -19,7 +19,7 @@ export class ReadingRulesProvider {
   }
 
   async rules(): Promise<ReadingRules> {
-    const sensorIds = new Set((await this.sensors.listSensorNames()).map((s) => s.id));
+    const sensorIds = new Set(await this.sensors.listSensorIds());
     return { sensorIds, now: Date.now(), floor: this.floor, maxFutureMs: this.maxFutureMs };
   }
 }

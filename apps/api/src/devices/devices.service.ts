@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   type ApiUser,
-  DeviceCatalogRepository,
+  DevicesRepository,
   type DeviceFields,
   type DeviceRecord,
   DeviceTokenTakenError,
@@ -37,7 +37,7 @@ export function readable<D extends Pick<DeviceRecord, 'ownerId' | 'isPrivate'>>(
 @Injectable()
 export class DevicesService {
   constructor(
-    private readonly devices: DeviceCatalogRepository,
+    private readonly devices: DevicesRepository,
     private readonly replay: ReplayParkedNotifier,
     private readonly parked: ParkedMessagesRepository,
   ) {}

@@ -2,7 +2,7 @@ import { Controller, Get, HttpStatus, Logger, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { PrismaService } from '../../../../libs/db/src/index.js';
+import { HealthRepository } from '../../../../libs/db/src/index.js';
 
 /** Probes are not rate limited: orchestrators poll them. */
 @ApiExcludeController()
@@ -11,7 +11,7 @@ import { PrismaService } from '../../../../libs/db/src/index.js';
 export class HealthController {
   private readonly logger = new Logger('Health');
 
-  constructor(private readonly db: PrismaService) {}
+  constructor(private readonly db: HealthRepository) {}
 
   @Get('health')
   health() {
@@ -22,7 +22,7 @@ export class HealthController {
   @Get('ready')
   async ready(@Res({ passthrough: true }) response: Response) {
     try {
-      await this.db.client.$queryRaw`SELECT 1`;
+      await this.db.ping();
       return { status: 'ok', database: 'ok' };
     } catch (error) {
       // The reason goes to the log; the probe's answer carries no internal error text.

@@ -1,13 +1,13 @@
-import type { Measurement } from '../../../../libs/db/src/index.js';
+import type { MeasurementRecord } from '../../../../libs/db/src/index.js';
 import { isoSeconds } from '../../../../libs/presenters/src/time.js';
 
 /** The measurement as sensors embed it (the connector's `Measurement`). */
-export function presentMeasurement(m: Measurement) {
+export function presentMeasurement(m: MeasurementRecord) {
   return { id: m.id, uuid: m.uuid, name: m.name, description: m.description, definition: m.definition };
 }
 
 /** `GET /v0/measurements[/:id]`: the embedded keys, then its times. */
-export function presentMeasurementRecord(m: Measurement) {
+export function presentMeasurementRecord(m: MeasurementRecord) {
   return {
     ...presentMeasurement(m),
     created_at: isoSeconds(m.createdAt),

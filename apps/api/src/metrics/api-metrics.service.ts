@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { Histogram } from 'prom-client';
-import { PrismaService } from '../../../../libs/db/src/index.js';
+import { HealthRepository } from '../../../../libs/db/src/index.js';
 import { AppMetrics } from '../../../../libs/observability/src/index.js';
 import { ApiQueuesService } from '../queues/api-queues.service.js';
 
@@ -22,12 +22,12 @@ export class ApiMetricsService implements OnModuleInit {
   });
 
   constructor(
-    private readonly db: PrismaService,
+    private readonly db: HealthRepository,
     private readonly queues: ApiQueuesService,
   ) {}
 
   onModuleInit(): void {
-    this.app.watchDatabase(this.db.pool);
+    this.app.watchDatabase(this.db);
     this.app.watchQueues(this.queues.all);
     const target = this.queues.target;
     if (target.kind === 'redis') this.app.checkDependency('redis', () => target.connection.ping());

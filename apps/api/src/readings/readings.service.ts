@@ -4,7 +4,7 @@ import {
   type ApiUser,
   IngestErrorsRepository,
   ReadingsQueryRepository,
-  SensorCatalogRepository,
+  SensorsRepository,
 } from '../../../../libs/db/src/index.js';
 import { ApiError } from '../common/api-error.js';
 import type { PageRequest } from '../common/pagination.js';
@@ -22,7 +22,7 @@ import { sensorKey } from '../../../../libs/presenters/src/sensor-key.js';
 export class ReadingsService {
   constructor(
     private readonly devices: DevicesService,
-    private readonly sensors: SensorCatalogRepository,
+    private readonly sensors: SensorsRepository,
     private readonly readingsQuery: ReadingsQueryRepository,
     private readonly ingestErrorLog: IngestErrorsRepository,
     private readonly gate: RollupGate,
@@ -86,12 +86,12 @@ export class ReadingsService {
     return {
       total,
       errors: errors.map((e) => ({
-        id: Number(e.id),
+        id: e.id,
         reason: e.reason,
         message: e.message,
         topic: e.topic,
         item: e.item,
-        payload_base64: e.payload ? Buffer.from(e.payload).toString('base64') : null,
+        payload_base64: e.payloadBase64,
         created_at: isoSeconds(e.createdAt),
       })),
     };

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import {
   type ApiUser,
-  type CatalogueSensor,
+  type SensorRecord,
   type SensorFields,
-  SensorCatalogRepository,
+  SensorsRepository,
 } from '../../../../libs/db/src/index.js';
 import { ApiError } from '../common/api-error.js';
 import type { PageRequest } from '../common/pagination.js';
@@ -13,7 +13,7 @@ import { sensorKey } from '../../../../libs/presenters/src/sensor-key.js';
 import type { CreateSensorBody, ListSensorsQuery, UpdateSensorBody } from './sensors.dto.js';
 
 /** The v0 sensor JSON: the keys of API.md, then what the web app reads of /v0/sensors. */
-export function presentSensor(sensor: CatalogueSensor) {
+export function presentSensor(sensor: SensorRecord) {
   return {
     id: sensor.id,
     uuid: sensor.uuid,
@@ -47,7 +47,7 @@ function toFields(body: UpdateSensorBody): SensorFields {
 
 @Injectable()
 export class SensorsService {
-  constructor(private readonly sensors: SensorCatalogRepository) {}
+  constructor(private readonly sensors: SensorsRepository) {}
 
   async list(query: ListSensorsQuery, page: PageRequest) {
     const { total, sensors } = await this.sensors.listSensors({

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DeviceCatalogRepository, ForwardingRepository } from '../../../../libs/db/src/index.js';
+import { DevicesRepository, ForwardingRepository } from '../../../../libs/db/src/index.js';
 import { forwardTopic } from '../../../../libs/domain/src/index.js';
 import { FILTERED, presentDevice } from '../../../../libs/presenters/src/index.js';
 import type { ForwardBatchJob } from '../../../../libs/queues/src/index.js';
@@ -16,7 +16,7 @@ export class ForwardService {
 
   constructor(
     private readonly forwarding: ForwardingRepository,
-    private readonly devices: DeviceCatalogRepository,
+    private readonly devices: DevicesRepository,
     private readonly publisher: LivePublisherAdapter,
   ) {}
 

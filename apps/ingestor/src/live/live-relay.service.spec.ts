@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { LiveOutput } from './live-output.js';
 import { backlogPause, OutputLoop, type LiveRelayService } from './live-relay.service.js';
@@ -20,7 +21,6 @@ function fakeRelay(answers: Step[]) {
 }
 
 const output = { name: 'firehose' } as LiveOutput;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the live relay loop', () => {
   it('scales the pause after a paced step with its duty', () => {

@@ -1,13 +1,13 @@
 import { memoryUsage } from 'node:process';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { PrismaService } from '../../../../libs/db/src/index.js';
+import { HealthRepository } from '../../../../libs/db/src/index.js';
 import { AppMetrics } from '../../../../libs/observability/src/index.js';
 import { MQTT_POOL } from '../ingestor.tokens.js';
 import { InstanceHeartbeatService } from '../lifecycle/instance-heartbeat.service.js';
 import type { MqttPoolServer } from '../mqtt/mqtt-pool.server.js';
 import { IngestMetrics } from '../pipeline/ingest.metrics.js';
-import { ReadingsService } from '../pipeline/readings.service.js';
+import { IngestService } from '../pipeline/ingest.service.js';
 import { StoreForwardService } from '../pipeline/store-forward.service.js';
 import { QueueProducersService } from '../queues/queue-producers.service.js';
 
@@ -20,8 +20,8 @@ import { QueueProducersService } from '../queues/queue-producers.service.js';
 export class IngestorMetricsService implements OnModuleInit {
   constructor(
     private readonly metrics: IngestMetrics,
-    private readonly db: PrismaService,
-    private readonly readings: ReadingsService,
+    private readonly db: HealthRepository,
+    private readonly intake: IngestService,
     private readonly storeForward: StoreForwardService,
     private readonly queues: QueueProducersService,
     private readonly heartbeat: InstanceHeartbeatService,
@@ -30,9 +30,9 @@ export class IngestorMetricsService implements OnModuleInit {
 
   onModuleInit(): void {
     const registers = [this.metrics.registry];
-    const { pool, readings, storeForward, queues, heartbeat } = this;
+    const { pool, intake, storeForward, queues, heartbeat } = this;
     const app = new AppMetrics(this.metrics.registry);
-    app.watchDatabase(this.db.pool);
+    app.watchDatabase(this.db);
     app.watchQueues([queues.deviceLifecycle, queues.storeForward, queues.maintenance]);
     const target = queues.target;
     if (target.kind === 'redis') app.checkDependency('redis', () => target.connection.ping());
@@ -67,7 +67,7 @@ export class IngestorMetricsService implements OnModuleInit {
       help: 'Messages taken whose batch has not settled yet',
       registers,
       collect() {
-        const depth = readings.depth;
+        const depth = intake.depth;
         this.set(depth.pending + depth.writing);
       },
     });

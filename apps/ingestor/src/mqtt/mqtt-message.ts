@@ -30,8 +30,5 @@ export interface MqttMessage {
 /** Patterns the transport dispatches to: one per message kind, plus `unroutable`. */
 export const UNROUTABLE = 'unroutable';
 
-export class MqttContext extends BaseRpcContext<[pattern: string]> {
-  get pattern(): string {
-    return this.args[0];
-  }
-}
+/** The context Nest hands a handler beside its payload: the pattern the messages were routed to. */
+export class MqttContext extends BaseRpcContext<[pattern: string]> {}

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
@@ -16,8 +17,6 @@ import {
 } from './mqtt-pool.options.js';
 
 export type { MqttPoolOptions, StopMode };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A custom Nest transport that owns a pool of MQTT.js connections, all members of one shared
@@ -221,21 +220,8 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
         this.flow.acquireQos0Slot(work).then(next, next);
         return;
       }
-      const stream = client.stream;
-      const slot = acks.take(stream, packet.messageId!);
-      work.then(
-        () => acks.stored(slot),
-        (error: unknown) => {
-          // Not stored and not safely recorded: leave it unacknowledged and drop the connection, so
-          // the broker redelivers it (and whatever else the window held) to the resumed session.
-          this.logger.warn(
-            `member ${member}: message on ${logSafeTopic(packet.topic)} not acknowledged: ${String(error)}`,
-          );
-          stream.destroy();
-        },
-      );
-      // Take the next packet without MQTT.js's own PUBACK, as long as the window and the pool's
-      // byte budget have room.
+      this.acknowledgeWhenSettled(member, acks, work, client.stream, packet.messageId!, packet.topic);
+      // The next packet, without MQTT.js's own PUBACK, once the window and the byte budget have room.
       acks.whenRoom(() => this.flow.whenBytesAllow(() => done(ACK_DEFERRED)));
     };
 
@@ -278,6 +264,32 @@ export class MqttPoolServer extends Server implements CustomTransportStrategy {
       if (!this.stopping) this.logger.warn(`member ${member} (${clientId}): ${error.message}`);
     });
     return client;
+  }
+
+  /**
+   * The PUBACK once the work settles. Not closures in handleMessage: they would keep the packet (and
+   * MQTT.js's callback holding it), so a payload would outlive the prefix the byte budget counts.
+   */
+  private acknowledgeWhenSettled(
+    member: number,
+    acks: AckWindow,
+    work: Promise<void>,
+    stream: MqttClient['stream'],
+    messageId: number,
+    topic: string,
+  ): void {
+    const slot = acks.take(stream, messageId);
+    work.then(
+      () => acks.stored(slot),
+      (error: unknown) => {
+        // Not stored nor safely recorded: unacknowledged, and the connection dropped so that the
+        // broker redelivers it (and whatever else the window held) to the resumed session.
+        this.logger.warn(
+          `member ${member}: message on ${logSafeTopic(topic)} not acknowledged: ${String(error)}`,
+        );
+        stream.destroy();
+      },
+    );
   }
 
   /** The per-message entry point: queued for its handler, settling with the message's outcome. */

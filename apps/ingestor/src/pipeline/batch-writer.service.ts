@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   type IngestErrorRecord,
@@ -16,8 +17,6 @@ import { IngestMetrics } from './ingest.metrics.js';
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A batch routed a reading to readings_default while the partition upkeep attached that month's

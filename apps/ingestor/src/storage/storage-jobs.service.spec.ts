@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { RollupsRepository, RollupRefresh } from '../../../../libs/db/src/index.js';
 import type { IngestorConfig } from '../config.provider.js';
@@ -10,7 +11,7 @@ function fakeRollups(steps: number, stepMs: number) {
   const rollups = {
     async refresh(): Promise<RollupRefresh> {
       const start = performance.now();
-      await new Promise((resolve) => setTimeout(resolve, stepMs));
+      await sleep(stepMs);
       calls.push({ start, end: performance.now() });
       return calls.length <= steps ? { marks: 1, buckets: 10 } : { marks: 0, buckets: 0 };
     },
@@ -19,9 +20,13 @@ function fakeRollups(steps: number, stepMs: number) {
 }
 
 const jobs = (rollups: RollupsRepository, duty: number) =>
-  new StorageJobsService(rollups, {} as CompactionService, {
-    ROLLUP_DUTY_PERCENT: duty,
-  } as IngestorConfig);
+  new StorageJobsService(
+    rollups,
+    {} as CompactionService,
+    {
+      ROLLUP_DUTY_PERCENT: duty,
+    } as IngestorConfig,
+  );
 
 describe('the rollup job', () => {
   it('pauses between steps so that they fill at most ROLLUP_DUTY_PERCENT of the time', async () => {
@@ -46,7 +51,7 @@ describe('the rollup job', () => {
     const { rollups, calls } = fakeRollups(5, 50);
     const service = jobs(rollups, 1);
     const run = service.refreshRollups();
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await sleep(80);
     const stopped = performance.now();
     await service.onModuleDestroy();
     await run;

@@ -1,11 +1,17 @@
 import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { loadApiConfig } from '../libs/config/src/index.js';
-import { deployDatabase } from '../libs/db/src/index.js';
-import { startApi } from '../apps/api/src/bootstrap.js';
-import { TEST_DATABASE_PREFIX, databaseUrl, withAdmin } from '../test/helpers/env.js';
-import { percentile } from './stats.js';
+import { loadApiConfig } from '../../libs/config/src/index.js';
+import { deployDatabase } from '../../libs/db/src/index.js';
+import { startApi } from '../../apps/api/src/bootstrap.js';
+import { TEST_DATABASE_PREFIX, databaseUrl, withAdmin } from '../../tools/harness/env.js';
+import { type BenchContext, startPhase } from '../context.js';
+import { log } from '../processes.js';
+import { percentile } from '../stats.js';
+import type { Target } from '../target.js';
+
+/** Located, published devices on the phase's map: the fleet size the map is specified for. */
+const WORLD_MAP_DEVICES = 50_000;
 
 export interface WorldMapTiming {
   devices: number;
@@ -91,7 +97,17 @@ export async function benchWorldMap(dbUrl: string, sql: pg.Pool, devices: number
   }
 }
 
-/** Alone: `node --import @swc-node/register/esm-register bench/world-map.ts [devices]`. */
+/** The world map of 50,000 located kits that have published, warm, to the last byte. */
+export async function worldMapPhase(context: BenchContext, main: Target): Promise<WorldMapTiming> {
+  startPhase(context, 'worldMap');
+  const worldMap = await benchWorldMap(main.databaseUrl, main.sql, WORLD_MAP_DEVICES);
+  log(
+    `world_map: ${worldMap.devices} devices, warm p50 ${worldMap.p50.toFixed(1)} ms p95 ${worldMap.p95.toFixed(1)} ms`,
+  );
+  return worldMap;
+}
+
+/** Alone: `node --import @swc-node/register/esm-register bench/phases/world-map.ts [devices]`. */
 async function main() {
   const devices = Number(process.argv[2] ?? 50_000);
   const name = `${TEST_DATABASE_PREFIX}worldmap_bench`;

@@ -6,7 +6,7 @@ import { type BaselineColumns, insertBaselineBatch } from './baseline-insert.js'
  * The benchmark's reference point: the least a pipeline can do and still store the traffic.
  * One auto-acking MQTT.js subscriber, a trivial split of the raw form (JSON.parse for the JSON
  * form), no validation, one unnest INSERT … ON CONFLICT DO NOTHING per batch with pg directly,
- * no latest values, no ack-after-commit. Run as its own process by bench/run.ts:
+ * no latest values, no ack-after-commit. Run as its own process by bench/phases/baseline.ts:
  *   baseline-consumer.ts <mqtt url> <database url> <rows per batch>
  * prints `ready` once subscribed and `committed <rows>` as batches commit.
  */

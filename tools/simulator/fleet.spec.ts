@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodeJsonReadings, decodeRawReadings } from '../libs/domain/src/index.js';
-import { Fleet, seededRandom } from './fleet.js';
+import { decodeJsonReadings, decodeRawReadings } from '../../libs/domain/src/index.js';
+import { Fleet } from './fleet.js';
+import { seededRandom } from './random.js';
 
 const START = Date.parse('2026-01-10T00:00:00Z');
 

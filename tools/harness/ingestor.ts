@@ -3,11 +3,19 @@ import { join } from 'node:path';
 import { loadIngestorConfig } from '../../libs/config/src/index.js';
 import { type RunningIngestor, startIngestor } from '../../apps/ingestor/src/bootstrap.js';
 import { REDIS_URL } from './env.js';
-import { readMetric } from './metrics.js';
 import { freePort } from './ports.js';
 import { waitFor } from './poll.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
+
+/** A metric of an ingestor's GET /metrics, summed over its labels (0 when absent). */
+export async function readMetric(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{'))
+    .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+}
 
 /** Settings every test ingestor gets unless the test overrides them. */
 export function ingestorEnv(databaseUrl: string, brokerPort: number, overrides: Record<string, string> = {}) {

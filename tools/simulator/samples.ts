@@ -1,4 +1,5 @@
-import { formatInstant } from './timestamps.js';
+import { formatInstant } from '../../libs/domain/src/index.js';
+import type { Random } from './random.js';
 
 /**
  * Realistic sample packets of an SCK 2.1 (battery first, two decimals), shared by `ingest:pub`,
@@ -20,8 +21,6 @@ export const SCK21_PM_SENSORS = [
   { id: 87, base: 9, spread: 8, decimals: 2 },
   { id: 88, base: 12, spread: 10, decimals: 2 },
 ];
-
-export type Random = () => number;
 
 export interface SampleValue {
   id: number;

@@ -92,3 +92,19 @@ export class FleetPublisher {
     });
   }
 }
+
+/** One device-side MQTT client on a local broker; every publish through `publishAll` waits for its PUBACK. */
+export async function connectPublisher(
+  port: number,
+  clientId = `pub-${Math.random().toString(36).slice(2, 8)}`,
+): Promise<MqttClient> {
+  return mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId, reconnectPeriod: 0 });
+}
+
+/** Publishes in order, each at QoS 1 unless the message says 0, waiting for each one's PUBACK. */
+export async function publishAll(
+  client: MqttClient,
+  messages: { topic: string; payload: string | Buffer; qos?: 0 | 1 }[],
+): Promise<void> {
+  for (const m of messages) await client.publishAsync(m.topic, m.payload, { qos: m.qos ?? 1 });
+}

@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort } from '../test/helpers/ports.js';
-import { waitFor } from '../test/helpers/poll.js';
-import { refreshRollups, rollupStatementFor } from '../libs/db/src/index.js';
-import { percentile } from './stats.js';
+import { freePort } from '../../tools/harness/ports.js';
+import { waitFor } from '../../tools/harness/poll.js';
+import { refreshRollups, rollupStatementFor } from '../../libs/db/src/index.js';
+import { type BenchContext, startPhase } from '../context.js';
+import { log } from '../processes.js';
+import { percentile } from '../stats.js';
+import type { Target } from '../target.js';
 
 export interface RollupSeries {
   deviceId: number;
@@ -23,7 +26,7 @@ export interface RollupTiming {
   buckets: number;
 }
 
-const ROOT = join(import.meta.dirname, '..');
+const ROOT = join(import.meta.dirname, '..', '..');
 const SENSOR = 55; // temperature
 const DAYS = 30;
 
@@ -72,8 +75,7 @@ export async function seedRollupSeries(sql: pg.Pool): Promise<RollupSeries> {
 /**
  * Times `runs` calls of each of `a` and `b`, alternating (a b, b a, a b, …) after 3 untimed calls
  * of each, so that both meet the same moments of a shared machine: timed one after the other, a
- * busy spell that fell on one of them alone moved the ratio of their p95s by 0.5 or more
- * (bench/README.md, tuning item 23).
+ * busy spell that falls on one of them alone moves the ratio of their p95s by 0.5 or more.
  */
 async function timeInterleaved(
   runs: number,
@@ -220,4 +222,33 @@ export async function startApi(
     throw new Error(`${(error as Error).message}\n--- API output ---\n${output}`, { cause: error });
   }
   return { url: `http://127.0.0.1:${port}`, stop };
+}
+
+/** Timed runs of each rollup: with 50, p95 would be the third-slowest run and move with any one hiccup. */
+const ROLLUP_RUNS = 200;
+
+export interface RollupResult {
+  series: RollupSeries;
+  sql: RollupTiming;
+  api: RollupTiming | null;
+}
+
+/** The readings rollup over 30 days of minute data for one sensor, in SQL and through the API. */
+export async function rollupPhase(context: BenchContext, main: Target): Promise<RollupResult> {
+  startPhase(context, 'rollup');
+  const series = await seedRollupSeries(main.sql);
+  const { sql, api } = await measureRollups(
+    main.databaseUrl,
+    series,
+    ROLLUP_RUNS,
+    context.options.ingestorBuild,
+  );
+  if (api && api.buckets !== sql.buckets) {
+    // A timing of a different answer means nothing: fail loudly instead of printing it.
+    throw new Error(`the API returned ${api.buckets} buckets where the SQL returned ${sql.buckets}`);
+  }
+  log(
+    `rollup: SQL p50 ${sql.p50.toFixed(1)} ms p95 ${sql.p95.toFixed(1)} ms; API ${api ? `p95 ${api.p95.toFixed(1)} ms` : 'n/a'}`,
+  );
+  return { series, sql, api };
 }

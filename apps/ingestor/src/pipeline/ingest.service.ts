@@ -12,7 +12,7 @@ import { StoreForwardService } from './store-forward.service.js';
  * StoreForwardService): only then may the transport acknowledge it.
  */
 @Injectable()
-export class ReadingsService {
+export class IngestService {
   // Built in the constructor, not onModuleInit: a resumed MQTT session delivers right after CONNACK.
   private readonly batcher: Batcher<IngestEntry>;
 

@@ -1,24 +1,5 @@
-import {
-  helloPacket,
-  infoPacket,
-  jsonPacket,
-  type Random,
-  rawPacket,
-  type SampleValue,
-  sampleValues,
-} from '../libs/domain/src/index.js';
-
-/** mulberry32: a small, fast, seedable PRNG, so a run's traffic is reproducible from its seed. */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { type Random, seededRandom } from './random.js';
+import { helloPacket, infoPacket, jsonPacket, rawPacket, type SampleValue, sampleValues } from './samples.js';
 
 export interface FleetOptions {
   devices: number;

@@ -1,9 +1,13 @@
 import type pg from 'pg';
-import { IngestRepository, PrismaService, type StoredReading } from '../libs/db/src/index.js';
-import { decodeJsonReadings, decodeRawReadings, parseTimestamp } from '../libs/domain/src/index.js';
-import type { FleetMessage } from './fleet.js';
+import { IngestRepository, PrismaService, type StoredReading } from '../../libs/db/src/index.js';
+import { decodeJsonReadings, decodeRawReadings, parseTimestamp } from '../../libs/domain/src/index.js';
+import type { Fleet, FleetMessage } from '../../tools/simulator/fleet.js';
+import { perSecond } from '../../tools/simulator/rate.js';
+import { type BenchContext, startPhase } from '../context.js';
+import type { Backlog } from '../drain.js';
+import { log } from '../processes.js';
+import type { Target } from '../target.js';
 import { type BaselineColumns, insertBaselineBatch } from './baseline-insert.js';
-import { perSecond } from './stats.js';
 
 export interface WriteCeiling {
   batches: number;
@@ -133,4 +137,30 @@ export async function measureWriteCeiling(
     await prisma.onModuleDestroy();
     await reset();
   }
+}
+
+/** The two write paths alone on the backlog's batches, cut at the ingestor's mean batch size. */
+export async function writeCeilingPhase(
+  context: BenchContext,
+  main: Target,
+  fleet: Fleet,
+  backlog: Backlog,
+  ids: Map<string, number>,
+  meanReadingsPerBatch: number,
+): Promise<WriteCeiling> {
+  startPhase(context, 'writeCeiling');
+  const ceiling = await measureWriteCeiling(
+    main.databaseUrl,
+    main.sql,
+    backlog.messages,
+    fleet.tokens,
+    ids,
+    Math.round(meanReadingsPerBatch) || 1000,
+  );
+  log(
+    `write ceiling: baseline statement ${ceiling.baselineStatementPerSecond.toFixed(0)}/s, ` +
+      `ingestor storeBatch ${ceiling.ingestorStatementPerSecond.toFixed(0)}/s, ` +
+      `readings only ${ceiling.readingsOnlyPerSecond.toFixed(0)}/s`,
+  );
+  return ceiling;
 }

@@ -1,16 +1,11 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { rawPacket, type SampleValue, sampleValues } from '../../libs/domain/src/index.js';
+import { type Random, seededRandom } from './random.js';
+import { rawPacket, type SampleValue, sampleValues } from './samples.js';
 
 export interface SentReading {
   token: string;
   recordedAt: number;
   values: SampleValue[];
-}
-
-/** A seeded generator, so a failing run can be replayed with the same traffic. */
-export function seededRandom(seed: number): () => number {
-  let state = seed % 2147483647 || 1;
-  return () => (state = (state * 16807) % 2147483647) / 2147483647;
 }
 
 /**
@@ -20,14 +15,14 @@ export function seededRandom(seed: number): () => number {
  * which on loopback to a running broker is what the broker received. Those must be stored.
  * Connections reconnect on their own, so a broker restart is ridden out like a real kit would.
  */
-export class Fleet {
+export class SteadyFleet {
   readonly acked: SentReading[] = [];
   sent = 0;
   private clients: MqttClient[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly pending = new Set<Promise<void>>();
   private tick = 0;
-  private readonly random: () => number;
+  private readonly random: Random;
 
   constructor(
     private readonly port: number,

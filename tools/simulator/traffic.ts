@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Fleet, FleetMessage } from './fleet.js';
 import type { FleetPublisher } from './publisher.js';
-import { dueByNow } from './stats.js';
+import { dueByNow } from './rate.js';
 
 export interface PacedRun {
   /** Messages per second for the whole fleet. */
@@ -52,7 +52,7 @@ export async function publishPaced(
 }
 
 /** Publishes prepared messages as fast as the publisher's window allows. */
-export async function publishAll(
+export async function publishPrepared(
   messages: readonly FleetMessage[],
   publisher: FleetPublisher,
   onTick?: (done: number) => void,

@@ -1,0 +1,16 @@
+export type Random = () => number;
+
+/**
+ * mulberry32: a small, fast, seedable PRNG, so traffic and fuzz input are reproducible from their
+ * seed (a failing run replays with the same one).
+ */
+export function seededRandom(seed: number): Random {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
