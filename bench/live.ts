@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,7 +47,6 @@ export interface LiveBenchResult {
 }
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] live: ${line}`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const QUIET_MS = 3000;
 
 /**

@@ -10,7 +10,7 @@ import { cpuMsFromProcStat } from './stats.js';
 
 export type LoadAverage = [number, number, number];
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { setTimeout as sleep } from 'node:timers/promises';
 export const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 export const loads = () => loadavg().map((l) => Number(l.toFixed(2))) as LoadAverage;
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { IngestorConfig } from '../libs/config/src/index.js';
 import {
@@ -107,7 +108,7 @@ export async function measureMaintenanceCost(
       while (writing) {
         await jobs.refreshRollups();
         const until = Date.now() + ROLLUP_REFRESH_EVERY_MS;
-        while (writing && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+        while (writing && Date.now() < until) await sleep(50);
       }
     })();
     withJob.push(await write());

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Fleet, FleetMessage } from './fleet.js';
 import type { FleetPublisher } from './publisher.js';
@@ -46,7 +47,7 @@ export async function publishPaced(
       lastTick = elapsed;
       run.onTick(elapsed);
     }
-    await new Promise((resolve) => setTimeout(resolve, due > messages ? 0 : 2));
+    await sleep(due > messages ? 0 : 2);
   }
   return { messages, newReadings, elapsedMs: Date.now() - started };
 }

@@ -85,7 +85,14 @@ export class EmbeddedPostgres {
         '-c',
         'unix_socket_directories=',
       ],
-      { ...account, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      // A process group of its own: Ctrl-C in a terminal signals the whole foreground group, and
+      // the server must stop last, from stop(), not at once with the ingestor still storing.
+      {
+        ...account,
+        env: { ...process.env, LC_ALL: 'C' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
     );
     const remember = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n').filter(Boolean)) {

@@ -38,7 +38,9 @@ export function closeOnSignals(apps: Closable[], timeoutMs: number, log: (line: 
         },
       );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  // Kept for the whole stop: a repeated signal (Ctrl-C reaches `npm start` and, forwarded by npm,
+  // this process again) must not fall through to Node's default handler and kill the process.
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   return stop;
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Inject,
   Injectable,
@@ -22,7 +23,8 @@ export class StorageJobsService implements OnApplicationBootstrap, OnModuleDestr
   private readonly logger = new Logger('Storage');
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
-  private readonly wakeOnStop = new Set<() => void>();
+  /** Cuts the rollup job's pauses short when the service stops. */
+  private readonly stopping = new AbortController();
   private stopped = false;
 
   constructor(
@@ -51,7 +53,7 @@ export class StorageJobsService implements OnApplicationBootstrap, OnModuleDestr
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
-    for (const wake of this.wakeOnStop) wake();
+    this.stopping.abort();
     await Promise.allSettled([...this.running]);
   }
 
@@ -68,24 +70,9 @@ export class StorageJobsService implements OnApplicationBootstrap, OnModuleDestr
       const step = await this.rollups.refresh(new Date(now - SETTLE_MS));
       if (!step || this.stopped || (step.marks === 0 && step.buckets === 0)) return;
       const pause = (performance.now() - started) * pauseFactor;
-      if (pause >= 1) await this.pause(pause);
+      if (pause >= 1) await sleep(pause, undefined, { signal: this.stopping.signal }).catch(() => undefined);
       if (this.stopped) return;
     }
-  }
-
-  /** Waits `ms`, cut short when the service stops. */
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.timers.delete(timer);
-        this.wakeOnStop.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.timers.add(timer);
-      this.wakeOnStop.add(done);
-    });
   }
 
   private every(ms: number, work: () => Promise<void>): void {
