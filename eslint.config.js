@@ -40,5 +40,37 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
     },
   },
+  {
+    // Libraries are imported through their package.json "imports" alias (#config, #db, #domain, …),
+    // which resolves to the library's index: nothing reaches past it.
+    files: ['**/*.ts'],
+    ignores: ['libs/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/libs/**'], message: 'Import a library through its alias (#db, #domain, …).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../../*/src/**', '**/libs/**'],
+              message: 'Import another library through its alias (#db, #domain, …).',
+            },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
 );

@@ -1,16 +1,25 @@
 import swc from 'unplugin-swc';
+import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // swc instead of esbuild so decorator metadata (Nest's dependency injection) is emitted.
 const plugins = [swc.vite({ module: { type: 'es6' } })];
+// `#db`, `#domain`, … (package.json "imports") resolve to the libraries' sources under "source";
+// built code (dist/) takes their "default", the compiled files.
+const resolve = { conditions: ['source', ...defaultClientConditions] };
+const ssr = { resolve: { conditions: ['source', ...defaultServerConditions] } };
 
 export default defineConfig({
   plugins,
+  resolve,
+  ssr,
   test: {
     env: { TZ: 'UTC' },
     projects: [
       {
         plugins,
+        resolve,
+        ssr,
         test: {
           name: 'unit',
           include: [
@@ -25,6 +34,8 @@ export default defineConfig({
       },
       {
         plugins,
+        resolve,
+        ssr,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.spec.ts'],
@@ -38,6 +49,8 @@ export default defineConfig({
       },
       {
         plugins,
+        resolve,
+        ssr,
         test: {
           name: 'chaos',
           include: ['test/chaos/**/*.spec.ts'],

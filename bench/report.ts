@@ -188,7 +188,7 @@ export function renderMarkdown(r: BenchResults): string {
       (env.length
         ? ` Ingestor overrides: ${env.map(([k, v]) => `${k}=${v}`).join(', ')}.`
         : ' Ingestor on its default settings.') +
-      ` Ingestor run as ${r.ingestorBuild === 'dist' ? '`node dist/apps/ingestor/src/main.js` (npm run build)' : '`node --import @swc-node/register/esm-register apps/ingestor/src/main.ts`'}` +
+      ` Ingestor run as ${r.ingestorBuild === 'dist' ? '`node dist/apps/ingestor/src/main.js` (npm run build)' : '`node --conditions=source --import @swc-node/register/esm-register apps/ingestor/src/main.ts`'}` +
       (r.ingestorNodeArgs.length ? ` with ${r.ingestorNodeArgs.map((a) => `\`${a}\``).join(' ')}` : '') +
       `; drain batches: ${n(r.ingestor.meanReadingsPerBatch)} readings in ${n(r.ingestor.meanBatchMs, 1)} ms on average. ` +
       `Both pipelines cut batches at ${n(r.batchRows)} readings. ` +

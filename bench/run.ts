@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { loadIngestorConfig } from '../libs/config/src/index.js';
+import { loadIngestorConfig } from '#config';
 import { Fleet } from '../tools/simulator/fleet.js';
 import { registerFleet } from '../tools/simulator/traffic.js';
 import { CleanupStack } from './cleanup.js';

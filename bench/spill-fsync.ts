@@ -2,10 +2,10 @@
  * Spill throughput against Redis with the persistence we ship (AOF, `appendfsync always`) next to
  * `appendfsync everysec`: spill jobs the size of a full ingestor batch, added the way the
  * store-forward path adds them (BullMQ, BATCH_CONCURRENCY of them at a time). Prints jobs/s and
- * messages/s for each. Run: node --import @swc-node/register/esm-register bench/spill-fsync.ts
+ * messages/s for each. Run: node --conditions=source --import @swc-node/register/esm-register bench/spill-fsync.ts
  */
 import { rawPacket, sampleValues } from '../tools/simulator/samples.js';
-import { createQueue } from '../libs/queues/src/index.js';
+import { createQueue } from '#queues';
 import { seededRandom } from '../tools/simulator/random.js';
 import { startRedis } from '../tools/harness/redis.js';
 

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { deployDatabase, IngestRepository, PrismaService } from '../libs/db/src/index.js';
+import { deployDatabase, IngestRepository, PrismaService } from '#db';
 import { withAdmin } from '../tools/harness/env.js';
 import { Fleet } from '../tools/simulator/fleet.js';
 import {

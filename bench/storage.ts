@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import type { IngestorConfig } from '../libs/config/src/index.js';
+import type { IngestorConfig } from '#config';
 import {
   CompactionRepository,
   IngestRepository,
@@ -11,7 +11,7 @@ import {
   rollupStatement,
   rollupStatementFor,
   type StoredReading,
-} from '../libs/db/src/index.js';
+} from '#db';
 import { CompactionService, type CompactionRun } from '../apps/ingestor/src/storage/compaction.service.js';
 import { StorageJobsService } from '../apps/ingestor/src/storage/storage-jobs.service.js';
 import { Fleet } from '../tools/simulator/fleet.js';

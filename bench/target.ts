@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { deployDatabase } from '../libs/db/src/index.js';
+import { deployDatabase } from '#db';
 import { withAdmin } from '../tools/harness/env.js';
 import { startMosquitto, type TestBroker } from '../tools/harness/mosquitto.js';
 import type { CleanupStack, Release } from './cleanup.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadSystemConfig } from '../libs/config/src/index.js';
+import { loadSystemConfig } from '#config';
 import { startupBanner } from './banner.js';
 
 describe('start-up banner', () => {

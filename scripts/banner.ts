@@ -1,4 +1,4 @@
-import type { SystemConfig } from '../libs/config/src/index.js';
+import type { SystemConfig } from '#config';
 
 export interface Listening {
   api: number;

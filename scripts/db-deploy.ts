@@ -1,5 +1,5 @@
-import { ConfigError, loadApiConfig } from '../libs/config/src/index.js';
-import { deployDatabase } from '../libs/db/src/index.js';
+import { ConfigError, loadApiConfig } from '#config';
+import { deployDatabase } from '#db';
 import { fail } from './cli.js';
 
 try {

@@ -1,7 +1,7 @@
-import { loadApiConfig } from '../libs/config/src/index.js';
-import { DeviceTokenTakenError, DevicesRepository, PrismaService } from '../libs/db/src/index.js';
-import { generateDeviceToken } from '../libs/domain/src/index.js';
-import { enqueueReplayParked, queueBackend } from '../libs/queues/src/index.js';
+import { loadApiConfig } from '#config';
+import { DeviceTokenTakenError, DevicesRepository, PrismaService } from '#db';
+import { generateDeviceToken } from '#domain';
+import { enqueueReplayParked, queueBackend } from '#queues';
 import { fail, flagsToEnv, usage } from './cli.js';
 
 const { env, values } = flagsToEnv(

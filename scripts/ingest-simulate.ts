@@ -2,7 +2,7 @@ import { Fleet } from '../tools/simulator/fleet.js';
 import { FleetPublisher } from '../tools/simulator/publisher.js';
 import { parseDuration, parseMix, perSecond } from '../tools/simulator/rate.js';
 import { publishPaced, registerFleet } from '../tools/simulator/traffic.js';
-import { loadApiConfig } from '../libs/config/src/index.js';
+import { loadApiConfig } from '#config';
 import { fail, flagsToEnv, usage } from './cli.js';
 
 const { env, values } = flagsToEnv(

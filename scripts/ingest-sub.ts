@@ -1,4 +1,4 @@
-import { ConfigError, loadIngestorConfig } from '../libs/config/src/index.js';
+import { ConfigError, loadIngestorConfig } from '#config';
 import { startIngestor } from '../apps/ingestor/src/bootstrap.js';
 import { fail, flagsToEnv, usage } from './cli.js';
 

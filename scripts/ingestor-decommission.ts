@@ -1,6 +1,6 @@
-import { loadIngestorConfig } from '../libs/config/src/index.js';
+import { loadIngestorConfig } from '#config';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type GroupMember, IngestorInstancesRepository, PrismaService } from '../libs/db/src/index.js';
+import { type GroupMember, IngestorInstancesRepository, PrismaService } from '#db';
 import { fail, flagsToEnv, usage } from './cli.js';
 
 const { env, values } = flagsToEnv(

@@ -24,7 +24,7 @@ const vitest = spawnSync(
 );
 const report = spawnSync(
   process.execPath,
-  ['--import', '@swc-node/register/esm-register', 'scripts/chaos-report.ts'],
+  ['--conditions=source', '--import', '@swc-node/register/esm-register', 'scripts/chaos-report.ts'],
   {
     stdio: 'inherit',
   },

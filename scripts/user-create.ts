@@ -1,12 +1,6 @@
 import { z } from 'zod';
-import { loadApiConfig } from '../libs/config/src/index.js';
-import {
-  PrismaService,
-  USER_ROLES,
-  UsersRepository,
-  generateApiToken,
-  hashApiToken,
-} from '../libs/db/src/index.js';
+import { loadApiConfig } from '#config';
+import { PrismaService, USER_ROLES, UsersRepository, generateApiToken, hashApiToken } from '#db';
 import { fail, flagsToEnv, usage } from './cli.js';
 
 const { env, values } = flagsToEnv(

@@ -13,6 +13,7 @@ function spawnBaseline(brokerUrl: string, databaseUrl: string, batchRows: number
   const child = spawn(
     process.execPath,
     [
+      '--conditions=source',
       '--import',
       '@swc-node/register/esm-register',
       'bench/phases/baseline-consumer.ts',

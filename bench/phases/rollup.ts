@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../tools/harness/ports.js';
 import { waitFor } from '../../tools/harness/poll.js';
-import { refreshRollups, rollupStatementFor } from '../../libs/db/src/index.js';
+import { refreshRollups, rollupStatementFor } from '#db';
 import { type BenchContext, startPhase } from '../context.js';
 import { log } from '../processes.js';
 import { percentile } from '../stats.js';
@@ -183,7 +183,7 @@ export async function startApi(
   const entry =
     build === 'dist'
       ? ['dist/apps/api/src/main.js']
-      : ['--import', '@swc-node/register/esm-register', 'apps/api/src/main.ts'];
+      : ['--conditions=source', '--import', '@swc-node/register/esm-register', 'apps/api/src/main.ts'];
   let output = '';
   const child = spawn(process.execPath, entry, {
     cwd: ROOT,

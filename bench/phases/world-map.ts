@@ -1,8 +1,8 @@
 import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { loadApiConfig } from '../../libs/config/src/index.js';
-import { deployDatabase } from '../../libs/db/src/index.js';
+import { loadApiConfig } from '#config';
+import { deployDatabase } from '#db';
 import { startApi } from '../../apps/api/src/bootstrap.js';
 import { TEST_DATABASE_PREFIX, databaseUrl, withAdmin } from '../../tools/harness/env.js';
 import { type BenchContext, startPhase } from '../context.js';
@@ -107,7 +107,7 @@ export async function worldMapPhase(context: BenchContext, main: Target): Promis
   return worldMap;
 }
 
-/** Alone: `node --import @swc-node/register/esm-register bench/phases/world-map.ts [devices]`. */
+/** Alone: `node --conditions=source --import @swc-node/register/esm-register bench/phases/world-map.ts [devices]`. */
 async function main() {
   const devices = Number(process.argv[2] ?? 50_000);
   const name = `${TEST_DATABASE_PREFIX}worldmap_bench`;

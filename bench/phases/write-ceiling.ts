@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { IngestRepository, PrismaService, type StoredReading } from '../../libs/db/src/index.js';
-import { decodeJsonReadings, decodeRawReadings, parseTimestamp } from '../../libs/domain/src/index.js';
+import { IngestRepository, PrismaService, type StoredReading } from '#db';
+import { decodeJsonReadings, decodeRawReadings, parseTimestamp } from '#domain';
 import type { Fleet, FleetMessage } from '../../tools/simulator/fleet.js';
 import { perSecond } from '../../tools/simulator/rate.js';
 import { type BenchContext, startPhase } from '../context.js';

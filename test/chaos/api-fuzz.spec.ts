@@ -1,6 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import { type RunningApi, startApi } from '../../apps/api/src/bootstrap.js';
-import { loadApiConfig } from '../../libs/config/src/index.js';
+import { loadApiConfig } from '#config';
 import { seededRandom } from '../../tools/simulator/random.js';
 import { recordChaosRow } from '../../tools/harness/chaos-results.js';
 import { useContext } from '../helpers/context.js';

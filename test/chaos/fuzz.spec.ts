@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { applyReadingRules, decodeJsonReadings, decodeRawReadings } from '../../libs/domain/src/index.js';
+import { applyReadingRules, decodeJsonReadings, decodeRawReadings } from '#domain';
 import { waitFor } from '../../tools/harness/poll.js';
 import { connectPublisher } from '../../tools/simulator/publisher.js';
 import { type ChaosContext, chaosContext } from './context.js';

@@ -12,6 +12,7 @@ function decommission(clientId: string): Promise<{ code: number | null; output: 
   const child = spawn(
     process.execPath,
     [
+      '--conditions=source',
       '--import',
       '@swc-node/register/esm-register',
       'scripts/ingestor-decommission.ts',

@@ -2,8 +2,8 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { TestDatabase } from '../../tools/harness/database.js';
 import type { TestBroker } from '../../tools/harness/mosquitto.js';
 import { waitFor } from '../../tools/harness/poll.js';
-import { PUBLIC_TREE } from '../../libs/domain/src/index.js';
-import { EmbeddedBroker } from '../../libs/embedded/src/index.js';
+import { PUBLIC_TREE } from '#domain';
+import { EmbeddedBroker } from '#embedded';
 import { freePort } from '../../tools/harness/ports.js';
 
 /**

@@ -2,7 +2,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll } from 'vitest';
 import { rawPacket, sampleValues } from '../../tools/simulator/samples.js';
 import { seededRandom } from '../../tools/simulator/random.js';
-import type { StoredReading, UserRole } from '../../libs/db/src/index.js';
+import type { StoredReading, UserRole } from '#db';
 import { type Json, startTestApi, type TestApi } from '../../tools/harness/api.js';
 import { createTestDatabase, type TestDatabase } from '../../tools/harness/database.js';
 import {

@@ -1,4 +1,4 @@
-import { deployDatabase } from '../../libs/db/src/index.js';
+import { deployDatabase } from '#db';
 import { TEMPLATE_DATABASE, TEST_DATABASE_PREFIX, databaseUrl, withAdmin } from '../../tools/harness/env.js';
 
 async function dropTemplate(): Promise<void> {

@@ -7,8 +7,8 @@ import {
   UsersRepository,
   generateApiToken,
   hashApiToken,
-} from '../../libs/db/src/index.js';
-import { generateDeviceToken } from '../../libs/domain/src/index.js';
+} from '#db';
+import { generateDeviceToken } from '#domain';
 
 /**
  * Test data through the data layer's repositories: factories that write as the apps and the

@@ -6,7 +6,7 @@ import { freePort } from '../../tools/harness/ports.js';
 import { waitFor } from '../../tools/harness/poll.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
-export const TS = ['--import', '@swc-node/register/esm-register'];
+export const TS = ['--conditions=source', '--import', '@swc-node/register/esm-register'];
 
 /**
  * As root, the embedded PostgreSQL runs as an unprivileged user that must reach the server

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { JOBS, QUEUES } from '../../libs/queues/src/index.js';
+import { JOBS, QUEUES } from '#queues';
 import { deviceResponse } from '../../apps/api/src/devices/devices.dto.js';
 import { errorResponse } from '../../apps/api/src/common/responses.js';
 import { startTestApi, type Json, type TestResponse } from '../../tools/harness/api.js';

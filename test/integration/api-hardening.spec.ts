@@ -39,7 +39,13 @@ describe('device tokens', () => {
     const deviceCreate = async (...args: string[]) => {
       const { stdout } = await run(
         process.execPath,
-        ['--import', '@swc-node/register/esm-register', 'scripts/device-create.ts', ...args],
+        [
+          '--conditions=source',
+          '--import',
+          '@swc-node/register/esm-register',
+          'scripts/device-create.ts',
+          ...args,
+        ],
         {
           cwd: ROOT,
           env: { ...process.env, DATABASE_URL: ctx.db.url, REDIS_URL, QUEUE_PREFIX: ctx.api.queuePrefix },

@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from 'vitest';
-import { loadApiConfig } from '../../libs/config/src/index.js';
+import { loadApiConfig } from '#config';
 import { type RunningApi, startApi } from '../../apps/api/src/bootstrap.js';
 import { useContext } from '../helpers/context.js';
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StoredReading } from '../../libs/db/src/index.js';
+import type { StoredReading } from '#db';
 import { ingestErrorResponse, readingsResponse } from '../../apps/api/src/readings/readings.dto.js';
 import { type Fn, type Sample, type Unit, rollup } from '../helpers/rollup.js';
 import { useContext } from '../helpers/context.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SENSOR_CATALOGUE } from '../../libs/db/src/migrate.js';
+import { SENSOR_CATALOGUE } from '#db';
 import { sensorResponse } from '../../apps/api/src/sensors/sensors.dto.js';
 import { useContext } from '../helpers/context.js';
 

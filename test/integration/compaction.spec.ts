@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { IngestorConfig } from '../../libs/config/src/index.js';
+import type { IngestorConfig } from '#config';
 import {
   CompactionRepository,
   ReadingsExportRepository,
@@ -11,7 +11,7 @@ import {
   rollupStatement,
   rollupStatementFor,
   type StoredReading,
-} from '../../libs/db/src/index.js';
+} from '#db';
 import { CompactionService } from '../../apps/ingestor/src/storage/compaction.service.js';
 import { waitFor } from '../../tools/harness/poll.js';
 import { useContext } from '../helpers/context.js';

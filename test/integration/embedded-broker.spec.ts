@@ -1,6 +1,6 @@
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EmbeddedBroker } from '../../libs/embedded/src/index.js';
+import { EmbeddedBroker } from '#embedded';
 import { connackCode, startEmbeddedBroker } from '../helpers/broker-attacks.js';
 
 const INGESTOR = { username: 'ingest', password: 'ingest-password', clientIdPrefix: 'ingest-' };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedDatabaseUrl, readEmbeddedCredentials } from '../../libs/config/src/index.js';
+import { embeddedDatabaseUrl, readEmbeddedCredentials } from '#config';
 import type { TestResponse } from '../../tools/harness/api.js';
 import { waitFor } from '../../tools/harness/poll.js';
 import { connectPublisher, publishAll } from '../../tools/simulator/publisher.js';

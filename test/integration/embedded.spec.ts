@@ -4,12 +4,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import {
-  EMBEDDED_CREDENTIALS_FILE,
-  embeddedDatabaseUrl,
-  readEmbeddedCredentials,
-} from '../../libs/config/src/index.js';
-import { QUEUES, type ReplayParkedJob, createQueue } from '../../libs/queues/src/index.js';
+import { EMBEDDED_CREDENTIALS_FILE, embeddedDatabaseUrl, readEmbeddedCredentials } from '#config';
+import { QUEUES, type ReplayParkedJob, createQueue } from '#queues';
 import { waitFor } from '../../tools/harness/poll.js';
 import { connectPublisher } from '../../tools/simulator/publisher.js';
 import {

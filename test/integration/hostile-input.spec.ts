@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tokenRef } from '../../libs/domain/src/index.js';
+import { tokenRef } from '#domain';
 import { type IngestorProcess } from '../../tools/harness/ingestor.js';
 import { settledMessages } from '../helpers/metrics.js';
 import { type Message, useContext } from '../helpers/context.js';

@@ -1,10 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  type BatchWrite,
-  IngestRepository,
-  type LifecycleWrite,
-  PrismaService,
-} from '../../libs/db/src/index.js';
+import { type BatchWrite, IngestRepository, type LifecycleWrite, PrismaService } from '#db';
 import { useContext } from '../helpers/context.js';
 
 const ctx = useContext();

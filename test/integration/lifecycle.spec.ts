@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Queue } from 'bullmq';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient } from '../../libs/db/src/index.js';
-import { JOBS, QUEUES } from '../../libs/queues/src/index.js';
+import { createPrismaClient } from '#db';
+import { JOBS, QUEUES } from '#queues';
 import { REDIS_URL } from '../../tools/harness/env.js';
 import { runJob, testQueue, waitForJob } from '../helpers/jobs.js';
 import { waitFor } from '../../tools/harness/poll.js';
@@ -51,7 +51,13 @@ async function deviceRow(token: string) {
 async function deviceCreate(args: string[]): Promise<{ id: number }> {
   const { stdout } = await run(
     process.execPath,
-    ['--import', '@swc-node/register/esm-register', 'scripts/device-create.ts', ...args],
+    [
+      '--conditions=source',
+      '--import',
+      '@swc-node/register/esm-register',
+      'scripts/device-create.ts',
+      ...args,
+    ],
     {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: ctx.db.url, REDIS_URL, QUEUE_PREFIX: env.QUEUE_PREFIX },

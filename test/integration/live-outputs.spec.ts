@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LiveOutboxRepository } from '../../libs/db/src/index.js';
+import { LiveOutboxRepository } from '#db';
 import { type Json } from '../../tools/harness/api.js';
 import { waitFor } from '../../tools/harness/poll.js';
 import { useContext } from '../helpers/context.js';

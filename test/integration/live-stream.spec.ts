@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type StoredReading } from '../../libs/db/src/index.js';
+import { type StoredReading } from '#db';
 import { startTestApi, type Json } from '../../tools/harness/api.js';
 import { waitFor } from '../../tools/harness/poll.js';
 import { openSse, type SseConnection, type SseEvent } from '../helpers/sse.js';

@@ -23,7 +23,7 @@ async function spawnApi(env: Record<string, string>) {
   let log = '';
   const child = spawn(
     process.execPath,
-    ['--import', '@swc-node/register/esm-register', 'apps/api/src/main.ts'],
+    ['--conditions=source', '--import', '@swc-node/register/esm-register', 'apps/api/src/main.ts'],
     {
       cwd: ROOT,
       env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },

@@ -4,7 +4,7 @@ import { renderedDom } from '../helpers/chromium.js';
 import { useContext } from '../helpers/context.js';
 import { REDIS_URL } from '../../tools/harness/env.js';
 import { waitFor } from '../../tools/harness/poll.js';
-import { createQueue, createWorker, JOBS, QUEUES, type QueueBackend } from '../../libs/queues/src/index.js';
+import { createQueue, createWorker, JOBS, QUEUES, type QueueBackend } from '#queues';
 
 // Every queue the apps declare, so a new queue shows up here without editing the test.
 const QUEUE_NAMES: string[] = Object.values(QUEUES);

@@ -9,12 +9,12 @@ import {
   rollupStatement,
   rollupStatementFor,
   type StoredReading,
-} from '../../libs/db/src/index.js';
-import { hourlyRange } from '../../libs/db/src/rollups.repository.js';
-import type { IngestorConfig } from '../../libs/config/src/index.js';
+} from '#db';
+import { hourlyRange } from '#db';
+import type { IngestorConfig } from '#config';
 import { CompactionService } from '../../apps/ingestor/src/storage/compaction.service.js';
 import { StorageJobsService } from '../../apps/ingestor/src/storage/storage-jobs.service.js';
-import { CompactionRepository } from '../../libs/db/src/index.js';
+import { CompactionRepository } from '#db';
 import { waitFor } from '../../tools/harness/poll.js';
 import { useContext } from '../helpers/context.js';
 

@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from 'vitest';
-import { createPrismaClient, type PrismaClient } from '../../libs/db/src/index.js';
+import { createPrismaClient, type PrismaClient } from '#db';
 import { useContext } from '../helpers/context.js';
 
 const ctx = useContext();
@@ -39,7 +39,7 @@ it('seeds the sensor catalogue idempotently and keeps a default readings partiti
       WHERE i.inhparent = 'readings'::regclass ORDER BY c.relname`,
   );
   expect(rows.map((r) => r.relname)).toContain('readings_default');
-  const { seedSensors } = await import('../../libs/db/src/index.js');
+  const { seedSensors } = await import('#db');
   await seedSensors(ctx.db.url);
   const { rows: count } = await ctx.db.sql.query(
     'SELECT count(*)::int AS n, max(updated_at) = min(updated_at) AS same FROM sensors',
@@ -48,7 +48,7 @@ it('seeds the sensor catalogue idempotently and keeps a default readings partiti
 });
 
 it('deploying updates catalogue descriptions of rows no admin edited, and keeps the edited ones', async () => {
-  const { seedSensors } = await import('../../libs/db/src/index.js');
+  const { seedSensors } = await import('#db');
   // An old seeded description, and one an admin wrote (edited_at set by the API).
   await ctx.db.sql.query(
     `UPDATE sensors SET description = 'SENSOR_BATT_PERCENT build flag notes' WHERE id = 10`,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { loadApiConfig } from '../../libs/config/src/index.js';
-import { QUEUES } from '../../libs/queues/src/index.js';
+import { loadApiConfig } from '#config';
+import { QUEUES } from '#queues';
 import { type RunningApi, startApi } from '../../apps/api/src/bootstrap.js';
 import type { TestDatabase } from './database.js';
 import { REDIS_URL } from './env.js';

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { loadIngestorConfig } from '../../libs/config/src/index.js';
+import { loadIngestorConfig } from '#config';
 import { type RunningIngestor, startIngestor } from '../../apps/ingestor/src/bootstrap.js';
 import { REDIS_URL } from './env.js';
 import { freePort } from './ports.js';
@@ -75,7 +75,7 @@ export async function spawnIngestor(
   const entry =
     options.build === 'dist'
       ? ['dist/apps/ingestor/src/main.js']
-      : ['--import', '@swc-node/register/esm-register', 'apps/ingestor/src/main.ts'];
+      : ['--conditions=source', '--import', '@swc-node/register/esm-register', 'apps/ingestor/src/main.ts'];
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     cwd: ROOT,
     env: { ...process.env, ...env, INGESTOR_PORT: String(port), LOG_LEVEL: env.LOG_LEVEL ?? 'log' },

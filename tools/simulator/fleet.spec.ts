@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeJsonReadings, decodeRawReadings } from '../../libs/domain/src/index.js';
+import { decodeJsonReadings, decodeRawReadings } from '#domain';
 import { Fleet } from './fleet.js';
 import { seededRandom } from './random.js';
 

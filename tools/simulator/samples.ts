@@ -1,4 +1,4 @@
-import { formatInstant } from '../../libs/domain/src/index.js';
+import { formatInstant } from '#domain';
 import type { Random } from './random.js';
 
 /**

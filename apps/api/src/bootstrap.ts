@@ -3,7 +3,7 @@ import type { Server } from 'node:net';
 import { type INestApplication, Logger } from '@nestjs/common';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { NestFactory } from '@nestjs/core';
-import type { ApiConfig } from '../../../libs/config/src/index.js';
+import type { ApiConfig } from '#config';
 import type { Express } from 'express';
 import { ApiModule } from './api.module.js';
 import { PUBLIC_URL_LOCAL } from './common/pagination.js';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadApiConfig } from '../../../libs/config/src/index.js';
-import { closeOnSignals } from '../../../libs/runtime/src/index.js';
+import { ConfigError, loadApiConfig } from '#config';
+import { closeOnSignals } from '#runtime';
 import { startApi } from './bootstrap.js';
 
 try {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import type { IngestorConfig } from '../../../libs/config/src/index.js';
+import type { IngestorConfig } from '#config';
 import { IngestorModule } from './ingestor.module.js';
 import { InstanceHeartbeatService } from './lifecycle/instance-heartbeat.service.js';
 import { MqttPoolServer } from './mqtt/mqtt-pool.server.js';

@@ -1,4 +1,4 @@
-import type { IngestorConfig } from '../../../libs/config/src/index.js';
+import type { IngestorConfig } from '#config';
 
 /** Injection token for the parsed ingestor configuration. */
 export const INGESTOR_CONFIG = Symbol('INGESTOR_CONFIG');

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpException, HttpStatus, Inject, Logger, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { HealthRepository } from '../../../libs/db/src/index.js';
+import { HealthRepository } from '#db';
 import { MQTT_POOL } from './ingestor.tokens.js';
 import { InstanceHeartbeatService } from './lifecycle/instance-heartbeat.service.js';
 import type { MqttPoolServer } from './mqtt/mqtt-pool.server.js';

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { DbModule } from '../../../libs/db/src/index.js';
-import { loggerParams } from '../../../libs/observability/src/index.js';
+import { DbModule } from '#db';
+import { loggerParams } from '#observability';
 import { INGESTOR_CONFIG, type IngestorConfig } from './config.provider.js';
 import { HealthController } from './health.controller.js';
 import { IngestController } from './ingest.controller.js';

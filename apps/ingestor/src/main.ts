@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadIngestorConfig } from '../../../libs/config/src/index.js';
-import { closeOnSignals } from '../../../libs/runtime/src/index.js';
+import { ConfigError, loadIngestorConfig } from '#config';
+import { closeOnSignals } from '#runtime';
 import { startIngestor } from './bootstrap.js';
 
 try {

@@ -1,4 +1,4 @@
-import { pgSafeText } from '../../domain/src/index.js';
+import { pgSafeText } from '#domain';
 import { orphanHandshakeStatement } from './orphan-handshake.statement.js';
 
 export interface HelloWrite {

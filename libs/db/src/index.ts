@@ -17,7 +17,7 @@ export {
 export { DevicesRepository } from './devices.repository.js';
 export { HealthRepository } from './health.repository.js';
 export { isTransientDbError } from './errors.js';
-export { deployDatabase, seedSensors } from './migrate.js';
+export { deployDatabase, SENSOR_CATALOGUE, seedSensors } from './migrate.js';
 export {
   DEVICE_STATES,
   DeviceTokenTakenError,
@@ -104,8 +104,8 @@ export {
   type ExportColumn,
   type ExportReading,
 } from './readings-export.repository.js';
-export { RollupsRepository, refreshRollups, type RollupRefresh } from './rollups.repository.js';
-export { CompactionRepository, type CompactionStep } from './compaction.repository.js';
+export { hourlyRange, RollupsRepository, refreshRollups, type RollupRefresh } from './rollups.repository.js';
+export { CompactionRepository, type CompactionStep, daysBetween } from './compaction.repository.js';
 export { AccountsRepository, type LoginCandidate } from './accounts.repository.js';
 export { OnboardingRepository, type OrphanFields, type OrphanRecord } from './onboarding.repository.js';
 export { ORPHAN_HANDSHAKE_CHANNEL, type OrphanHandshakeNotice } from './orphan-handshake.statement.js';

@@ -1,4 +1,4 @@
-import { pgSafeJson, pgSafeText, TOKEN_PATTERN } from '../../domain/src/index.js';
+import { pgSafeJson, pgSafeText, TOKEN_PATTERN } from '#domain';
 import { packPayloads, type PgStatement, storedTopic } from './device-lifecycle.statements.js';
 import type { IngestErrorRecord } from './ingest.repository.js';
 

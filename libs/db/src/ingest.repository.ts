@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type pg from 'pg';
-import type { RejectReason } from '../../domain/src/index.js';
+import type { RejectReason } from '#domain';
 import { PrismaService } from './prisma.service.js';
 import { type LifecycleWrite, lifecycleStatements, type PgStatement } from './device-lifecycle.statements.js';
 import { insertErrorsStatement } from './ingest-errors.statements.js';

@@ -6,7 +6,7 @@ import {
   mayPublish,
   mayReceive,
   maySubscribe,
-} from '../../domain/src/index.js';
+} from '#domain';
 
 /** Why the embedded broker refused something; each counted (EmbeddedBroker.refusals()). */
 export type BrokerRefusal =

@@ -1,6 +1,6 @@
 import { type Server, createServer } from 'node:net';
 import { Aedes } from 'aedes';
-import type { BrokerPolicy } from '../../domain/src/index.js';
+import type { BrokerPolicy } from '#domain';
 import { type BrokerRefusal, RefusalCounter, securityHooks } from './broker-security.js';
 import { capPacketSize } from './packet-size-guard.js';
 

@@ -8,7 +8,7 @@ import {
   EMBEDDED_DATABASE,
   type EmbeddedCredentials,
   readEmbeddedCredentials,
-} from '../../config/src/index.js';
+} from '#config';
 
 export interface Owner {
   uid: number;

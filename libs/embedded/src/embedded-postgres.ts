@@ -8,11 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { type Binaries, binaries } from './postgres-binaries.js';
-import {
-  EMBEDDED_CREDENTIALS_FILE,
-  type EmbeddedCredentials,
-  embeddedDatabaseUrl,
-} from '../../config/src/index.js';
+import { EMBEDDED_CREDENTIALS_FILE, type EmbeddedCredentials, embeddedDatabaseUrl } from '#config';
 import { clusterCredentials, secureCluster, writeHba, writePasswordFile } from './embedded-postgres-auth.js';
 
 const run = promisify(execFile);

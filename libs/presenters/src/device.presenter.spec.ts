@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiUser, DeviceRecord, DeviceSensorValue } from '../../db/src/index.js';
+import type { ApiUser, DeviceRecord, DeviceSensorValue } from '#db';
 import { FILTERED, presentDevice } from './device.presenter.js';
 
 const NOW = Date.parse('2024-06-01T12:00:00Z');

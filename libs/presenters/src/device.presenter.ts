@@ -1,4 +1,4 @@
-import type { ApiUser, DeviceRecord, DeviceSensorValue, DeviceState } from '../../db/src/index.js';
+import type { ApiUser, DeviceRecord, DeviceSensorValue, DeviceState } from '#db';
 import { countryName } from './country.js';
 import { geohash } from './geohash.js';
 import { isoSeconds } from './time.js';

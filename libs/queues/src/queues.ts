@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { REJECT_REASONS } from '../../domain/src/reasons.js';
+import { REJECT_REASONS } from '#domain';
 
 /**
  * Every BullMQ queue, job name and payload of the project, in one place. Producers live in

@@ -1,11 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import bcrypt from 'bcryptjs';
-import {
-  AccountsRepository,
-  ProfileTakenError,
-  generateApiToken,
-  hashApiToken,
-} from '../../../../libs/db/src/index.js';
+import { AccountsRepository, ProfileTakenError, generateApiToken, hashApiToken } from '#db';
 import { ApiError } from '../common/api-error.js';
 import type { LoginBody, SignUpBody } from './accounts.dto.js';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import bcrypt from 'bcryptjs';
-import type { ApiConfig } from '../../../../libs/config/src/index.js';
-import { AccountsRepository, generateApiToken, hashApiToken } from '../../../../libs/db/src/index.js';
+import type { ApiConfig } from '#config';
+import { AccountsRepository, generateApiToken, hashApiToken } from '#db';
 import { API_CONFIG } from '../api.tokens.js';
 import { ApiError } from '../common/api-error.js';
 import { MailerService } from '../mail/mailer.service.js';

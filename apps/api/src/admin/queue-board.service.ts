@@ -2,8 +2,8 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import type { Queue } from 'bullmq';
 import { type BullBoardInstance, InjectBullBoard } from '@bull-board/nestjs';
-import type { ApiConfig } from '../../../../libs/config/src/index.js';
-import { type AppQueue, createQueue, QUEUES, queueBackend } from '../../../../libs/queues/src/index.js';
+import type { ApiConfig } from '#config';
+import { type AppQueue, createQueue, QUEUES, queueBackend } from '#queues';
 import { API_CONFIG } from '../api.tokens.js';
 
 /**

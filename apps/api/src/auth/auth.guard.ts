@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import type { ApiUser } from '../../../../libs/db/src/index.js';
+import type { ApiUser } from '#db';
 import { ApiError } from '../common/api-error.js';
 import { AuthService } from './auth.service.js';
 

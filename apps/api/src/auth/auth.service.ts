@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type ApiUser, UsersRepository, hashApiToken } from '../../../../libs/db/src/index.js';
+import { type ApiUser, UsersRepository, hashApiToken } from '#db';
 import { ApiError } from '../common/api-error.js';
 
 @Injectable()

@@ -1,12 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ApiConfig } from '../../../../libs/config/src/index.js';
-import {
-  type BrokerPolicy,
-  authenticateClient,
-  mayPublish,
-  maySubscribe,
-} from '../../../../libs/domain/src/index.js';
+import type { ApiConfig } from '#config';
+import { type BrokerPolicy, authenticateClient, mayPublish, maySubscribe } from '#domain';
 import { API_CONFIG } from '../api.tokens.js';
 import type { BrokerAclBody, BrokerAuthBody, BrokerVerdictResponse } from './broker-auth.dto.js';
 

@@ -1,8 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
-import type { ApiConfig } from '../../../../libs/config/src/index.js';
-import { QUERY_CANCELED } from '../../../../libs/db/src/index.js';
+import type { ApiConfig } from '#config';
+import { QUERY_CANCELED } from '#db';
 import { ApiError, type ApiErrorId } from './api-error.js';
 
 const BY_STATUS: Record<number, ApiErrorId> = {

@@ -1,5 +1,5 @@
 import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface.js';
-import type { ApiConfig } from '../../../../libs/config/src/index.js';
+import type { ApiConfig } from '#config';
 
 /**
  * Browser access. The Smart Citizen web app sends every request with credentials, and a browser

@@ -1,15 +1,15 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { type ApiUser, type ComponentRecord, MeasurementsRepository } from '../../../../libs/db/src/index.js';
+import { type ApiUser, type ComponentRecord, MeasurementsRepository } from '#db';
 import { CurrentUser } from '../auth/auth.guard.js';
 import { ApiError } from '../common/api-error.js';
 import { RecordIdPipe } from '../common/id.pipe.js';
 import { pageOf, setPaginationHeaders } from '../common/pagination.js';
 import { ApiErrorResponses } from '../common/responses.js';
-import { isoSeconds } from '../../../../libs/presenters/src/time.js';
+import { isoSeconds } from '#presenters';
 import { readable } from '../devices/devices.service.js';
-import { sensorKey } from '../../../../libs/presenters/src/sensor-key.js';
+import { sensorKey } from '#presenters';
 import { ComponentResponse, ListComponentsQuery } from './components.dto.js';
 
 function presentComponent(c: ComponentRecord) {

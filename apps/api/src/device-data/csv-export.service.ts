@@ -1,11 +1,11 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
-import { type ApiUser, ReadingsExportRepository } from '../../../../libs/db/src/index.js';
+import { type ApiUser, ReadingsExportRepository } from '#db';
 import { ApiError } from '../common/api-error.js';
-import { isoSeconds } from '../../../../libs/presenters/src/time.js';
+import { isoSeconds } from '#presenters';
 import { DevicesService } from '../devices/devices.service.js';
-import { sensorKey } from '../../../../libs/presenters/src/sensor-key.js';
+import { sensorKey } from '#presenters';
 
 /** Each query reads one day: memory holds one day of one device, whatever the range. */
 const WINDOW_MS = 86_400_000;

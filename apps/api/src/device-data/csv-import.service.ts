@@ -1,11 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import {
-  type ApiUser,
-  type IngestErrorRecord,
-  IngestRepository,
-  type StoredReading,
-} from '../../../../libs/db/src/index.js';
-import { type ReadingRules, applyReadingRules } from '../../../../libs/domain/src/index.js';
+import { type ApiUser, type IngestErrorRecord, IngestRepository, type StoredReading } from '#db';
+import { type ReadingRules, applyReadingRules } from '#domain';
 import { ApiError } from '../common/api-error.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { type CsvLine, csvLines } from './csv-lines.js';

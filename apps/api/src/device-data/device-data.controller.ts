@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { ApiUser } from '../../../../libs/db/src/index.js';
+import type { ApiUser } from '#db';
 import { Authenticated, CurrentUser } from '../auth/auth.guard.js';
 import { RecordIdPipe } from '../common/id.pipe.js';
 import { ApiErrorResponses } from '../common/responses.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ApiConfig } from '../../../../libs/config/src/index.js';
-import { SensorsRepository } from '../../../../libs/db/src/index.js';
-import type { ReadingRules } from '../../../../libs/domain/src/index.js';
+import type { ApiConfig } from '#config';
+import { SensorsRepository } from '#db';
+import type { ReadingRules } from '#domain';
 import { API_CONFIG } from '../api.tokens.js';
 
 /** The reading rules of PROTOCOL.md with the API's clock and the catalogue as it is now. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { type ApiUser, IngestRepository } from '../../../../libs/db/src/index.js';
-import { applyReadingRules, decodeJsonReadings } from '../../../../libs/domain/src/index.js';
+import { type ApiUser, IngestRepository } from '#db';
+import { applyReadingRules, decodeJsonReadings } from '#domain';
 import { ApiError } from '../common/api-error.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { ReadingRulesProvider } from './reading-rules.provider.js';

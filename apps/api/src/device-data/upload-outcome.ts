@@ -1,5 +1,5 @@
-import type { IngestErrorRecord, StoredReading } from '../../../../libs/db/src/index.js';
-import type { ReadingRow, Rejection } from '../../../../libs/domain/src/index.js';
+import type { IngestErrorRecord, StoredReading } from '#db';
+import type { ReadingRow, Rejection } from '#domain';
 
 /** Rejections shown in an answer; all of them are counted and recorded in ingest_errors. */
 const SHOWN_REJECTIONS = 100;

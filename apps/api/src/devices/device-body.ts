@@ -1,4 +1,4 @@
-import type { PostprocessingFields } from '../../../../libs/db/src/index.js';
+import type { PostprocessingFields } from '#db';
 import type { UpdateDeviceBody } from './devices.dto.js';
 
 /** `postprocessing_attributes` of a device body as repository fields (null removes them). */

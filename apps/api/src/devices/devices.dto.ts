@@ -1,6 +1,6 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
-import { DEVICE_STATES } from '../../../../libs/db/src/index.js';
+import { DEVICE_STATES } from '#db';
 import {
   booleanField,
   idListParam,

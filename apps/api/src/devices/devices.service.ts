@@ -7,12 +7,12 @@ import {
   DeviceTokenTakenError,
   ParkedMessagesRepository,
   FORWARDING_ROLES,
-} from '../../../../libs/db/src/index.js';
-import { generateDeviceToken } from '../../../../libs/domain/src/index.js';
+} from '#db';
+import { generateDeviceToken } from '#domain';
 import { ApiError } from '../common/api-error.js';
 import type { PageRequest } from '../common/pagination.js';
 import type { CreateDeviceBody, ListDevicesQuery, UpdateDeviceBody } from './devices.dto.js';
-import { type DeviceJson, canManage, presentDevice } from '../../../../libs/presenters/src/index.js';
+import { type DeviceJson, canManage, presentDevice } from '#presenters';
 import { ReplayParkedNotifier } from './replay-parked.notifier.js';
 import { type TokenClaimProof, mayClaimParkedToken } from './token-claim.policy.js';
 import { mergeTags, postprocessingOf } from './device-body.js';

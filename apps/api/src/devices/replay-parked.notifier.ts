@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { ApiConfig } from '../../../../libs/config/src/index.js';
-import { tokenRef } from '../../../../libs/domain/src/index.js';
+import type { ApiConfig } from '#config';
+import { tokenRef } from '#domain';
 import {
   closeProducerTarget,
   JOBS,
@@ -11,7 +11,7 @@ import {
   queueBackend,
   type ReplayParkedJob,
   replayParkedJobOptions,
-} from '../../../../libs/queues/src/index.js';
+} from '#queues';
 import { API_CONFIG } from '../api.tokens.js';
 
 /**

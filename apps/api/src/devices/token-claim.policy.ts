@@ -1,4 +1,4 @@
-import type { ApiUser } from '../../../../libs/db/src/index.js';
+import type { ApiUser } from '#db';
 
 /**
  * What a caller shows to take over a token that already has parked traffic. Registering such a

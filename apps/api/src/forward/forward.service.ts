@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ForwardingRepository } from '../../../../libs/db/src/index.js';
-import { forwardTokenIn } from '../../../../libs/domain/src/index.js';
+import { ForwardingRepository } from '#db';
+import { forwardTokenIn } from '#domain';
 
 @Injectable()
 export class ForwardService {

@@ -2,7 +2,7 @@ import { Controller, Get, HttpStatus, Logger, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { HealthRepository } from '../../../../libs/db/src/index.js';
+import { HealthRepository } from '#db';
 
 /** Probes are not rate limited: orchestrators poll them. */
 @ApiExcludeController()

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { ApiConfig } from '../../../../libs/config/src/index.js';
+import type { ApiConfig } from '#config';
 import { API_CONFIG } from '../api.tokens.js';
 
 export interface OutgoingMail {

@@ -1,5 +1,5 @@
-import type { MeasurementRecord } from '../../../../libs/db/src/index.js';
-import { isoSeconds } from '../../../../libs/presenters/src/time.js';
+import type { MeasurementRecord } from '#db';
+import { isoSeconds } from '#presenters';
 
 /** The measurement as sensors embed it (the connector's `Measurement`). */
 export function presentMeasurement(m: MeasurementRecord) {

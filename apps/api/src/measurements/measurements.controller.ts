@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { MeasurementsRepository } from '../../../../libs/db/src/index.js';
+import { MeasurementsRepository } from '#db';
 import { ApiError } from '../common/api-error.js';
 import { RecordIdPipe } from '../common/id.pipe.js';
 import { pageOf, setPaginationHeaders } from '../common/pagination.js';

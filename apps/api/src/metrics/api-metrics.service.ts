@@ -1,8 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { Histogram } from 'prom-client';
-import { HealthRepository } from '../../../../libs/db/src/index.js';
-import { AppMetrics } from '../../../../libs/observability/src/index.js';
+import { HealthRepository } from '#db';
+import { AppMetrics } from '#observability';
 import { ApiQueuesService } from '../queues/api-queues.service.js';
 
 /**

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OnboardingRepository, OrphanHandshakeListener } from '../../../../libs/db/src/index.js';
+import { OnboardingRepository, OrphanHandshakeListener } from '#db';
 import { InvalidOnboardingSessionError } from './onboarding-session.js';
 
 /** Where the stream writes to: one server-sent event at a time. */

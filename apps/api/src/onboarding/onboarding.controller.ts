@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { type ApiUser, AccountsRepository } from '../../../../libs/db/src/index.js';
+import { type ApiUser, AccountsRepository } from '#db';
 import { Authenticated, CurrentUser } from '../auth/auth.guard.js';
 import { ApiError } from '../common/api-error.js';
 import { ApiErrorResponses } from '../common/responses.js';

@@ -6,8 +6,8 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
-import type { ApiConfig } from '../../../../libs/config/src/index.js';
-import { OnboardingRepository, OrphanHandshakeListener } from '../../../../libs/db/src/index.js';
+import type { ApiConfig } from '#config';
+import { OnboardingRepository, OrphanHandshakeListener } from '#db';
 import { API_CONFIG } from '../api.tokens.js';
 import { OnboardingEventsService } from './onboarding-events.service.js';
 import { onboardingSessionOf } from './onboarding-session.js';

@@ -5,10 +5,10 @@ import {
   OnboardingRepository,
   type OrphanFields,
   type OrphanRecord,
-} from '../../../../libs/db/src/index.js';
+} from '#db';
 import { ApiError } from '../common/api-error.js';
-import { generateDeviceToken } from '../../../../libs/domain/src/index.js';
-import { isoSeconds } from '../../../../libs/presenters/src/index.js';
+import { generateDeviceToken } from '#domain';
+import { isoSeconds } from '#presenters';
 import { DevicesService } from '../devices/devices.service.js';
 import { ReplayParkedNotifier } from '../devices/replay-parked.notifier.js';
 import type { CreateOrphanBody, UpdateOrphanBody } from './onboarding.dto.js';

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Server, ServerOptions } from 'socket.io';
-import type { ApiConfig } from '../../../../libs/config/src/index.js';
+import type { ApiConfig } from '#config';
 import { corsOptions } from '../common/cors.js';
 
 /**

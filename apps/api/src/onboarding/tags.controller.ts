@@ -1,7 +1,7 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { OnboardingRepository } from '../../../../libs/db/src/index.js';
+import { OnboardingRepository } from '#db';
 import { pageOf, setPaginationHeaders } from '../common/pagination.js';
 import { ApiErrorResponses } from '../common/responses.js';
 import { ListTagsQuery, TagResponse } from './onboarding.dto.js';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import type { ApiConfig } from '../../../../libs/config/src/index.js';
+import type { ApiConfig } from '#config';
 import {
   closeProducerTarget,
   producerTarget,
@@ -7,7 +7,7 @@ import {
   QUEUES,
   QueueProducer,
   queueBackend,
-} from '../../../../libs/queues/src/index.js';
+} from '#queues';
 import { API_CONFIG } from '../api.tokens.js';
 
 /**

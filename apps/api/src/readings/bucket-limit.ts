@@ -1,6 +1,6 @@
-import type { RollupUnit } from '../../../../libs/db/src/index.js';
+import type { RollupUnit } from '#db';
 import { ApiError } from '../common/api-error.js';
-import { isoSeconds } from '../../../../libs/presenters/src/index.js';
+import { isoSeconds } from '#presenters';
 
 export interface Rollup {
   count: number;

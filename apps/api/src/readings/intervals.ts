@@ -1,4 +1,4 @@
-import { ROLLUP_SECONDS, type RollupUnit } from '../../../../libs/db/src/index.js';
+import { ROLLUP_SECONDS, type RollupUnit } from '#db';
 
 export interface Rollup {
   count: number;

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { ApiUser } from '../../../../libs/db/src/index.js';
+import type { ApiUser } from '#db';
 import { CurrentUser } from '../auth/auth.guard.js';
 import { RecordIdPipe } from '../common/id.pipe.js';
 import { pageOf, setPaginationHeaders } from '../common/pagination.js';

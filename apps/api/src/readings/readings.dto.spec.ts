@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readingsQuery, rollupParam } from './readings.dto.js';
-import { sensorKey } from '../../../../libs/presenters/src/sensor-key.js';
+import { sensorKey } from '#presenters';
 
 describe('rollup', () => {
   it('takes a count and one of the units y M w d h m s', () => {

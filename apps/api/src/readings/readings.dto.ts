@@ -1,6 +1,6 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
-import { ROLLUP_FUNCTIONS, type RollupUnit } from '../../../../libs/db/src/index.js';
+import { ROLLUP_FUNCTIONS, type RollupUnit } from '#db';
 import { instantParam, integerParam, paginationShape } from '../common/params.js';
 import { isoTime } from '../common/responses.js';
 

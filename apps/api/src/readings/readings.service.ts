@@ -1,14 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ApiConfig } from '../../../../libs/config/src/index.js';
-import {
-  type ApiUser,
-  IngestErrorsRepository,
-  ReadingsQueryRepository,
-  SensorsRepository,
-} from '../../../../libs/db/src/index.js';
+import type { ApiConfig } from '#config';
+import { type ApiUser, IngestErrorsRepository, ReadingsQueryRepository, SensorsRepository } from '#db';
 import { ApiError } from '../common/api-error.js';
 import type { PageRequest } from '../common/pagination.js';
-import { isoMillis, isoSeconds } from '../../../../libs/presenters/src/time.js';
+import { isoMillis, isoSeconds } from '#presenters';
 import { DevicesService, readable } from '../devices/devices.service.js';
 import type { ReadingsQuery } from './readings.dto.js';
 import { API_CONFIG } from '../api.tokens.js';
@@ -16,7 +11,7 @@ import { checkBucketLimit } from './bucket-limit.js';
 import { RollupGate } from './rollup-gate.js';
 import { checkIntervalCount, fillsIntervals, spanBefore } from './readings-window.js';
 import { fillIntervals, rollupMs } from './intervals.js';
-import { sensorKey } from '../../../../libs/presenters/src/sensor-key.js';
+import { sensorKey } from '#presenters';
 
 @Injectable()
 export class ReadingsService {

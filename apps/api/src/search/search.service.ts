@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { type ApiUser, PeopleRepository } from '../../../../libs/db/src/index.js';
-import { countryName } from '../../../../libs/presenters/src/country.js';
+import { type ApiUser, PeopleRepository } from '#db';
+import { countryName } from '#presenters';
 
 /** Most hits of each kind one search answers (then paginated together). */
 const MAX_PER_KIND = 1000;

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { ApiUser } from '../../../../libs/db/src/index.js';
+import type { ApiUser } from '#db';
 import { Authenticated, CurrentUser } from '../auth/auth.guard.js';
 import { RecordIdPipe } from '../common/id.pipe.js';
 import { pageOf, setPaginationHeaders } from '../common/pagination.js';

@@ -1,15 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import {
-  type ApiUser,
-  type SensorRecord,
-  type SensorFields,
-  SensorsRepository,
-} from '../../../../libs/db/src/index.js';
+import { type ApiUser, type SensorRecord, type SensorFields, SensorsRepository } from '#db';
 import { ApiError } from '../common/api-error.js';
 import type { PageRequest } from '../common/pagination.js';
-import { isoSeconds } from '../../../../libs/presenters/src/time.js';
+import { isoSeconds } from '#presenters';
 import { presentMeasurement } from '../measurements/measurement.presenter.js';
-import { sensorKey } from '../../../../libs/presenters/src/sensor-key.js';
+import { sensorKey } from '#presenters';
 import type { CreateSensorBody, ListSensorsQuery, UpdateSensorBody } from './sensors.dto.js';
 
 /** The v0 sensor JSON: the keys of API.md, then what the web app reads of /v0/sensors. */

@@ -1,14 +1,14 @@
 import { EventEmitter } from 'node:events';
 import type { Response } from 'express';
 import { describe, expect, it } from 'vitest';
-import type { ApiConfig } from '../../../../libs/config/src/index.js';
+import type { ApiConfig } from '#config';
 import {
   comparePositions,
   type LiveBatch,
   type LiveOutboxRepository,
   type LivePosition,
   type LiveRead,
-} from '../../../../libs/db/src/index.js';
+} from '#db';
 import { LiveStreamHub, STREAM_PAGE } from './live-stream.hub.js';
 import { StreamClient } from './stream-client.js';
 

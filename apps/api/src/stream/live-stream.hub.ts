@@ -1,11 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { ApiConfig } from '../../../../libs/config/src/index.js';
-import {
-  comparePositions,
-  type LivePosition,
-  LiveOutboxRepository,
-  LiveWakeupListener,
-} from '../../../../libs/db/src/index.js';
+import type { ApiConfig } from '#config';
+import { comparePositions, type LivePosition, LiveOutboxRepository, LiveWakeupListener } from '#db';
 import { API_CONFIG } from '../api.tokens.js';
 import type { StreamClient } from './stream-client.js';
 

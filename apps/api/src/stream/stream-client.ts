@@ -1,6 +1,6 @@
 import type { Response } from 'express';
-import { type LiveBatch, type LivePosition, comparePositions } from '../../../../libs/db/src/index.js';
-import { liveEventId, liveReadingsMessage } from '../../../../libs/domain/src/index.js';
+import { type LiveBatch, type LivePosition, comparePositions } from '#db';
+import { liveEventId, liveReadingsMessage } from '#domain';
 
 /** What one stream wants: one device or every public one, optionally one sensor. */
 export interface StreamFilter {

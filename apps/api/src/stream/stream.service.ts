@@ -1,14 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import {
-  type ApiUser,
-  type LivePosition,
-  LiveOutboxRepository,
-  comparePositions,
-} from '../../../../libs/db/src/index.js';
-import { parseLiveEventId } from '../../../../libs/domain/src/index.js';
+import { type ApiUser, type LivePosition, LiveOutboxRepository, comparePositions } from '#db';
+import { parseLiveEventId } from '#domain';
 import { ApiError } from '../common/api-error.js';
-import { canManage } from '../../../../libs/presenters/src/index.js';
+import { canManage } from '#presenters';
 import { DevicesService } from '../devices/devices.service.js';
 import { LiveStreamHub } from './live-stream.hub.js';
 import { StreamClient, type StreamFilter } from './stream-client.js';

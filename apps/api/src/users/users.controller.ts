@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { ApiUser } from '../../../../libs/db/src/index.js';
+import type { ApiUser } from '#db';
 import { Authenticated, CurrentUser } from '../auth/auth.guard.js';
 import { ApiErrorResponses } from '../common/responses.js';
 import { UpdateMeBody, UserResponse } from './users.dto.js';

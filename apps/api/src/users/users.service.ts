@@ -1,14 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import {
-  type ApiUser,
-  PeopleRepository,
-  ProfileTakenError,
-  type UserProfile,
-} from '../../../../libs/db/src/index.js';
+import { type ApiUser, PeopleRepository, ProfileTakenError, type UserProfile } from '#db';
 import { ApiError } from '../common/api-error.js';
-import { countryName } from '../../../../libs/presenters/src/country.js';
-import { isoSeconds } from '../../../../libs/presenters/src/time.js';
-import type { DeviceJson } from '../../../../libs/presenters/src/device.presenter.js';
+import { countryName } from '#presenters';
+import { isoSeconds } from '#presenters';
+import type { DeviceJson } from '#presenters';
 import { DevicesService } from '../devices/devices.service.js';
 import type { UpdateMeBody } from './users.dto.js';
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { ApiUser } from '../../../../libs/db/src/index.js';
+import type { ApiUser } from '#db';
 import { CurrentUser } from '../auth/auth.guard.js';
 import { ApiErrorResponses } from '../common/responses.js';
 import { WorldMapDeviceResponse } from './world-map.dto.js';

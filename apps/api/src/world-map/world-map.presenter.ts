@@ -1,12 +1,7 @@
-import type { WorldMapDevice } from '../../../../libs/db/src/index.js';
-import { countryName } from '../../../../libs/presenters/src/country.js';
-import { isoSeconds } from '../../../../libs/presenters/src/time.js';
-import {
-  FILTERED,
-  deviceState,
-  hardwareOf,
-  systemTags,
-} from '../../../../libs/presenters/src/device.presenter.js';
+import type { WorldMapDevice } from '#db';
+import { countryName } from '#presenters';
+import { isoSeconds } from '#presenters';
+import { FILTERED, deviceState, hardwareOf, systemTags } from '#presenters';
 
 /** Hardware objects per version: the whole fleet shares a handful. */
 const hardwareByVersion = new Map<string | null, ReturnType<typeof hardwareOf>>();

@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { Injectable } from '@nestjs/common';
-import { type ApiUser, WorldMapRepository } from '../../../../libs/db/src/index.js';
+import { type ApiUser, WorldMapRepository } from '#db';
 import { presentWorldMapDevice } from './world-map.presenter.js';
 
 /** How long the public map is served from memory. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { JOBS, QUEUES, emptyJob, replayParkedJob } from '../../../../libs/queues/src/index.js';
+import { JOBS, QUEUES, emptyJob, replayParkedJob } from '#queues';
 import { ParkedReplayService } from '../lifecycle/parked-replay.service.js';
 import { type JobProcessor, parseJobData, unknownJob } from './job-processor.js';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { forwardBatchJob, JOBS, QUEUES } from '../../../../libs/queues/src/index.js';
+import { forwardBatchJob, JOBS, QUEUES } from '#queues';
 import { ForwardService } from '../live/forward.service.js';
 import { type JobProcessor, parseJobData, unknownJob } from './job-processor.js';
 

@@ -14,7 +14,7 @@ import {
   queueBackend,
   type ReplayParkedJob,
   SPILL_BACKOFF_CAP_MS,
-} from '../../../../libs/queues/src/index.js';
+} from '#queues';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import { PartitionUpkeepService } from '../lifecycle/partition-upkeep.service.js';
 import { IngestMetrics } from '../pipeline/ingest.metrics.js';

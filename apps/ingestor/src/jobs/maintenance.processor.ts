@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { JOBS, QUEUES, emptyJob } from '../../../../libs/queues/src/index.js';
+import { JOBS, QUEUES, emptyJob } from '#queues';
 import { PartitionUpkeepService } from '../lifecycle/partition-upkeep.service.js';
 import { RetentionService } from '../lifecycle/retention.service.js';
 import { type JobProcessor, parseJobData, unknownJob } from './job-processor.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { JOBS, QUEUES, writeSpilledBatchJob } from '../../../../libs/queues/src/index.js';
+import { JOBS, QUEUES, writeSpilledBatchJob } from '#queues';
 import { BatchWriterService } from '../pipeline/batch-writer.service.js';
 import { fromSpilled } from '../pipeline/spilled-entry.js';
 import { type JobProcessor, parseJobData, unknownJob } from './job-processor.js';

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { type GroupMember, IngestorInstancesRepository } from '../../../../libs/db/src/index.js';
+import { type GroupMember, IngestorInstancesRepository } from '#db';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 
 /**

@@ -1,11 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import {
-  IngestRepository,
-  type ParkedCursor,
-  ParkedMessagesRepository,
-} from '../../../../libs/db/src/index.js';
-import { tokenRef } from '../../../../libs/domain/src/index.js';
-import { JOBS, replayParkedJobOptions } from '../../../../libs/queues/src/index.js';
+import { IngestRepository, type ParkedCursor, ParkedMessagesRepository } from '#db';
+import { tokenRef } from '#domain';
+import { JOBS, replayParkedJobOptions } from '#queues';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import { BatchWriterService } from '../pipeline/batch-writer.service.js';
 import { EntryDecoderService } from '../pipeline/entry-decoder.service.js';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { PartitionsRepository } from '../../../../libs/db/src/index.js';
+import { PartitionsRepository } from '#db';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 
 /**

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { RetentionRepository } from '../../../../libs/db/src/index.js';
+import { RetentionRepository } from '#db';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import { IngestMetrics } from '../pipeline/ingest.metrics.js';
 

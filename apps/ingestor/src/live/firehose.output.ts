@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { LiveBatch } from '../../../../libs/db/src/index.js';
-import { firehoseTopic, liveReadingsMessage } from '../../../../libs/domain/src/index.js';
+import type { LiveBatch } from '#db';
+import { firehoseTopic, liveReadingsMessage } from '#domain';
 import type { LiveOutput } from './live-output.js';
 import { LivePublisherAdapter } from './live-publisher.adapter.js';
 

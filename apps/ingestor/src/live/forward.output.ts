@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { LiveBatch } from '../../../../libs/db/src/index.js';
-import { FORWARD_JOB_OPTIONS, forwardJobId, JOBS } from '../../../../libs/queues/src/index.js';
+import type { LiveBatch } from '#db';
+import { FORWARD_JOB_OPTIONS, forwardJobId, JOBS } from '#queues';
 import { QueueProducersService } from '../queues/queue-producers.service.js';
 import type { LiveOutput } from './live-output.js';
 

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DevicesRepository, ForwardingRepository } from '../../../../libs/db/src/index.js';
-import { forwardTopic } from '../../../../libs/domain/src/index.js';
-import { FILTERED, presentDevice } from '../../../../libs/presenters/src/index.js';
-import type { ForwardBatchJob } from '../../../../libs/queues/src/index.js';
+import { DevicesRepository, ForwardingRepository } from '#db';
+import { forwardTopic } from '#domain';
+import { FILTERED, presentDevice } from '#presenters';
+import type { ForwardBatchJob } from '#queues';
 import { LivePublisherAdapter } from './live-publisher.adapter.js';
 
 /**

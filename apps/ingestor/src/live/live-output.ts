@@ -1,4 +1,4 @@
-import type { LiveBatch, LiveSelection } from '../../../../libs/db/src/index.js';
+import type { LiveBatch, LiveSelection } from '#db';
 
 /**
  * One way stored batches leave the service. The relay hands each output every batch in outbox

@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { LiveLeaderLock, LiveOutboxRepository, LiveWakeupListener } from '../../../../libs/db/src/index.js';
+import { LiveLeaderLock, LiveOutboxRepository, LiveWakeupListener } from '#db';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import { FirehoseOutput } from './firehose.output.js';
 import { ForwardOutput } from './forward.output.js';

@@ -1,8 +1,8 @@
 import { memoryUsage } from 'node:process';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { HealthRepository } from '../../../../libs/db/src/index.js';
-import { AppMetrics } from '../../../../libs/observability/src/index.js';
+import { HealthRepository } from '#db';
+import { AppMetrics } from '#observability';
 import { MQTT_POOL } from '../ingestor.tokens.js';
 import { InstanceHeartbeatService } from '../lifecycle/instance-heartbeat.service.js';
 import type { MqttPoolServer } from '../mqtt/mqtt-pool.server.js';

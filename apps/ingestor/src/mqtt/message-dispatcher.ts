@@ -2,7 +2,7 @@ import type { Logger } from '@nestjs/common';
 import type { MessageHandler } from '@nestjs/microservices';
 import type { IPublishPacket } from 'mqtt';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { routeTopic } from '../../../../libs/domain/src/index.js';
+import { routeTopic } from '#domain';
 import { MqttContext, type MqttMessage, UNROUTABLE } from './mqtt-message.js';
 
 interface MessageGroup {

@@ -1,5 +1,5 @@
 import { BaseRpcContext } from '@nestjs/microservices';
-import type { RoutedTopic } from '../../../../libs/domain/src/index.js';
+import type { RoutedTopic } from '#domain';
 
 /**
  * One message as the ingestor's @EventPattern handlers receive it: the payload untouched, plus its

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
-import { literalQueueFilters, logSafeTopic, subscriptionFilters } from '../../../../libs/domain/src/index.js';
+import { literalQueueFilters, logSafeTopic, subscriptionFilters } from '#domain';
 import { ACK_DEFERRED, AckWindow } from './ack-window.js';
 import { receivedCost } from './byte-budget.js';
 import { FlowControl } from './flow-control.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadIngestorConfig } from '../../../../libs/config/src/index.js';
-import type { BatchWrite, IngestErrorRecord, IngestRepository } from '../../../../libs/db/src/index.js';
+import { loadIngestorConfig } from '#config';
+import type { BatchWrite, IngestErrorRecord, IngestRepository } from '#db';
 import { BatchWriterService } from './batch-writer.service.js';
 import type { IngestEntry } from './ingest-entry.js';
 import { IngestMetrics } from './ingest.metrics.js';

@@ -7,8 +7,8 @@ import {
   isTransientDbError,
   type LifecycleWrite,
   type StoredReading,
-} from '../../../../libs/db/src/index.js';
-import { decodeInventory, logSafeTopic } from '../../../../libs/domain/src/index.js';
+} from '#db';
+import { decodeInventory, logSafeTopic } from '#domain';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import type { IngestEntry } from './ingest-entry.js';
 import { IngestMetrics } from './ingest.metrics.js';

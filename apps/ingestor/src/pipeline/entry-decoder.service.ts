@@ -5,7 +5,7 @@ import {
   decodeJsonReadings,
   decodeRawReadings,
   type Rejection,
-} from '../../../../libs/domain/src/index.js';
+} from '#domain';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import type { EntryKind, IngestEntry } from './ingest-entry.js';
 import { SensorCatalogueService } from './sensor-catalogue.service.js';

@@ -1,4 +1,4 @@
-import type { MessageKind, ReadingRow, Rejection } from '../../../../libs/domain/src/index.js';
+import type { MessageKind, ReadingRow, Rejection } from '#domain';
 
 export type EntryKind = MessageKind | 'unroutable';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry } from 'prom-client';
-import type { IngestErrorRecord } from '../../../../libs/db/src/index.js';
+import type { IngestErrorRecord } from '#db';
 
 /** Prometheus metrics of the ingest path, served at GET /metrics. */
 @Injectable()

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { SensorsRepository } from '../../../../libs/db/src/index.js';
+import { SensorsRepository } from '#db';
 
 const REFRESH_MS = 60_000;
 

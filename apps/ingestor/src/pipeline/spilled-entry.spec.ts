@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { writeSpilledBatchJob } from '../../../../libs/queues/src/index.js';
+import { writeSpilledBatchJob } from '#queues';
 import type { IngestEntry } from './ingest-entry.js';
 import { fromSpilled, toSpilled } from './spilled-entry.js';
 

@@ -1,4 +1,4 @@
-import type { SpilledEntry } from '../../../../libs/queues/src/index.js';
+import type { SpilledEntry } from '#queues';
 import type { IngestEntry } from './ingest-entry.js';
 
 /** A batch entry as job data: JSON-safe, payload in base64. */

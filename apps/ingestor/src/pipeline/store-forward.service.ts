@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { JOBS, SPILL_JOB_OPTIONS } from '../../../../libs/queues/src/index.js';
+import { JOBS, SPILL_JOB_OPTIONS } from '#queues';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import { QueueProducersService } from '../queues/queue-producers.service.js';
 import { BatchWriterService, StoreUnavailableError } from './batch-writer.service.js';

@@ -10,7 +10,7 @@ import {
   QueueProducer,
   type ReplayParkedJob,
   type WriteSpilledBatchJob,
-} from '../../../../libs/queues/src/index.js';
+} from '#queues';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 
 /**

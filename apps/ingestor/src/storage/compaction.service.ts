@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CompactionRepository, IngestRepository } from '../../../../libs/db/src/index.js';
-import { daysBetween } from '../../../../libs/db/src/compaction.repository.js';
+import { CompactionRepository, IngestRepository } from '#db';
+import { daysBetween } from '#db';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 
 const DAY_MS = 86_400_000;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { RollupsRepository, RollupRefresh } from '../../../../libs/db/src/index.js';
+import type { RollupsRepository, RollupRefresh } from '#db';
 import type { IngestorConfig } from '../config.provider.js';
 import type { CompactionService } from './compaction.service.js';
 import { StorageJobsService } from './storage-jobs.service.js';

@@ -6,7 +6,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { RollupsRepository } from '../../../../libs/db/src/index.js';
+import { RollupsRepository } from '#db';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import { CompactionService } from './compaction.service.js';
 
