@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { RESULTS_FILE } from '../tools/harness/chaos-results.js';
+import { TS_NODE } from '../tools/harness/typescript.js';
 
 /**
  * `npm run test:chaos`: the fault, backpressure and fuzz suite, then its table. Exits non-zero if
@@ -22,11 +23,7 @@ const vitest = spawnSync(
   ],
   { stdio: 'inherit' },
 );
-const report = spawnSync(
-  process.execPath,
-  ['--conditions=source', '--import', '@swc-node/register/esm-register', 'scripts/chaos-report.ts'],
-  {
-    stdio: 'inherit',
-  },
-);
+const report = spawnSync(process.execPath, [...TS_NODE, 'scripts/chaos-report.ts'], {
+  stdio: 'inherit',
+});
 process.exit(vitest.status !== 0 || report.status !== 0 ? 1 : 0);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type Backlog, type Drain, drainBacklog, storedSummary, type Throughput } from '../drain.js';
 import { log, stopChild } from '../processes.js';
 import { checkpoint, type Target } from '../target.js';
+import { TS_NODE } from '../../tools/harness/typescript.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -12,15 +13,7 @@ export type BaselineRun = Throughput & { deadlocksRetried: number };
 function spawnBaseline(brokerUrl: string, databaseUrl: string, batchRows: number) {
   const child = spawn(
     process.execPath,
-    [
-      '--conditions=source',
-      '--import',
-      '@swc-node/register/esm-register',
-      'bench/phases/baseline-consumer.ts',
-      brokerUrl,
-      databaseUrl,
-      String(batchRows),
-    ],
+    [...TS_NODE, 'bench/phases/baseline-consumer.ts', brokerUrl, databaseUrl, String(batchRows)],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let committed = 0;

@@ -4,6 +4,7 @@ import { expect, it } from 'vitest';
 import { NOTHING_LOST } from '../helpers/context.js';
 import { waitFor } from '../../tools/harness/poll.js';
 import { useChaosContext } from './context.js';
+import { TS_NODE } from '../../tools/harness/typescript.js';
 
 const ctx = useChaosContext({ devices: 40, broker: { shipped: true } });
 
@@ -11,14 +12,7 @@ const ctx = useChaosContext({ devices: 40, broker: { shipped: true } });
 function decommission(clientId: string): Promise<{ code: number | null; output: string }> {
   const child = spawn(
     process.execPath,
-    [
-      '--conditions=source',
-      '--import',
-      '@swc-node/register/esm-register',
-      'scripts/ingestor-decommission.ts',
-      '--client-id',
-      clientId,
-    ],
+    [...TS_NODE, 'scripts/ingestor-decommission.ts', '--client-id', clientId],
     {
       cwd: join(import.meta.dirname, '..', '..'),
       env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: ctx.db.url },

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort } from '../../tools/harness/ports.js';
 import { waitFor } from '../../tools/harness/poll.js';
+import { ROOT, TS_NODE as TS } from '../../tools/harness/typescript.js';
 
-export const ROOT = join(import.meta.dirname, '..', '..');
-export const TS = ['--conditions=source', '--import', '@swc-node/register/esm-register'];
+export { ROOT, TS };
 
 /**
  * As root, the embedded PostgreSQL runs as an unprivileged user that must reach the server

@@ -1,15 +1,10 @@
-import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestResponse } from '../../tools/harness/api.js';
 import { REDIS_URL } from '../../tools/harness/env.js';
+import { runScript } from '../../tools/harness/typescript.js';
 import { useContext } from '../helpers/context.js';
 import type { TestUser } from '../helpers/repositories.js';
-
-const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const ctx = useContext({ api: true });
 let citizen: TestUser;
@@ -37,20 +32,11 @@ describe('device tokens', () => {
     expect(created.status).toBe(201);
     expect((await created.json()).device_token).toMatch(/^[a-z0-9]{20}$/);
     const deviceCreate = async (...args: string[]) => {
-      const { stdout } = await run(
-        process.execPath,
-        [
-          '--conditions=source',
-          '--import',
-          '@swc-node/register/esm-register',
-          'scripts/device-create.ts',
-          ...args,
-        ],
-        {
-          cwd: ROOT,
-          env: { ...process.env, DATABASE_URL: ctx.db.url, REDIS_URL, QUEUE_PREFIX: ctx.api.queuePrefix },
-        },
-      );
+      const stdout = await runScript('device-create', args, {
+        DATABASE_URL: ctx.db.url,
+        REDIS_URL,
+        QUEUE_PREFIX: ctx.api.queuePrefix,
+      });
       return JSON.parse(stdout) as { id: number; token: string };
     };
     const long = await deviceCreate('--name', 'Script kit');

@@ -1,17 +1,12 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Queue } from 'bullmq';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient } from '#db';
 import { JOBS, QUEUES } from '#queues';
 import { REDIS_URL } from '../../tools/harness/env.js';
+import { runScript } from '../../tools/harness/typescript.js';
 import { runJob, testQueue, waitForJob } from '../helpers/jobs.js';
 import { waitFor } from '../../tools/harness/poll.js';
 import { type Message, useContext } from '../helpers/context.js';
-
-const ROOT = join(import.meta.dirname, '..', '..');
-const run = promisify(execFile);
 
 const ctx = useContext({ broker: true });
 let env: Record<string, string>;
@@ -49,20 +44,11 @@ async function deviceRow(token: string) {
 
 /** `npm run device:create` as a child process, against this test's database and queues. */
 async function deviceCreate(args: string[]): Promise<{ id: number }> {
-  const { stdout } = await run(
-    process.execPath,
-    [
-      '--conditions=source',
-      '--import',
-      '@swc-node/register/esm-register',
-      'scripts/device-create.ts',
-      ...args,
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: ctx.db.url, REDIS_URL, QUEUE_PREFIX: env.QUEUE_PREFIX },
-    },
-  );
+  const stdout = await runScript('device-create', args, {
+    DATABASE_URL: ctx.db.url,
+    REDIS_URL,
+    QUEUE_PREFIX: env.QUEUE_PREFIX,
+  });
   return JSON.parse(stdout) as { id: number };
 }
 

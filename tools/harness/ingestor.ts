@@ -5,6 +5,7 @@ import { type RunningIngestor, startIngestor } from '../../apps/ingestor/src/boo
 import { REDIS_URL } from './env.js';
 import { freePort } from './ports.js';
 import { waitFor } from './poll.js';
+import { TS_NODE } from './typescript.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -73,9 +74,7 @@ export async function spawnIngestor(
   const port = env.INGESTOR_PORT && env.INGESTOR_PORT !== '0' ? Number(env.INGESTOR_PORT) : await freePort();
   let log = '';
   const entry =
-    options.build === 'dist'
-      ? ['dist/apps/ingestor/src/main.js']
-      : ['--conditions=source', '--import', '@swc-node/register/esm-register', 'apps/ingestor/src/main.ts'];
+    options.build === 'dist' ? ['dist/apps/ingestor/src/main.js'] : [...TS_NODE, 'apps/ingestor/src/main.ts'];
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     cwd: ROOT,
     env: { ...process.env, ...env, INGESTOR_PORT: String(port), LOG_LEVEL: env.LOG_LEVEL ?? 'log' },

@@ -26,27 +26,24 @@ export class OrphanHandshakeListener implements OnModuleDestroy {
   constructor(@Inject(DB_OPTIONS) private readonly options: DbOptions) {}
 
   /** Calls `handler` on the session's handshake notice; resolves once LISTEN is in place. */
-  async subscribe(session: string, handler: Handler): Promise<() => void> {
+  subscribe(session: string, handler: Handler): Promise<() => void> {
     const set = this.handlers.get(session) ?? new Set<Handler>();
     set.add(handler);
     this.handlers.set(session, set);
-    const unsubscribe = () => {
+    return this.listening(() => {
       set.delete(handler);
       if (set.size === 0) this.handlers.delete(session);
-    };
-    try {
-      await this.connect();
-    } catch (error) {
-      unsubscribe();
-      throw error;
-    }
-    return unsubscribe;
+    });
   }
 
   /** Calls `handler` on every handshake notice; resolves once LISTEN is in place. */
-  async subscribeAll(handler: Handler): Promise<() => void> {
+  subscribeAll(handler: Handler): Promise<() => void> {
     this.everyone.add(handler);
-    const unsubscribe = () => void this.everyone.delete(handler);
+    return this.listening(() => void this.everyone.delete(handler));
+  }
+
+  /** Connects if need be and resolves to `unsubscribe`; undoes the subscription if it cannot. */
+  private async listening(unsubscribe: () => void): Promise<() => void> {
     try {
       await this.connect();
     } catch (error) {
