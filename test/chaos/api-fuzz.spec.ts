@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, expect, it } from 'vitest';
 import { type RunningApi, startApi } from '../../apps/api/src/bootstrap.js';
 import { loadApiConfig } from '#config';
@@ -246,7 +247,7 @@ it(`keeps a cheap request fast while guests send expensive-but-valid readings re
   const cheap: number[] = [];
   try {
     // Once the attack is under way (every attacker has sent at least one request)…
-    while (sent < 12) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (sent < 12) await sleep(20);
     // …an unrelated cheap request, a few times in a row while the attack runs.
     for (let i = 0; i < 9; i++) {
       const started = performance.now();
@@ -254,7 +255,7 @@ it(`keeps a cheap request fast while guests send expensive-but-valid readings re
       await response.arrayBuffer();
       cheap.push(performance.now() - started);
       expect(response.status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
   } finally {
     attacking = false;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 import { NOTHING_LOST } from '../helpers/context.js';
 import { useChaosContext } from './context.js';
@@ -19,7 +20,7 @@ it(`Postgres unreachable for ${OUTAGE_MS / 1000} s mid-stream: batches spill to 
     ms: OUTAGE_MS,
     count: () => ingestor.metric('sck_ingest_messages_total'),
   });
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  await sleep(3000);
   const verdict = await ctx.finish(fleet, `Postgres unreachable ${OUTAGE_MS / 1000} s`, 1, {
     timeoutMs: 120_000,
   });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 import { NOTHING_LOST } from '../helpers/context.js';
 import { useChaosContext } from './context.js';
@@ -16,7 +17,7 @@ it(`Redis unreachable for ${OUTAGE_MS / 1000} s mid-stream: readings keep flowin
     ms: OUTAGE_MS,
     count: () => ingestor.metric('sck_ingest_batches_total'),
   });
-  await new Promise((resolve) => setTimeout(resolve, 2000));
+  await sleep(2000);
   const verdict = await ctx.finish(fleet, `Redis unreachable ${OUTAGE_MS / 1000} s`, 1);
   // The ingest path never waits on Redis: batches kept committing through the whole outage.
   expect(duringOutage).toBeGreaterThan(OUTAGE_MS / 1000);

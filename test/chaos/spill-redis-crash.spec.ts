@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 import { NOTHING_LOST } from '../helpers/context.js';
 import { useChaosContext } from './context.js';
@@ -20,7 +21,7 @@ it('Redis SIGKILLed right after batches spilled to it (AOF as shipped): every ac
   await redis.kill();
   await redis.restart();
   await proxy.open();
-  await new Promise((resolve) => setTimeout(resolve, 2000)); // traffic after the recovery
+  await sleep(2000); // traffic after the recovery
   const verdict = await ctx.finish(fleet, 'Redis SIGKILL right after spills (AOF as shipped)', 2, {
     timeoutMs: 120_000,
   });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll } from 'vitest';
 import { rawPacket, sampleValues } from '../../tools/simulator/samples.js';
@@ -239,7 +240,7 @@ export async function createContext(options: ContextOptions = {}): Promise<TestC
     async outage({ cut, restore, ms, count }) {
       await cut();
       const before = count ? await count() : 0;
-      await new Promise((resolve) => setTimeout(resolve, ms));
+      await sleep(ms);
       const during = count ? (await count()) - before : 0;
       await restore();
       return during;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { kitTraffic, useContext } from '../helpers/context.js';
 import { waitFor } from '../../tools/harness/poll.js';
@@ -89,7 +90,7 @@ describe('ack after commit', () => {
       (n) => n >= 2,
       { what: 'the first two large messages' },
     );
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     expect(await ingestor.metric('sck_ingest_mqtt_received_total')).toBe(2);
     await ingestor.kill('SIGKILL');
   });

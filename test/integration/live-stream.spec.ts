@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type StoredReading } from '#db';
@@ -138,7 +139,7 @@ describe('server-sent events of stored readings', () => {
         errors: [],
       });
       // Whatever the client has by now, it resumes from there while the early batch is still open.
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
       connection.close();
       await connection.ended;
       const resumed = await openSse(
