@@ -31,25 +31,8 @@ export class LivePublisherAdapter implements OnModuleDestroy {
   }
 
   /** Publishes at QoS 1 and resolves on the broker's PUBACK. */
-  async publish(topic: string, payload: string): Promise<void> {
-    const client = this.connect();
-    if (!client.connected && !(await this.ready(CONNECT_WAIT_MS))) {
-      throw new BrokerUnavailableError('the broker is not connected');
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new BrokerUnavailableError(`no PUBACK within ${PUBLISH_TIMEOUT_MS} ms`)),
-        PUBLISH_TIMEOUT_MS,
-      );
-    });
-    try {
-      await Promise.race([client.publishAsync(topic, payload, { qos: 1 }), timeout]);
-    } catch (error) {
-      throw error instanceof BrokerUnavailableError ? error : new BrokerUnavailableError(String(error));
-    } finally {
-      clearTimeout(timer);
-    }
+  publish(topic: string, payload: string): Promise<void> {
+    return this.publishAll([{ topic, payload }]);
   }
 
   /**
