@@ -6,6 +6,7 @@ import { type ChaosContext, chaosContext } from './context.js';
 import type { SentReading } from '../../tools/simulator/steady-fleet.js';
 import { seededRandom } from '../../tools/simulator/random.js';
 import { peakRssMb } from '../../tools/harness/chaos-results.js';
+import { SHIPPED_INGESTOR_NODE_ARGS } from '../../tools/harness/ingestor.js';
 import { verifyStored } from './verify.js';
 
 const MESSAGES = Number(process.env.BACKPRESSURE_MESSAGES ?? 30_000);
@@ -17,13 +18,13 @@ beforeAll(async () => {
 afterAll(() => ctx?.close());
 
 it('offered far more than it can store, memory stays bounded (the broker holds the excess) and it catches up', async () => {
-  // The heap cap the ingestor ships with (npm run start:ingestor, docker-compose.yml). Without it
+  // The heap cap and young generation the ingestor ships with (npm run start:ingestor). Without it
   // V8 lets garbage pile up on a 24 GiB machine before it collects (the peak grew 135-150 MB over
   // idle in that setting, 25-62 MB with the cap), so the check below would measure the collector's
   // patience instead of what the backlog holds on to.
   const ingestor = await ctx.spawn(
     { MQTT_CLIENT_ID: 'flood', MQTT_CONNECTIONS: '16' },
-    { nodeArgs: ['--max-old-space-size=256'] },
+    { nodeArgs: SHIPPED_INGESTOR_NODE_ARGS },
   );
   const random = seededRandom(7);
   const sent: SentReading[] = [];

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadIngestorConfig } from '#config';
 import { type RunningIngestor, startIngestor } from '../../apps/ingestor/src/bootstrap.js';
@@ -8,6 +9,18 @@ import { waitFor } from './poll.js';
 import { TS_NODE } from './typescript.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
+
+/**
+ * The node flags the ingestor ships with, from `npm run start:ingestor`: the heap cap and the
+ * young generation's size. docker-compose.yml and deploy/k8s/ingestor.yaml pass the same
+ * (shipped-node-args.spec.ts), and so does bench/README.md's production run; the chaos rows that
+ * measure memory spawn with them.
+ */
+export const SHIPPED_INGESTOR_NODE_ARGS: string[] = (
+  JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts['start:ingestor']
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
 
 /** A metric of an ingestor's GET /metrics, summed over its labels (0 when absent). */
 export async function readMetric(port: number, name: string): Promise<number> {
