@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { Injectable } from '@nestjs/common';
 import { Prisma } from './generated/prisma/client.js';
 import { PrismaService } from './prisma.service.js';
-import { BUCKET_ORIGIN, inTransaction, ROLLUP_JOB_LOCK } from './storage-lifecycle.js';
+import { BUCKET_ORIGIN, inJobTransaction, ROLLUP_JOB_LOCK } from './storage-lifecycle.js';
 import type { RollupFunction, RollupQuery } from './readings-query.repository.js';
 
 const HOUR_MS = 3_600_000;
@@ -178,7 +178,7 @@ export function refreshRollups(
   maxMarks = 500,
   maxBuckets = 2000,
 ): Promise<RollupRefresh | null> {
-  return inTransaction(pool, async (client) => {
+  return inJobTransaction(pool, async (client) => {
     const { rows: lock } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
       ROLLUP_JOB_LOCK,
     ]);
