@@ -40,6 +40,8 @@ if (options.live) {
     warmupSeconds: options.latencyWarmupSeconds,
     ingestorEnv: options.ingestorOverrides,
     ingestorBuild: options.ingestorBuild,
+    ingestorNodeArgs: options.ingestorNodeArgs,
+    ingestorLogFile: options.ingestorLogFile,
     out: options.out,
   });
   process.exit(0);

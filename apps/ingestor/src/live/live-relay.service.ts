@@ -9,10 +9,12 @@ import { LiveLeaderLock, LiveOutboxRepository, LiveWakeupListener } from '#db';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import { FirehoseOutput } from './firehose.output.js';
 import { ForwardOutput } from './forward.output.js';
+import { IngestService } from '../pipeline/ingest.service.js';
 import type { LiveOutput } from './live-output.js';
 
-/** Batches handed to an output at once. */
+/** Batches handed to an output at once; fewer while it is paced, so that its pauses stay short. */
 const RELAY_PAGE = 500;
+const PACED_PAGE = 100;
 /** How often a follower ingestor asks whether it may lead; also the retry after a failed send. */
 const RETRY_MS = 2000;
 /**
@@ -45,6 +47,7 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly outbox: LiveOutboxRepository,
     firehose: FirehoseOutput,
     forwards: ForwardOutput,
+    private readonly ingest: IngestService,
     @Inject(INGESTOR_CONFIG) private readonly config: IngestorConfig,
   ) {
     this.lock = new LiveLeaderLock(config.DATABASE_URL);
@@ -83,27 +86,37 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
 
   /**
    * One relay step for `output`; returns how long to wait before the next (0: at once, 'pending':
-   * batches wait behind an older open transaction, `{ backlogMs }`: batches wait and the output is
-   * paced, a pause no notification cuts short), null when not leading.
+   * batches wait behind an older open transaction, `{ backlogMs }`: batches wait, the output is
+   * paced and the ingest path saturated, a pause no notification cuts short), null when not
+   * leading.
    */
   async step(output: LiveOutput): Promise<number | 'pending' | { backlogMs: number } | null> {
     const started = performance.now();
     if (!(await this.lock.tryAcquire())) return null;
     const from = (await this.outbox.position(output.name)) ?? (await this.startPosition(output.name));
+    const paced = this.ingest.saturated && output.dutyPercent(this.config) < 100;
     const { batches, through, more, pending } = await this.outbox.readAfter(from, {
-      limit: RELAY_PAGE,
+      limit: paced ? PACED_PAGE : RELAY_PAGE,
       only: output.only,
     });
+    const read = performance.now();
     if (batches.length > 0) await output.send(batches);
+    const sent = performance.now();
     if (through) await this.outbox.savePosition(output.name, through);
+    if (batches.length > 0) {
+      this.logger.debug(
+        `${output.name}: ${batches.length} batches, read ${Math.round(read - started)} ms, sent ${Math.round(sent - read)} ms, saved ${Math.round(performance.now() - sent)} ms${paced ? ' (paced)' : ''}`,
+      );
+    }
     if (more) {
-      const backlogMs = backlogPause(performance.now() - started, output.dutyPercent(this.config));
+      const stepMs = performance.now() - started;
+      const backlogMs = backlogPause(stepMs, output.dutyPercent(this.config), this.ingest.saturated);
       return backlogMs > 0 ? { backlogMs } : 0;
     }
     return pending ? 'pending' : this.config.LIVE_POLL_MS;
   }
 
-  /** An output's first run starts at the visibility horizon: nothing stored before it goes out. */
+  /** An output's first run starts at the live horizon: nothing stored before it goes out. */
   private async startPosition(name: string) {
     const start = await this.outbox.horizon();
     await this.outbox.savePosition(name, start);
@@ -130,11 +143,12 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
 }
 
 /**
- * The pause after a step that left batches waiting: the step's duration scaled so that steps fill
- * at most `dutyPercent` of the time (0 at 100 %).
+ * The pause after a step that left batches waiting: none while storing has room (the output
+ * catches up at full speed); while the ingest path is saturated, the step's duration scaled so
+ * that steps fill at most `dutyPercent` of the time (0 at 100 %).
  */
-export function backlogPause(stepMs: number, dutyPercent: number): number {
-  return Math.round(stepMs * (100 / dutyPercent - 1));
+export function backlogPause(stepMs: number, dutyPercent: number, saturated: boolean): number {
+  return saturated ? Math.round(stepMs * (100 / dutyPercent - 1)) : 0;
 }
 
 /** The serialised loop of one output: one step at a time, again at once while batches wait. */
