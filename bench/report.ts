@@ -11,6 +11,7 @@ import type { WriteCeiling } from './phases/write-ceiling.js';
 import type { BenchContext } from './context.js';
 import { type Backlog, PUBLISHERS } from './drain.js';
 import { type LoadAverage, log, loads } from './processes.js';
+import type { LiveBenchResult } from './live.js';
 import { percentOf } from './stats.js';
 
 const RESULTS = join(import.meta.dirname, 'results');
@@ -24,6 +25,7 @@ export interface Measured {
   latency: LatencyRun;
   latencyQuarter: LatencyRun;
   overload: OverloadResult;
+  live: LiveBenchResult;
   writeCeiling: WriteCeiling;
   rollup: RollupResult;
   worldMap: WorldMapTiming;
@@ -73,6 +75,7 @@ export function collectResults(context: BenchContext, m: Measured) {
     latency: m.latency,
     latencyQuarter: m.latencyQuarter,
     overload: m.overload,
+    live: m.live,
     writeCeiling: m.writeCeiling,
     rollup: {
       series: { rows: m.rollup.series.rows, from: m.rollup.series.from, to: m.rollup.series.to },
@@ -156,6 +159,17 @@ export function renderMarkdown(r: BenchResults): string {
         `${n(r.overload.storedPerSecond)} readings/s stored meanwhile)`,
       '≤ 300 MB',
       mark(r.overload.hwmMb <= 300),
+    ],
+    [
+      `commit → firehose subscriber at half rate (${n(r.live.rate)} msg/s), ${n(r.live.subscribers)} subscribers (${r.live.wildcard} on sck/v1/#)`,
+      `p50 ${n(r.live.latencyMs.p50)} ms, p99 ${n(r.live.latencyMs.p99)} ms, max ${n(r.live.latencyMs.max)} ms over ${r.live.seconds} s; ` +
+        `${n(r.live.firehoseReadings)} of ${n(r.live.stored)} stored readings on sck/v1/#, ${n(r.live.firehoseDuplicates)} twice`,
+      'p99 ≤ 1,000 ms, each reading once',
+      mark(
+        r.live.latencyMs.p99 <= 1000 &&
+          r.live.firehoseReadings === r.live.stored &&
+          r.live.firehoseDuplicates === 0,
+      ),
     ],
     [
       `write path alone, same batches (${n(r.writeCeiling.readingsPerBatch)} readings, ${r.writeCeiling.concurrency} at a time)`,
