@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
@@ -28,6 +28,9 @@ export interface LiveBenchOptions {
   wildcard: number;
   ingestorEnv: Record<string, string>;
   ingestorBuild: 'src' | 'dist';
+  ingestorNodeArgs: string[];
+  /** Where the ingestor's output goes when it stops (`--ingestor-log`). */
+  ingestorLogFile?: string;
   out: string;
 }
 
@@ -48,6 +51,7 @@ export interface LiveBenchResult {
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] live: ${line}`);
 const QUIET_MS = 3000;
+const STALL_MS = 30_000;
 
 /**
  * Commit → subscriber latency of the public firehose (docs/live.md): a fresh broker and database,
@@ -81,7 +85,7 @@ export async function runLiveBench(o: LiveBenchOptions): Promise<LiveBenchResult
         HOST: '127.0.0.1',
         ...o.ingestorEnv,
       },
-      { build: o.ingestorBuild },
+      { build: o.ingestorBuild, nodeArgs: o.ingestorNodeArgs },
     );
     let measuring = false;
     let lastMessageAt = Date.now();
@@ -136,7 +140,9 @@ export async function runLiveBench(o: LiveBenchOptions): Promise<LiveBenchResult
     log(`measuring ${o.seconds} s at ${o.rate} messages/s`);
     await publishPaced(fleet, publisher, { rate: o.rate, durationMs: o.seconds * 1000 });
     await publisher.flush();
-    await waitQuiet(() => lastMessageAt);
+    // Until the firehose has carried every stored reading (it may lag behind the burst), or has
+    // carried nothing new for STALL_MS.
+    await waitDelivered(count, () => seen.size);
     measuring = false;
     const stored = await count();
     await sql.end();
@@ -167,8 +173,22 @@ export async function runLiveBench(o: LiveBenchOptions): Promise<LiveBenchResult
     await publisher?.close();
     await Promise.all(clients.map((c) => c.endAsync().catch(() => undefined)));
     await ingestor?.kill('SIGTERM');
+    if (ingestor && o.ingestorLogFile) appendFileSync(o.ingestorLogFile, ingestor.output());
     await broker?.stop();
     await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`), o.adminUrl);
+  }
+}
+
+/** Waits until `delivered` has reached `stored` and stays there, or has not moved for STALL_MS. */
+async function waitDelivered(stored: () => Promise<number>, delivered: () => number): Promise<void> {
+  let last = -1;
+  let movedAt = Date.now();
+  for (;;) {
+    await sleep(500);
+    const [n, got] = [await stored(), delivered()];
+    if (got >= n && n === (await stored())) return;
+    if (got !== last) [last, movedAt] = [got, Date.now()];
+    else if (Date.now() - movedAt > STALL_MS) return;
   }
 }
 

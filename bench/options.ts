@@ -5,12 +5,13 @@ const HELP = `npm run bench [-- --quick] [--seed 1] [--devices 2000] [--backlog 
                 [--latency-seconds 30] [--latency-warmup-seconds 5] [--latency-samples <file>] [--ingestor-log <file>] [--overload-seconds 60] [--ingestor-env KEY=VALUE ...] [--out latest]
                 [--ingestor-build src|dist] [--ingestor-node-arg=--cpu-prof ...]
 Starts a private Mosquitto and a fresh database, then measures a minimal baseline pipeline and the
-ingestor on the same traffic, each draining it twice, in the order baseline, ingestor, ingestor,
-baseline (the ingestor's share is of the means). --ingestor-build also picks the API's build for the rollup phase.
+ingestor on the same traffic, each draining it twice, in the order baseline, ingestor, ingestor with
+its live outputs off, ingestor, baseline (the ingestor's share is of the means; live on against off
+is the middle drain's). --ingestor-build also picks the API's build for the rollup phase.
 Writes bench/results/<out>.json and <out>.md.
 --live [--live-rate 500] [--live-seconds 30] [--live-subscribers 1000] [--live-wildcard 1]: only the
-live firehose's commit → subscriber latency (bench/live.ts); writes bench/results/<out>-live.json.
-Live outputs on vs off: compare a run with --ingestor-env LIVE_ENABLED=false to one without.`;
+live firehose's commit → subscriber latency (bench/live.ts; the full run measures it at half the
+sustained rate); writes bench/results/<out>-live.json.`;
 
 export interface BenchOptions {
   quick: boolean;

@@ -11,6 +11,7 @@ import type { WriteCeiling } from './phases/write-ceiling.js';
 import type { BenchContext } from './context.js';
 import { type Backlog, PUBLISHERS } from './drain.js';
 import { type LoadAverage, log, loads } from './processes.js';
+import type { LiveBenchResult } from './live.js';
 import { percentOf } from './stats.js';
 
 const RESULTS = join(import.meta.dirname, 'results');
@@ -24,6 +25,7 @@ export interface Measured {
   latency: LatencyRun;
   latencyQuarter: LatencyRun;
   overload: OverloadResult;
+  live: LiveBenchResult;
   writeCeiling: WriteCeiling;
   rollup: RollupResult;
   worldMap: WorldMapTiming;
@@ -64,6 +66,7 @@ export function collectResults(context: BenchContext, m: Measured) {
     ingestorBuild: options.ingestorBuild,
     ingestorNodeArgs: options.ingestorNodeArgs,
     baseline: m.sustained.baseline,
+    liveOff: m.sustained.liveOff,
     ingestor: {
       sensorPairs: shape.pairs,
       ...m.sustained.ingestor,
@@ -72,6 +75,7 @@ export function collectResults(context: BenchContext, m: Measured) {
     latency: m.latency,
     latencyQuarter: m.latencyQuarter,
     overload: m.overload,
+    live: m.live,
     writeCeiling: m.writeCeiling,
     rollup: {
       series: { rows: m.rollup.series.rows, from: m.rollup.series.from, to: m.rollup.series.to },
@@ -102,12 +106,13 @@ export function renderMarkdown(r: BenchResults): string {
   // Every probe, warm-up included, must reach the table: a missing one is a lost reading.
   const allSeen = (l: LatencyResult) => l.seen === l.probes && l.warmup.seen === l.warmup.probes;
   const share = percentOf(r.ingestor.readingsPerSecond, r.baseline.readingsPerSecond);
+  const liveShare = percentOf(r.ingestor.readingsPerSecond, r.liveOff.readingsPerSecond);
   const api = r.rollup.api;
   const rows: [string, string, string, string][] = [
     [
       'baseline sustained (pg, auto-ack, no validation)',
       `${n(r.baseline.readingsPerSecond)} readings/s, the mean of ` +
-        `${r.baseline.runs.map((b) => n(b.readingsPerSecond)).join(' and ')} (drains 1 and 4 of 4); ` +
+        `${r.baseline.runs.map((b) => n(b.readingsPerSecond)).join(' and ')} (drains 1 and 5 of 5); ` +
         `CPU ${n(r.baseline.cpuMsPer1000, 2)} ms per 1,000 readings`,
       '—',
       '—',
@@ -115,10 +120,17 @@ export function renderMarkdown(r: BenchResults): string {
     [
       'ingestor sustained',
       `${n(r.ingestor.readingsPerSecond)} readings/s, the mean of ` +
-        `${r.ingestor.runs.map((i) => n(i.readingsPerSecond)).join(' and ')} (drains 2 and 3) = ${n(share)} % of baseline; ` +
+        `${r.ingestor.runs.map((i) => n(i.readingsPerSecond)).join(' and ')} (drains 2 and 4) = ${n(share)} % of baseline; ` +
         `CPU ${n(r.ingestor.cpuMsPer1000, 2)} ms per 1,000 readings (${r.ingestor.runs.map((i) => n(i.cpuMsPer1000, 2)).join(' and ')})`,
       '≥ 50,000/s and ≥ 60 %',
       mark(r.ingestor.readingsPerSecond >= 50_000 && share >= 60),
+    ],
+    [
+      'ingestor with live outputs off (LIVE_ENABLED=false), drain 3 of 5',
+      `${n(r.liveOff.readingsPerSecond)} readings/s; live outputs on (drains 2 and 4) = ${n(liveShare)} % of it; ` +
+        `CPU ${n(r.liveOff.cpuMsPer1000, 2)} ms per 1,000 readings`,
+      'on ≥ 90 % of off',
+      mark(liveShare >= 90),
     ],
     [
       'ingestor rows lost / duplicated',
@@ -147,6 +159,17 @@ export function renderMarkdown(r: BenchResults): string {
         `${n(r.overload.storedPerSecond)} readings/s stored meanwhile)`,
       '≤ 300 MB',
       mark(r.overload.hwmMb <= 300),
+    ],
+    [
+      `commit → firehose subscriber at half rate (${n(r.live.rate)} msg/s), ${n(r.live.subscribers)} subscribers (${r.live.wildcard} on sck/v1/#)`,
+      `p50 ${n(r.live.latencyMs.p50)} ms, p99 ${n(r.live.latencyMs.p99)} ms, max ${n(r.live.latencyMs.max)} ms over ${r.live.seconds} s; ` +
+        `${n(r.live.firehoseReadings)} of ${n(r.live.stored)} stored readings on sck/v1/#, ${n(r.live.firehoseDuplicates)} twice`,
+      'p99 ≤ 1,000 ms, each reading once',
+      mark(
+        r.live.latencyMs.p99 <= 1000 &&
+          r.live.firehoseReadings === r.live.stored &&
+          r.live.firehoseDuplicates === 0,
+      ),
     ],
     [
       `write path alone, same batches (${n(r.writeCeiling.readingsPerBatch)} readings, ${r.writeCeiling.concurrency} at a time)`,

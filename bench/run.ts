@@ -7,6 +7,7 @@ import type { BenchContext } from './context.js';
 import type { Backlog } from './drain.js';
 import { readOptions } from './options.js';
 import { measureLatencies } from './phases/latency.js';
+import { livePhase } from './phases/live.js';
 import { measureOverload } from './phases/overload.js';
 import { rollupPhase } from './phases/rollup.js';
 import { measureSustained } from './phases/sustained.js';
@@ -40,6 +41,8 @@ if (options.live) {
     warmupSeconds: options.latencyWarmupSeconds,
     ingestorEnv: options.ingestorOverrides,
     ingestorBuild: options.ingestorBuild,
+    ingestorNodeArgs: options.ingestorNodeArgs,
+    ingestorLogFile: options.ingestorLogFile,
     out: options.out,
   });
   process.exit(0);
@@ -87,6 +90,8 @@ try {
   const overload = await measureOverload(context, fleet, main, sustained.running, sustainedMessages);
   await sustained.running.stop();
   await main.stopBroker();
+  // The firehose at half the sustained rate, on an ingestor, broker and database of its own.
+  const live = await livePhase(context, sustainedMessages / 2);
 
   const writeCeiling = await writeCeilingPhase(
     context,
@@ -107,6 +112,7 @@ try {
     latency,
     latencyQuarter,
     overload,
+    live,
     writeCeiling,
     rollup,
     worldMap,

@@ -16,6 +16,11 @@ export interface SustainedResult {
    * in `runs`.
    */
   ingestor: IngestorRun & { runs: IngestorRun[] };
+  /**
+   * A drain between the ingestor's two, by an ingestor with its live outputs off
+   * (LIVE_ENABLED=false): what the firehose and forwards cost the ingest path, in the same run.
+   */
+  liveOff: IngestorRun;
   shape: StoredShape;
   /** The first drain's ingestor, still running on the main target. */
   running: BenchIngestor;
@@ -26,7 +31,8 @@ export interface SustainedResult {
  * ingestor, ingestor again, baseline again, and the ingestor's share is of the means: the load of a
  * shared machine drifts over a run, and one drain on either side would carry all of a slow spell
  * into the ratio. This order centres both pipelines' two drains on the same moment, so a drift
- * moves both means alike and one slow spell weighs half in either figure.
+ * moves both means alike and one slow spell weighs half in either figure. An ingestor with its
+ * live outputs off drains once between the ingestor's two, centred on the same moment.
  */
 export async function measureSustained(
   context: BenchContext,
@@ -44,6 +50,20 @@ export async function measureSustained(
   const running = await startBenchIngestor(options, cleanup, main.databaseUrl, main.broker);
   const ingestorFirst = await measureIngestorDrain('ingestor', running, main, backlog);
   const shape = await storedShape(main.sql);
+
+  // The ingestor with its live outputs off, on a broker and a database of their own.
+  startPhase(context, 'liveOff');
+  const off = await openTarget(cleanup, options.adminUrl, `${main.databaseName}_off`);
+  await registerFleet(off.databaseUrl, fleet.tokens);
+  const offOptions = {
+    ...options,
+    ingestorOverrides: { ...options.ingestorOverrides, LIVE_ENABLED: 'false' },
+  };
+  const offIngestor = await startBenchIngestor(offOptions, cleanup, off.databaseUrl, off.broker);
+  const liveOff = await measureIngestorDrain('ingestor, live outputs off', offIngestor, off, backlog);
+  await offIngestor.stop();
+  await off.stopBroker();
+  await off.drop();
 
   // The ingestor again, a process of its own on a broker and a database of their own, while the
   // first ingestor idles.
@@ -80,5 +100,5 @@ export async function measureSustained(
     runs: [baselineBefore, baselineAfter],
   };
   log(`baseline: mean ${baseline.readingsPerSecond.toFixed(0)} readings/s`);
-  return { baseline, ingestor, shape, running };
+  return { baseline, ingestor, liveOff, shape, running };
 }

@@ -1,6 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LiveOutboxRepository } from '#db';
+import pg from 'pg';
+import { inJobTransaction, LiveOutboxRepository } from '#db';
 import { type Json } from '../../tools/harness/api.js';
 import { waitFor } from '../../tools/harness/poll.js';
 import { useContext } from '../helpers/context.js';
@@ -258,6 +259,63 @@ describe('live outputs of the ingestor', () => {
     const last = all.batches.at(-1)!;
     for (const read of [all, onlyPublic, onlyForwarded]) {
       expect(read.through).toEqual({ txId: last.txId, deviceId: last.deviceId });
+    }
+  });
+  it('a long transaction of a storage job or of another database does not hold the outputs back; any other open one does', async () => {
+    const outbox = new LiveOutboxRepository(writer.prisma);
+    const start = await outbox.horizon();
+    let at = Date.parse('2026-05-01T08:00:00Z');
+    const store = () =>
+      writer.ingest.storeBatch({
+        readings: [{ deviceId: ids.pub, sensorId: 55, recordedAt: (at += 60_000), value: 7 }],
+        errors: [],
+      });
+    const readable = async (after: typeof start) => {
+      const read = await outbox.readAfter(after, { limit: 100 });
+      return { read, mine: read.batches.filter((b) => b.deviceId === ids.pub) };
+    };
+    // Transactions that hold a transaction id open: a storage job's, and one in another database.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let jobStarted!: () => void;
+    const jobRunning = new Promise<void>((resolve) => (jobStarted = resolve));
+    const job = inJobTransaction(writer.prisma.pool, async (client) => {
+      await client.query('SELECT pg_current_xact_id()');
+      jobStarted();
+      await held;
+    });
+    const elsewhereUrl = new URL(writer.prisma.options.url);
+    elsewhereUrl.pathname = '/postgres';
+    const elsewhere = new pg.Client({ connectionString: elsewhereUrl.toString() });
+    await elsewhere.connect();
+    const other = new pg.Client({ connectionString: writer.prisma.options.url });
+    await other.connect();
+    try {
+      await jobRunning;
+      await elsewhere.query('BEGIN');
+      await elsewhere.query('SELECT pg_current_xact_id()');
+      await store();
+      const passed = await readable(start);
+      expect(passed.mine).toHaveLength(1);
+      expect(passed.read.pending).toBe(false);
+      // A transaction of this database not declared a storage job may be a batch: it holds back
+      // what commits after it until it ends.
+      await other.query('BEGIN');
+      await other.query('SELECT pg_current_xact_id()');
+      await store();
+      const blocked = await readable(passed.read.through!);
+      expect(blocked.mine).toHaveLength(0);
+      expect(blocked.read.pending).toBe(true);
+      await other.query('COMMIT');
+      const after = await readable(passed.read.through!);
+      expect(after.mine).toHaveLength(1);
+      expect(after.read.pending).toBe(false);
+    } finally {
+      release();
+      await job;
+      await elsewhere.query('ROLLBACK').catch(() => undefined);
+      await elsewhere.end();
+      await other.end();
     }
   });
 });

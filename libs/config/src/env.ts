@@ -228,11 +228,11 @@ export const liveSchema = z.object({
   /** Readers look for new batches at least this often, besides the commit notifications. */
   LIVE_POLL_MS: int(50, 60_000).default(1000),
   /**
-   * Share of wall time the firehose relay may spend while it is behind (the ingestor storing at
-   * full rate): it pauses between pages so that storing keeps the process, and catches up when
-   * the rate drops. Forwards are not paced.
+   * Share of wall time the firehose relay may spend while it is behind and the ingest path is
+   * saturated (messages wait for a batch): it pauses between pages so that storing keeps the
+   * process, and catches up at full speed once storing has room again. Forwards are not paced.
    */
-  LIVE_FIREHOSE_DUTY_PERCENT: int(1, 100).default(25),
+  LIVE_FIREHOSE_DUTY_PERCENT: int(1, 100).default(10),
 });
 
 /** Server-sent event streams of the API. */

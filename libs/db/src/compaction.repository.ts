@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from './prisma.service.js';
-import { inTransaction, LATE_READINGS_LOCK } from './storage-lifecycle.js';
+import { inJobTransaction, LATE_READINGS_LOCK } from './storage-lifecycle.js';
 
 const DAY_MS = 86_400_000;
 
@@ -68,7 +68,7 @@ export class CompactionRepository {
    * there, in one transaction: a crash leaves the chunk either wholly moved or untouched.
    */
   async compactChunk(day: Date, deviceIds: number[]): Promise<CompactionStep> {
-    return inTransaction(this.db.pool, async (client) => {
+    return inJobTransaction(this.db.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [LATE_READINGS_LOCK]);
       const locked = Date.now();
       const { rows } = await client.query<{ readings: number; rows: number }>(

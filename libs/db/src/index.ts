@@ -79,6 +79,7 @@ export {
 } from './live-outbox.repository.js';
 export { LiveWakeupListener } from './live-wakeup.listener.js';
 export { LIVE_OUTBOX_CHANNEL } from './live-outbox.statements.js';
+export { inJobTransaction } from './storage-lifecycle.js';
 export { LiveLeaderLock } from './live-leader.lock.js';
 export { ForwardingRepository, type ForwardingTarget } from './forwarding.repository.js';
 export { RetentionRepository } from './retention.repository.js';

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { LIVE_HORIZON } from './live-outbox.statements.js';
 import { PrismaService } from './prisma.service.js';
 
 /**
  * A place in live_outbox: the batch (tx_id, device_id) read last. Batches are read in that order,
- * and only below the visibility horizon (the oldest transaction id still running): every batch
- * found later has a greater tx_id than any horizon seen before, so it lies after every position
- * handed out, and a reader resuming from a position misses nothing.
+ * and only below the live horizon (the oldest transaction id still running that may write
+ * live_outbox, see LIVE_HORIZON): every batch found later has a greater tx_id than any horizon
+ * seen before, so it lies after every position handed out, and a reader resuming from a position
+ * misses nothing.
  */
 export interface LivePosition {
   txId: bigint;
@@ -72,7 +74,7 @@ export class LiveOutboxRepository {
   constructor(private readonly db: PrismaService) {}
 
   /**
-   * Batches after `after` (and at most up to `upTo`), below the visibility horizon, in position
+   * Batches after `after` (and at most up to `upTo`), below the live horizon, in position
    * order. `deviceId` narrows the read to one device.
    */
   async readAfter(
@@ -83,7 +85,7 @@ export class LiveOutboxRepository {
     // One statement, one snapshot: the horizon, the page below it, and whether committed batches
     // wait above it (read again soon) all agree.
     const { rows } = await this.db.pool.query<BatchRow & { pending: boolean }>(
-      `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS x)
+      `WITH h AS (${LIVE_HORIZON})
        SELECT EXISTS (SELECT 1 FROM live_outbox WHERE tx_id >= (SELECT x FROM h)) AS pending, b.*
          FROM (SELECT 1) AS one
          LEFT JOIN LATERAL (
@@ -135,10 +137,8 @@ export class LiveOutboxRepository {
 
   /** A position before every batch not yet readable: where a reader that wants only new batches starts. */
   async horizon(): Promise<LivePosition> {
-    const { rows } = await this.db.pool.query<{ horizon: string }>(
-      'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon',
-    );
-    return { txId: BigInt(rows[0].horizon), deviceId: 0 };
+    const { rows } = await this.db.pool.query<{ x: string }>(LIVE_HORIZON);
+    return { txId: BigInt(rows[0].x), deviceId: 0 };
   }
 
   async position(name: string): Promise<LivePosition | null> {

@@ -18,3 +18,26 @@ export const LIVE_OUTBOX_STEP = `, live AS (
 
 /** Referenced from the statement's result: a plain SELECT step runs only when something reads it. */
 export const LIVE_OUTBOX_RESULT = `, (SELECT count(*) FROM live_notified) AS live_notified`;
+
+/**
+ * The application_name a transaction declares (SET LOCAL, before its first write) when it never
+ * writes live_outbox: the storage jobs' long transactions. The live horizon does not wait for it.
+ */
+export const NOT_A_LIVE_WRITER = 'sck-storage-job';
+
+/**
+ * The live horizon of the statement's snapshot (`x`, as bigint): the oldest transaction id still
+ * running that may write live_outbox, or the snapshot's xmax when none is. Every batch committed
+ * later has an id at or above it. A running transaction is passed over only when pg_stat_activity,
+ * read after the snapshot was taken, still shows it running in another database or declared
+ * NOT_A_LIVE_WRITER; one that ended in between (or whose session the role may not see) is not
+ * passed over, so the horizon is never past a batch the snapshot cannot see yet.
+ */
+export const LIVE_HORIZON = `SELECT least(pg_snapshot_xmax(s.snap), (
+           SELECT min(x) FROM pg_snapshot_xip(s.snap) AS x
+            WHERE x::xid NOT IN (
+              SELECT a.backend_xid FROM pg_stat_activity a
+               WHERE a.backend_xid IS NOT NULL
+                 AND (a.datname IS DISTINCT FROM current_database() OR a.application_name = '${NOT_A_LIVE_WRITER}'))
+         ))::text::bigint AS x
+    FROM (SELECT pg_current_snapshot() AS snap) AS s`;

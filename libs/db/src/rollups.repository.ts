@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { Injectable } from '@nestjs/common';
 import { Prisma } from './generated/prisma/client.js';
 import { PrismaService } from './prisma.service.js';
-import { BUCKET_ORIGIN, inTransaction, ROLLUP_JOB_LOCK } from './storage-lifecycle.js';
+import { BUCKET_ORIGIN, inJobTransaction, ROLLUP_JOB_LOCK } from './storage-lifecycle.js';
 import type { RollupFunction, RollupQuery } from './readings-query.repository.js';
 
 const HOUR_MS = 3_600_000;
@@ -122,12 +122,22 @@ export function hourlyRollupStatement(
        WHERE device_id = ${device} AND sensor_id = ${sensor} AND day >= ${dayFrom} AND day < ${dayTo}
          AND day NOT IN (SELECT day FROM dirty_days)
       UNION ALL
+      -- Hours outside the whole days, and the hours of whole days with a pending hour: two index
+      -- ranges and a probe per dirty day, never the year's hours that the days already cover.
       SELECT hour, samples, total, min_value, max_value, first_at, first_value, last_at, last_value
         FROM readings_hourly
-       WHERE device_id = ${device} AND sensor_id = ${sensor} AND hour >= ${hourFrom} AND hour < ${hourTo}
+       WHERE device_id = ${device} AND sensor_id = ${sensor}
+         AND ((hour >= ${hourFrom} AND hour < least(${dayFrom}::timestamptz, ${hourTo}::timestamptz))
+              OR (hour >= greatest(${dayTo}::timestamptz, ${hourFrom}::timestamptz) AND hour < ${hourTo}))
          AND hour NOT IN (SELECT hour FROM dirty)
-         AND NOT (hour >= ${dayFrom} AND hour < ${dayTo}
-                  AND date_bin(interval '1 day', hour, ${ORIGIN}) NOT IN (SELECT day FROM dirty_days))
+      UNION ALL
+      SELECT h.hour, h.samples, h.total, h.min_value, h.max_value, h.first_at, h.first_value, h.last_at, h.last_value
+        FROM dirty_days dd
+        JOIN readings_hourly h ON h.device_id = ${device} AND h.sensor_id = ${sensor}
+                              AND h.hour >= dd.day AND h.hour < dd.day + interval '1 day'
+       WHERE dd.day >= ${dayFrom} AND dd.day < ${dayTo}
+         AND h.hour >= ${hourFrom} AND h.hour < ${hourTo}
+         AND h.hour NOT IN (SELECT hour FROM dirty)
       UNION ALL
       SELECT date_bin(interval '1 hour', r.recorded_at, ${ORIGIN}) AS hour, ${HOURLY_COLUMNS}
         FROM (SELECT * FROM readings_in(${device}, ${sensor}, ${from}, ${hourFrom})
@@ -178,7 +188,7 @@ export function refreshRollups(
   maxMarks = 500,
   maxBuckets = 2000,
 ): Promise<RollupRefresh | null> {
-  return inTransaction(pool, async (client) => {
+  return inJobTransaction(pool, async (client) => {
     const { rows: lock } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
       ROLLUP_JOB_LOCK,
     ]);

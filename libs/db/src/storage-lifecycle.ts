@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { NOT_A_LIVE_WRITER } from './live-outbox.statements.js';
 
 /**
  * What the ingest statement and the storage jobs share about rollups and compaction
@@ -94,11 +95,12 @@ export function touchedHours(readings: { deviceId: number; recordedAt: number }[
 }
 
 /**
- * Runs `work` in one transaction on its own pool connection. A connection that fails mid-way
- * (terminated, reset) is closed rather than given back to the pool; its error event is handled
- * here, as the pool only listens on idle connections.
+ * Runs a storage job's `work` in one transaction on its own pool connection, declared
+ * NOT_A_LIVE_WRITER so that the live outputs do not wait for it: `work` must never store readings.
+ * A connection that fails mid-way (terminated, reset) is closed rather than given back to the
+ * pool; its error event is handled here, as the pool only listens on idle connections.
  */
-export async function inTransaction<T>(
+export async function inJobTransaction<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
@@ -107,7 +109,7 @@ export async function inTransaction<T>(
   client.on('error', ignore);
   let broken = false;
   try {
-    await client.query('BEGIN');
+    await client.query(`BEGIN; SET LOCAL application_name = '${NOT_A_LIVE_WRITER}'`);
     const result = await work(client);
     await client.query('COMMIT');
     return result;

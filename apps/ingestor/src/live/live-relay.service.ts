@@ -5,14 +5,19 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { LiveLeaderLock, LiveOutboxRepository, LiveWakeupListener } from '#db';
+import { LiveLeaderLock, LiveOutboxRepository, type LivePosition, LiveWakeupListener } from '#db';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import { FirehoseOutput } from './firehose.output.js';
 import { ForwardOutput } from './forward.output.js';
+import { IngestService } from '../pipeline/ingest.service.js';
 import type { LiveOutput } from './live-output.js';
+import { SendWindow } from './send-window.js';
 
-/** Batches handed to an output at once. */
+/** Batches handed to an output at once; fewer while it is paced, so that its pauses stay short. */
 const RELAY_PAGE = 500;
+const PACED_PAGE = 100;
+/** Pages an output may still be sending while the relay reads the next (none while paced). */
+const SEND_AHEAD = 2;
 /** How often a follower ingestor asks whether it may lead; also the retry after a failed send. */
 const RETRY_MS = 2000;
 /**
@@ -37,6 +42,8 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
   private readonly logger = new Logger('LiveRelay');
   private readonly lock: LiveLeaderLock;
   private readonly outputs: OutputLoop[];
+  /** Per output while leading: where its next read starts and the pages still being sent. */
+  private readonly reading = new Map<string, { from: LivePosition; window: SendWindow }>();
   private listener: LiveWakeupListener | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -45,6 +52,7 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly outbox: LiveOutboxRepository,
     firehose: FirehoseOutput,
     forwards: ForwardOutput,
+    private readonly ingest: IngestService,
     @Inject(INGESTOR_CONFIG) private readonly config: IngestorConfig,
   ) {
     this.lock = new LiveLeaderLock(config.DATABASE_URL);
@@ -64,6 +72,11 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
     clearInterval(this.pruneTimer);
     for (const loop of this.outputs) loop.stop();
     await Promise.allSettled(this.outputs.map((loop) => loop.idle()));
+    // Pages still in flight are saved once sent, so that a restart does not send them again.
+    for (const [name, { window }] of this.reading) {
+      const sent = await window.settle(0).catch(() => null);
+      if (sent) await this.outbox.savePosition(name, sent).catch(() => undefined);
+    }
     await this.listener?.stop();
     await this.lock.release();
   }
@@ -83,27 +96,57 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
 
   /**
    * One relay step for `output`; returns how long to wait before the next (0: at once, 'pending':
-   * batches wait behind an older open transaction, `{ backlogMs }`: batches wait and the output is
-   * paced, a pause no notification cuts short), null when not leading.
+   * batches wait behind an older open transaction, `{ backlogMs }`: batches wait, the output is
+   * paced and the ingest path saturated, a pause no notification cuts short), null when not
+   * leading.
    */
   async step(output: LiveOutput): Promise<number | 'pending' | { backlogMs: number } | null> {
     const started = performance.now();
-    if (!(await this.lock.tryAcquire())) return null;
-    const from = (await this.outbox.position(output.name)) ?? (await this.startPosition(output.name));
-    const { batches, through, more, pending } = await this.outbox.readAfter(from, {
-      limit: RELAY_PAGE,
-      only: output.only,
-    });
-    if (batches.length > 0) await output.send(batches);
-    if (through) await this.outbox.savePosition(output.name, through);
-    if (more) {
-      const backlogMs = backlogPause(performance.now() - started, output.dutyPercent(this.config));
-      return backlogMs > 0 ? { backlogMs } : 0;
+    if (!(await this.lock.tryAcquire())) {
+      this.reading.delete(output.name);
+      return null;
     }
-    return pending ? 'pending' : this.config.LIVE_POLL_MS;
+    let state = this.reading.get(output.name);
+    if (!state) {
+      const saved = (await this.outbox.position(output.name)) ?? (await this.startPosition(output.name));
+      state = { from: saved, window: new SendWindow() };
+      this.reading.set(output.name, state);
+    }
+    const paced = this.ingest.saturated && output.dutyPercent(this.config) < 100;
+    try {
+      const { batches, through, more, pending } = await this.outbox.readAfter(state.from, {
+        limit: paced ? PACED_PAGE : RELAY_PAGE,
+        only: output.only,
+      });
+      if (through) {
+        state.window.push(through, batches.length > 0 ? output.send(batches) : Promise.resolve());
+        state.from = through;
+      }
+      // While more waits, up to SEND_AHEAD pages stay in flight as the next is read; otherwise
+      // every page is waited for, so that the saved position is the last one handed over.
+      const sent = await state.window.settle(more && !paced ? SEND_AHEAD : 0);
+      if (sent) await this.outbox.savePosition(output.name, sent);
+      if (batches.length > 0) {
+        this.logger.debug(
+          `${output.name}: ${batches.length} batches in ${Math.round(performance.now() - started)} ms, ` +
+            `${state.window.size} pages in flight, ${Date.now() - batches[batches.length - 1].storedAt.getTime()} ms ` +
+            `after the last was stored${paced ? ' (paced)' : ''}`,
+        );
+      }
+      if (more) {
+        const stepMs = performance.now() - started;
+        const backlogMs = backlogPause(stepMs, output.dutyPercent(this.config), this.ingest.saturated);
+        return backlogMs > 0 ? { backlogMs } : 0;
+      }
+      return pending ? 'pending' : this.config.LIVE_POLL_MS;
+    } catch (error) {
+      // Read again from the saved position: pages after it may not all have been sent.
+      this.reading.delete(output.name);
+      throw error;
+    }
   }
 
-  /** An output's first run starts at the visibility horizon: nothing stored before it goes out. */
+  /** An output's first run starts at the live horizon: nothing stored before it goes out. */
   private async startPosition(name: string) {
     const start = await this.outbox.horizon();
     await this.outbox.savePosition(name, start);
@@ -130,11 +173,12 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
 }
 
 /**
- * The pause after a step that left batches waiting: the step's duration scaled so that steps fill
- * at most `dutyPercent` of the time (0 at 100 %).
+ * The pause after a step that left batches waiting: none while storing has room (the output
+ * catches up at full speed); while the ingest path is saturated, the step's duration scaled so
+ * that steps fill at most `dutyPercent` of the time (0 at 100 %).
  */
-export function backlogPause(stepMs: number, dutyPercent: number): number {
-  return Math.round(stepMs * (100 / dutyPercent - 1));
+export function backlogPause(stepMs: number, dutyPercent: number, saturated: boolean): number {
+  return saturated ? Math.round(stepMs * (100 / dutyPercent - 1)) : 0;
 }
 
 /** The serialised loop of one output: one step at a time, again at once while batches wait. */

@@ -31,6 +31,23 @@ describe('Batcher', () => {
     expect(batches).toEqual([[1, 2, 3, 4]]);
   });
 
+  it('is saturated while it holds half of what the pool can deliver, waiting or being written', async () => {
+    const { batcher, holdWrites, release } = setup({ flushAtEntries: 8, maxRows: 2 });
+    holdWrites();
+    const first = batcher.submit({ id: 1, rows: 1 });
+    expect(batcher.saturated).toBe(false);
+    const rest = [2, 3, 4].map((id) => batcher.submit({ id, rows: 1 }));
+    // Two are being written (the batch cut at maxRows), two wait: half of 8.
+    expect(batcher.depth).toEqual({ pending: 2, flushing: 1, writing: 2 });
+    expect(batcher.saturated).toBe(true);
+    for (let i = 0; i < 2; i++) {
+      release();
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    await Promise.all([first, ...rest]);
+    expect(batcher.saturated).toBe(false);
+  });
+
   it('flushes on size', async () => {
     const { batcher, batches } = setup();
     await Promise.all([batcher.submit({ id: 1, rows: 60 }), batcher.submit({ id: 2, rows: 60 })]);

@@ -51,6 +51,14 @@ export class Batcher<E extends { rows: number }> {
     });
   }
 
+  /**
+   * True while the batcher holds at least half of what the pool can deliver unacknowledged: the
+   * broker has messages waiting for us, and storing them is the process's bottleneck.
+   */
+  get saturated(): boolean {
+    return this.pending.length + this.writing >= this.options.flushAtEntries / 2;
+  }
+
   /** Entries waiting, batches being written and the entries in them, for metrics. */
   get depth(): { pending: number; flushing: number; writing: number } {
     return { pending: this.pending.length, flushing: this.flushing, writing: this.writing };

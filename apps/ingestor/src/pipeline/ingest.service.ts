@@ -37,6 +37,11 @@ export class IngestService {
     return this.batcher.depth;
   }
 
+  /** Storing is the bottleneck: work that can wait (the firehose) gives way. */
+  get saturated(): boolean {
+    return this.batcher.saturated;
+  }
+
   ingest(message: MqttMessage, kind: EntryKind): Promise<void> {
     const entry = this.decoder.decode(kind, {
       topic: message.topic,
