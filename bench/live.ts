@@ -106,18 +106,18 @@ export async function runLiveBench(o: LiveBenchOptions): Promise<LiveBenchResult
           const wildcard = index < o.wildcard;
           client.on('message', (_topic, payload) => {
             lastMessageAt = Date.now();
-            const body = JSON.parse(payload.toString()) as {
-              device_id: number;
-              stored_at: string;
-              readings: { sensor_id: number; timestamp: string }[];
-            };
-            if (measuring) latencies.push(lastMessageAt - Date.parse(body.stored_at));
             if (index === 0 && wildcard) {
+              const body = JSON.parse(payload.toString()) as {
+                device_id: number;
+                readings: { sensor_id: number; timestamp: string }[];
+              };
               for (const r of body.readings) {
                 const key = `${body.device_id}/${r.sensor_id}/${r.timestamp}`;
                 seen.set(key, (seen.get(key) ?? 0) + 1);
               }
             }
+            // The other subscribers read only stored_at: the bench's own CPU is the machine's too.
+            if (measuring) latencies.push(lastMessageAt - storedAt(payload));
           });
           await client.subscribeAsync(wildcard ? 'sck/v1/#' : firehoseTopic(ids[index % ids.length]), {
             qos: 1,
@@ -177,6 +177,14 @@ export async function runLiveBench(o: LiveBenchOptions): Promise<LiveBenchResult
     await broker?.stop();
     await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`), o.adminUrl);
   }
+}
+
+const STORED_AT = Buffer.from('"stored_at":"');
+
+/** A firehose message's stored_at (epoch ms), found without parsing the rest. */
+function storedAt(payload: Buffer): number {
+  const start = payload.indexOf(STORED_AT) + STORED_AT.length;
+  return Date.parse(payload.toString('latin1', start, payload.indexOf(0x22, start)));
 }
 
 /** Waits until `delivered` has reached `stored` and stays there, or has not moved for STALL_MS. */

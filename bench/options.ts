@@ -6,8 +6,8 @@ const HELP = `npm run bench [-- --quick] [--seed 1] [--devices 2000] [--backlog 
                 [--ingestor-build src|dist] [--ingestor-node-arg=--cpu-prof ...]
 Starts a private Mosquitto and a fresh database, then measures a minimal baseline pipeline and the
 ingestor on the same traffic, each draining it twice, in the order baseline, ingestor, ingestor with
-its live outputs off, ingestor, baseline (the ingestor's share is of the means; live on against off
-is the middle drain's). --ingestor-build also picks the API's build for the rollup phase.
+its live outputs off (twice), ingestor, baseline (the ingestor's share is of the means, and so is
+live on against off). --ingestor-build also picks the API's build for the rollup phase.
 Writes bench/results/<out>.json and <out>.md.
 --live [--live-rate 500] [--live-seconds 30] [--live-subscribers 1000] [--live-wildcard 1]: only the
 live firehose's commit → subscriber latency (bench/live.ts; the full run measures it at half the

@@ -228,11 +228,11 @@ export const liveSchema = z.object({
   /** Readers look for new batches at least this often, besides the commit notifications. */
   LIVE_POLL_MS: int(50, 60_000).default(1000),
   /**
-   * Share of wall time the firehose relay may spend while it is behind and the ingest path is
-   * saturated (messages wait for a batch): it pauses between pages so that storing keeps the
-   * process, and catches up at full speed once storing has room again. Forwards are not paced.
+   * Share of wall time each live output's relay (firehose, forwards) may spend while it is behind
+   * and the ingest path is saturated (the MQTT pool about full): it pauses between pages so that
+   * storing keeps the process, and catches up at full speed once storing has room again.
    */
-  LIVE_FIREHOSE_DUTY_PERCENT: int(1, 100).default(10),
+  LIVE_DUTY_PERCENT: int(1, 100).default(5),
 });
 
 /** Server-sent event streams of the API. */

@@ -10,11 +10,6 @@ export class FirehoseOutput implements LiveOutput {
   readonly name = 'firehose';
   readonly only = 'public';
 
-  /** Paced: publishing a message per stored batch costs the process about what storing it does. */
-  dutyPercent(config: { LIVE_FIREHOSE_DUTY_PERCENT: number }): number {
-    return config.LIVE_FIREHOSE_DUTY_PERCENT;
-  }
-
   constructor(private readonly publisher: LivePublisherAdapter) {}
 
   async send(batches: LiveBatch[]): Promise<void> {

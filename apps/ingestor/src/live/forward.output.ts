@@ -14,11 +14,6 @@ export class ForwardOutput implements LiveOutput {
   readonly name = 'forward';
   readonly only = 'forwarded';
 
-  /** Never paced: forwards are few, and the durable queue is what their promise rests on. */
-  dutyPercent(): number {
-    return 100;
-  }
-
   constructor(private readonly queues: QueueProducersService) {}
 
   async send(batches: LiveBatch[]): Promise<void> {

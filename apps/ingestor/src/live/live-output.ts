@@ -11,10 +11,5 @@ export interface LiveOutput {
   readonly name: string;
   /** The batches it is handed; the relay reads only those in full. */
   readonly only: LiveSelection;
-  /**
-   * Percentage of wall time its relay may take while batches are waiting and the ingest path is
-   * saturated (100: no pause).
-   */
-  dutyPercent(config: { LIVE_FIREHOSE_DUTY_PERCENT: number }): number;
   send(batches: LiveBatch[]): Promise<void>;
 }

@@ -15,7 +15,7 @@ import { SendWindow } from './send-window.js';
 
 /** Batches handed to an output at once; fewer while it is paced, so that its pauses stay short. */
 const RELAY_PAGE = 500;
-const PACED_PAGE = 100;
+const PACED_PAGE = 50;
 /** Pages an output may still be sending while the relay reads the next (none while paced). */
 const SEND_AHEAD = 2;
 /** How often a follower ingestor asks whether it may lead; also the retry after a failed send. */
@@ -112,7 +112,7 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
       state = { from: saved, window: new SendWindow() };
       this.reading.set(output.name, state);
     }
-    const paced = this.ingest.saturated && output.dutyPercent(this.config) < 100;
+    const paced = this.ingest.saturated && this.config.LIVE_DUTY_PERCENT < 100;
     try {
       const { batches, through, more, pending } = await this.outbox.readAfter(state.from, {
         limit: paced ? PACED_PAGE : RELAY_PAGE,
@@ -135,7 +135,7 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
       }
       if (more) {
         const stepMs = performance.now() - started;
-        const backlogMs = backlogPause(stepMs, output.dutyPercent(this.config), this.ingest.saturated);
+        const backlogMs = backlogPause(stepMs, this.config.LIVE_DUTY_PERCENT, this.ingest.saturated);
         return backlogMs > 0 ? { backlogMs } : 0;
       }
       return pending ? 'pending' : this.config.LIVE_POLL_MS;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Batcher, type BatcherOptions } from './batcher.js';
+import { Batcher, type BatcherOptions, FULL_SHARE_TAU_MS } from './batcher.js';
 
 interface Entry {
   rows: number;
@@ -31,20 +31,43 @@ describe('Batcher', () => {
     expect(batches).toEqual([[1, 2, 3, 4]]);
   });
 
-  it('is saturated while it holds half of what the pool can deliver, waiting or being written', async () => {
-    const { batcher, holdWrites, release } = setup({ flushAtEntries: 8, maxRows: 2 });
+  it('is saturated while every write slot is busy and a whole batch waits, for most of the last second', async () => {
+    const { batcher, holdWrites, release } = setup({
+      flushAtEntries: 100,
+      maxRows: 2,
+      maxConcurrentFlushes: 1,
+    });
     holdWrites();
-    const first = batcher.submit({ id: 1, rows: 1 });
-    expect(batcher.saturated).toBe(false);
-    const rest = [2, 3, 4].map((id) => batcher.submit({ id, rows: 1 }));
-    // Two are being written (the batch cut at maxRows), two wait: half of 8.
-    expect(batcher.depth).toEqual({ pending: 2, flushing: 1, writing: 2 });
+    const all = [batcher.submit({ id: 1, rows: 1 }), batcher.submit({ id: 2, rows: 1 })];
+    all.push(batcher.submit({ id: 3, rows: 1 }));
+    // One batch being written, one row waiting: not a whole batch.
+    expect(batcher.depth).toEqual({ pending: 1, flushing: 1, writing: 2 });
+    all.push(batcher.submit({ id: 4, rows: 1 }));
+    vi.advanceTimersByTime(FULL_SHARE_TAU_MS);
+    // A whole batch has waited for a time constant: most of the recent time.
     expect(batcher.saturated).toBe(true);
-    for (let i = 0; i < 2; i++) {
-      release();
-      await vi.advanceTimersByTimeAsync(0);
-    }
-    await Promise.all([first, ...rest]);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    release();
+    await Promise.all(all);
+    // Empty again: the share of time spent full decays below half within a time constant.
+    vi.advanceTimersByTime(FULL_SHARE_TAU_MS);
+    expect(batcher.saturated).toBe(false);
+  });
+
+  it('is not saturated by a full moment in an otherwise idle second', async () => {
+    const { batcher, holdWrites, release } = setup({
+      flushAtEntries: 100,
+      maxRows: 2,
+      maxConcurrentFlushes: 1,
+    });
+    holdWrites();
+    const all = [1, 2, 3, 4].map((id) => batcher.submit({ id, rows: 1 }));
+    vi.advanceTimersByTime(FULL_SHARE_TAU_MS / 4);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    release();
+    await Promise.all(all);
     expect(batcher.saturated).toBe(false);
   });
 

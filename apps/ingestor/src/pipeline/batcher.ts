@@ -18,6 +18,9 @@ export interface BatcherOptions {
   maxConcurrentFlushes: number;
 }
 
+/** Time constant of the share of time the batcher spends about full (see `saturated`). */
+export const FULL_SHARE_TAU_MS = 250;
+
 interface Pending<E> {
   entry: E;
   /** When it was submitted (Date.now()). */
@@ -34,6 +37,9 @@ export class Batcher<E extends { rows: number }> {
   private pending: Pending<E>[] = [];
   private pendingRows = 0;
   private timer: NodeJS.Timeout | undefined;
+  private full = false;
+  private fullShare = 0;
+  private fullChangedAt = performance.now();
   private flushing = 0;
   /** Entries in batches being written. */
   private writing = 0;
@@ -47,16 +53,39 @@ export class Batcher<E extends { rows: number }> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ entry, at: Date.now(), resolve, reject });
       this.pendingRows += entry.rows;
+      this.noteFill();
       this.schedule();
     });
   }
 
   /**
-   * True while the batcher holds at least half of what the pool can deliver unacknowledged: the
-   * broker has messages waiting for us, and storing them is the process's bottleneck.
+   * True while the batcher has been full (every write slot busy and a whole batch waiting for one)
+   * for most of the last second or so: storing is the process's bottleneck (a backlog draining, an
+   * overload), not a burst of live traffic. The share is a moving average with a time constant of
+   * FULL_SHARE_TAU_MS.
    */
   get saturated(): boolean {
-    return this.pending.length + this.writing >= this.options.flushAtEntries / 2;
+    return this.fullShareAt(performance.now()) >= 0.5;
+  }
+
+  private isFull(): boolean {
+    return this.flushing >= this.options.maxConcurrentFlushes && this.pendingRows >= this.options.maxRows;
+  }
+
+  /** The moving average of the time spent about full, at `now`, from the last change on. */
+  private fullShareAt(now: number): number {
+    const state = this.full ? 1 : 0;
+    return state + (this.fullShare - state) * Math.exp(-(now - this.fullChangedAt) / FULL_SHARE_TAU_MS);
+  }
+
+  /** Folds the time since the last change into the average, then takes the current state. */
+  private noteFill(): void {
+    const full = this.isFull();
+    if (full === this.full) return;
+    const now = performance.now();
+    this.fullShare = this.fullShareAt(now);
+    this.fullChangedAt = now;
+    this.full = full;
   }
 
   /** Entries waiting, batches being written and the entries in them, for metrics. */
@@ -100,6 +129,7 @@ export class Batcher<E extends { rows: number }> {
     this.pendingRows -= rows;
     this.flushing++;
     this.writing += batch.length;
+    this.noteFill();
     this.write(batch.map((p) => p.entry))
       .then(
         () => batch.forEach((p) => p.resolve()),
@@ -109,6 +139,7 @@ export class Batcher<E extends { rows: number }> {
         this.flushing--;
         this.writing -= batch.length;
         this.schedule();
+        this.noteFill();
       });
   }
 }
