@@ -67,9 +67,12 @@ export async function rollUpEverything(sql: pg.Pool): Promise<void> {
   }
 }
 
+/** Runs of each side in the maintenance-cost measurement. */
+const MAINTENANCE_ROUNDS = 4;
+
 /**
- * Ingest throughput with and without the rollup upkeep, on the same batches, alternately (A B A B,
- * tables emptied in between). Without: a trigger drops every rollup_marks row and no job runs.
+ * Ingest throughput with and without the rollup upkeep, on the same batches, alternately
+ * (A B B A A B B A, tables emptied in between). Without: a trigger drops every rollup_marks row and no job runs.
  * With: marks written and the rollup job beside the writers at the ingestor's default period,
  * recomputing closed hours (all of them here: the traffic is 100 days old).
  */
@@ -87,13 +90,15 @@ export async function measureMaintenanceCost(
   );
   const without: number[] = [];
   const withJob: number[] = [];
-  for (let round = 0; round < 2; round++) {
+  const runWithout = async () => {
     await reset();
     await sql.query(
       'CREATE TRIGGER bench_drop_mark BEFORE INSERT ON rollup_marks FOR EACH ROW EXECUTE FUNCTION bench_drop_mark()',
     );
     without.push(await write());
     await sql.query('DROP TRIGGER bench_drop_mark ON rollup_marks');
+  };
+  const runWith = async () => {
     await reset();
     let writing = true;
     // The ingestor's own job (its pacing included), every ROLLUP_REFRESH_EVERY_MS from the start.
@@ -115,6 +120,16 @@ export async function measureMaintenanceCost(
     writing = false;
     await jobs.onModuleDestroy();
     await job;
+  };
+  // A B B A A B B A: a drift of the machine's load weighs on both alike.
+  for (let round = 0; round < MAINTENANCE_ROUNDS; round++) {
+    if (round % 2 === 0) {
+      await runWithout();
+      await runWith();
+    } else {
+      await runWith();
+      await runWithout();
+    }
   }
   await sql.query('DROP FUNCTION bench_drop_mark()');
   await reset();
