@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import type { IngestorConfig } from '#config';
+import { type IngestorConfig, loadIngestorConfig } from '#config';
 import {
   CompactionRepository,
   IngestRepository,
@@ -22,9 +22,8 @@ import { batchesOf } from './phases/write-ceiling.js';
 const DAY = 86_400_000;
 const FAR_FUTURE = new Date('2100-01-01T00:00:00Z');
 export const HORIZON_DAYS = 60;
-/** ROLLUP_REFRESH_EVERY_MS's and ROLLUP_DUTY_PERCENT's defaults. */
-const ROLLUP_REFRESH_EVERY_MS = 10_000;
-const ROLLUP_DUTY_PERCENT = 10;
+/** The ingestor's defaults for the rollup job's period and duty. */
+const { ROLLUP_REFRESH_EVERY_MS, ROLLUP_DUTY_PERCENT } = loadIngestorConfig({});
 
 /** A day of the simulator's traffic per kit (one message a minute), as batches of stored rows. */
 export function trafficDays(

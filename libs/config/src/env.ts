@@ -249,7 +249,7 @@ export const storageSchema = z.object({
    * Share of wall time the rollup job may spend working while a backlog of hours waits: after each
    * step it pauses so that its steps fill at most this percentage, leaving Postgres to the batches.
    */
-  ROLLUP_DUTY_PERCENT: int(1, 100).default(10),
+  ROLLUP_DUTY_PERCENT: int(1, 100).default(5),
   /** Days after which readings move into the compact layout; 0 turns compaction off. */
   COMPACT_AFTER_DAYS: int(0, 36_500).default(60),
   /** How often compaction (and retention) runs. */
