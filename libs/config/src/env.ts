@@ -229,10 +229,12 @@ export const liveSchema = z.object({
   LIVE_POLL_MS: int(50, 60_000).default(1000),
   /**
    * Share of wall time each live output's relay (firehose, forwards) may spend while it is behind
-   * and the ingest path is saturated (the MQTT pool about full): it pauses between pages so that
-   * storing keeps the process, and catches up at full speed once storing has room again.
+   * (a page's worth of batches or more waits): it pauses between pages so that storing keeps the
+   * process, and catches up once the rate drops.
    */
-  LIVE_DUTY_PERCENT: int(1, 100).default(5),
+  LIVE_DUTY_PERCENT: int(1, 100).default(25),
+  /** The same while the ingest path is saturated (every write slot busy, a batch waiting). */
+  LIVE_SATURATED_DUTY_PERCENT: int(1, 100).default(5),
 });
 
 /** Server-sent event streams of the API. */

@@ -112,7 +112,11 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
       state = { from: saved, window: new SendWindow() };
       this.reading.set(output.name, state);
     }
-    const paced = this.ingest.saturated && this.config.LIVE_DUTY_PERCENT < 100;
+    // Behind, an output takes at most LIVE_DUTY_PERCENT of the time, and while storing is
+    // saturated LIVE_SATURATED_DUTY_PERCENT, in short pages, none sent ahead.
+    const saturated = this.ingest.saturated;
+    const duty = saturated ? this.config.LIVE_SATURATED_DUTY_PERCENT : this.config.LIVE_DUTY_PERCENT;
+    const paced = saturated && duty < 100;
     try {
       const { batches, through, more, pending } = await this.outbox.readAfter(state.from, {
         limit: paced ? PACED_PAGE : RELAY_PAGE,
@@ -135,7 +139,7 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
       }
       if (more) {
         const stepMs = performance.now() - started;
-        const backlogMs = backlogPause(stepMs, this.config.LIVE_DUTY_PERCENT, this.ingest.saturated);
+        const backlogMs = backlogPause(stepMs, duty);
         return backlogMs > 0 ? { backlogMs } : 0;
       }
       return pending ? 'pending' : this.config.LIVE_POLL_MS;
@@ -173,12 +177,11 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
 }
 
 /**
- * The pause after a step that left batches waiting: none while storing has room (the output
- * catches up at full speed); while the ingest path is saturated, the step's duration scaled so
- * that steps fill at most `dutyPercent` of the time (0 at 100 %).
+ * The pause after a step that left batches waiting: the step's duration scaled so that steps fill
+ * at most `dutyPercent` of the time (0 at 100 %).
  */
-export function backlogPause(stepMs: number, dutyPercent: number, saturated: boolean): number {
-  return saturated ? Math.round(stepMs * (100 / dutyPercent - 1)) : 0;
+export function backlogPause(stepMs: number, dutyPercent: number): number {
+  return Math.round(stepMs * (100 / dutyPercent - 1));
 }
 
 /** The serialised loop of one output: one step at a time, again at once while batches wait. */
