@@ -229,10 +229,11 @@ export const liveSchema = z.object({
   LIVE_POLL_MS: int(50, 60_000).default(1000),
   /**
    * Share of wall time each live output's relay (firehose, forwards) may spend while it is behind
-   * (a page's worth of batches or more waits): it pauses between pages so that storing keeps the
-   * process, and catches up once the rate drops.
+   * (a page's worth of batches or more waits) and storing is not saturated. 100: it catches up at
+   * full speed. Lower, storing keeps more of the process (the ingest path's latency at moderate
+   * load), and an output that falls behind may stay behind until the rate drops.
    */
-  LIVE_DUTY_PERCENT: int(1, 100).default(25),
+  LIVE_DUTY_PERCENT: int(1, 100).default(100),
   /** The same while the ingest path is saturated (every write slot busy, a batch waiting). */
   LIVE_SATURATED_DUTY_PERCENT: int(1, 100).default(5),
 });
