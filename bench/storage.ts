@@ -71,9 +71,9 @@ const MAINTENANCE_ROUNDS = 4;
 
 /**
  * Ingest throughput with and without the rollup upkeep, on the same batches, alternately
- * (A B B A A B B A, tables emptied in between). Without: a trigger drops every rollup_marks row and no job runs.
- * With: marks written and the rollup job beside the writers at the ingestor's default period,
- * recomputing closed hours (all of them here: the traffic is 100 days old).
+ * (A B B A A B B A, tables emptied in between). Without: a trigger drops every rollup_marks row
+ * and no job runs. With: marks written and the rollup job beside the writers at the ingestor's
+ * default period, recomputing closed hours (all of them here: the traffic is 100 days old).
  */
 export async function measureMaintenanceCost(
   sql: pg.Pool,
@@ -101,13 +101,8 @@ export async function measureMaintenanceCost(
     await reset();
     let writing = true;
     // The ingestor's own job (its pacing included), every ROLLUP_REFRESH_EVERY_MS from the start.
-    const jobs = new StorageJobsService(
-      new RollupsRepository(prisma),
-      {} as CompactionService,
-      {
-        ROLLUP_DUTY_PERCENT,
-      } as IngestorConfig,
-    );
+    const config = { ROLLUP_DUTY_PERCENT } as IngestorConfig;
+    const jobs = new StorageJobsService(new RollupsRepository(prisma), {} as CompactionService, config);
     const job = (async () => {
       while (writing) {
         await jobs.refreshRollups();
@@ -122,13 +117,7 @@ export async function measureMaintenanceCost(
   };
   // A B B A A B B A: a drift of the machine's load weighs on both alike.
   for (let round = 0; round < MAINTENANCE_ROUNDS; round++) {
-    if (round % 2 === 0) {
-      await runWithout();
-      await runWith();
-    } else {
-      await runWith();
-      await runWithout();
-    }
+    for (const run of round % 2 === 0 ? [runWithout, runWith] : [runWith, runWithout]) await run();
   }
   await sql.query('DROP FUNCTION bench_drop_mark()');
   await reset();
