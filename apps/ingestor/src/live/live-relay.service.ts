@@ -22,8 +22,8 @@ const SEND_AHEAD = 2;
 const RETRY_MS = 2000;
 /**
  * Wait before reading again while a committed batch waits behind an older open transaction
- * (usually a batch about to commit; any write transaction of the cluster holds the horizon, and
- * only batches notify), doubling up to PENDING_MAX_MS.
+ * (usually a batch about to commit; any open transaction that may write live_outbox holds the
+ * horizon, see LIVE_HORIZON, and only batches notify), doubling up to PENDING_MAX_MS.
  */
 const PENDING_MS = 10;
 const PENDING_MAX_MS = 100;
