@@ -96,9 +96,8 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
 
   /**
    * One relay step for `output`; returns how long to wait before the next (0: at once, 'pending':
-   * batches wait behind an older open transaction, `{ backlogMs }`: batches wait, the output is
-   * paced and the ingest path saturated, a pause no notification cuts short), null when not
-   * leading.
+   * batches wait behind an older open transaction, `{ backlogMs }`: batches wait and the output is
+   * paced, a pause no notification cuts short), null when not leading.
    */
   async step(output: LiveOutput): Promise<number | 'pending' | { backlogMs: number } | null> {
     const started = performance.now();

@@ -18,7 +18,7 @@ export interface BatcherOptions {
   maxConcurrentFlushes: number;
 }
 
-/** Time constant of the share of time the batcher spends about full (see `saturated`). */
+/** Time constant of the share of time the batcher spends full (see `saturated`). */
 export const FULL_SHARE_TAU_MS = 250;
 
 interface Pending<E> {
@@ -60,7 +60,7 @@ export class Batcher<E extends { rows: number }> {
 
   /**
    * True while the batcher has been full (every write slot busy and a whole batch waiting for one)
-   * for most of the last second or so: storing is the process's bottleneck (a backlog draining, an
+   * for most of the last quarter second or so: storing is the process's bottleneck (a backlog draining, an
    * overload), not a burst of live traffic. The share is a moving average with a time constant of
    * FULL_SHARE_TAU_MS.
    */
@@ -72,7 +72,7 @@ export class Batcher<E extends { rows: number }> {
     return this.flushing >= this.options.maxConcurrentFlushes && this.pendingRows >= this.options.maxRows;
   }
 
-  /** The moving average of the time spent about full, at `now`, from the last change on. */
+  /** The moving average of the time spent full, at `now`, from the last change on. */
   private fullShareAt(now: number): number {
     const state = this.full ? 1 : 0;
     return state + (this.fullShare - state) * Math.exp(-(now - this.fullChangedAt) / FULL_SHARE_TAU_MS);
