@@ -60,9 +60,9 @@ export class Batcher<E extends { rows: number }> {
 
   /**
    * True while the batcher has been full (every write slot busy and a whole batch waiting for one)
-   * for most of the last quarter second or so: storing is the process's bottleneck (a backlog draining, an
-   * overload), not a burst of live traffic. The share is a moving average with a time constant of
-   * FULL_SHARE_TAU_MS.
+   * for most of the last quarter second or so: storing is the process's bottleneck (a backlog
+   * draining, an overload), not a burst of live traffic. The share is a moving average with a time
+   * constant of FULL_SHARE_TAU_MS.
    */
   get saturated(): boolean {
     return this.fullShareAt(performance.now()) >= 0.5;
