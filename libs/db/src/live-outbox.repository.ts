@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { LIVE_HORIZON } from './live-outbox.statements.js';
+import { liveHorizon, PASSABLE_TRANSACTIONS } from './live-outbox.statements.js';
 import { PrismaService } from './prisma.service.js';
 
 /**
  * A place in live_outbox: the batch (tx_id, device_id) read last. Batches are read in that order,
  * and only below the live horizon (the oldest transaction id still running that may write
- * live_outbox, see LIVE_HORIZON): every batch found later has a greater tx_id than any horizon
+ * live_outbox, see liveHorizon): every batch found later has a greater tx_id than any horizon
  * seen before, so it lies after every position handed out, and a reader resuming from a position
  * misses nothing.
  */
@@ -82,10 +82,11 @@ export class LiveOutboxRepository {
     options: { limit: number; upTo?: LivePosition; deviceId?: number; only?: LiveSelection },
   ): Promise<LiveRead> {
     const upTo = options.upTo ?? { txId: BigInt('9223372036854775807'), deviceId: 2147483647 };
+    const passable = await this.passable();
     // One statement, one snapshot: the horizon, the page below it, and whether committed batches
     // wait above it (read again soon) all agree.
     const { rows } = await this.db.pool.query<BatchRow & { pending: boolean }>(
-      `WITH h AS (${LIVE_HORIZON})
+      `WITH h AS (${liveHorizon('$8')})
        SELECT EXISTS (SELECT 1 FROM live_outbox WHERE tx_id >= (SELECT x FROM h)) AS pending, b.*
          FROM (SELECT 1) AS one
          LEFT JOIN LATERAL (
@@ -121,6 +122,7 @@ export class LiveOutboxRepository {
         options.deviceId ?? null,
         options.limit + 1,
         options.only ?? 'all',
+        passable,
       ],
     );
     const found = rows.filter((r) => r.tx_id !== null);
@@ -137,8 +139,15 @@ export class LiveOutboxRepository {
 
   /** A position before every batch not yet readable: where a reader that wants only new batches starts. */
   async horizon(): Promise<LivePosition> {
-    const { rows } = await this.db.pool.query<{ x: string }>(LIVE_HORIZON);
+    const passable = await this.passable();
+    const { rows } = await this.db.pool.query<{ x: string }>(liveHorizon('$1'), [passable]);
     return { txId: BigInt(rows[0].x), deviceId: 0 };
+  }
+
+  /** PASSABLE_TRANSACTIONS, read before the statement that takes the snapshot. */
+  private async passable(): Promise<string[]> {
+    const { rows } = await this.db.pool.query<{ xids: string[] }>(PASSABLE_TRANSACTIONS);
+    return rows[0].xids;
   }
 
   async position(name: string): Promise<LivePosition | null> {

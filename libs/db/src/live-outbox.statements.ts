@@ -26,18 +26,28 @@ export const LIVE_OUTBOX_RESULT = `, (SELECT count(*) FROM live_notified) AS liv
 export const NOT_A_LIVE_WRITER = 'sck-storage-job';
 
 /**
- * The live horizon of the statement's snapshot (`x`, as bigint): the oldest transaction id still
- * running that may write live_outbox, or the snapshot's xmax when none is. Every batch committed
- * later has an id at or above it. A running transaction is passed over only when pg_stat_activity,
- * read after the snapshot was taken, still shows it running in another database or declared
- * NOT_A_LIVE_WRITER; one that ended in between (or whose session the role may not see) is not
- * passed over, so the horizon is never past a batch the snapshot cannot see yet.
+ * The transactions running now that the live horizon may pass over (as xid text): those of other
+ * databases and those declared NOT_A_LIVE_WRITER. Read in a statement of its own, before the
+ * statement whose snapshot liveHorizon uses (see there).
  */
-export const LIVE_HORIZON = `SELECT least(pg_snapshot_xmax(s.snap), (
-           SELECT min(x) FROM pg_snapshot_xip(s.snap) AS x
-            WHERE x::xid NOT IN (
-              SELECT a.backend_xid FROM pg_stat_activity a
-               WHERE a.backend_xid IS NOT NULL
-                 AND (a.datname IS DISTINCT FROM current_database() OR a.application_name = '${NOT_A_LIVE_WRITER}'))
+export const PASSABLE_TRANSACTIONS = `SELECT coalesce(array_agg(a.backend_xid::text), '{}') AS xids
+    FROM pg_stat_activity a
+   WHERE a.backend_xid IS NOT NULL
+     AND (a.datname IS DISTINCT FROM current_database() OR a.application_name = '${NOT_A_LIVE_WRITER}')`;
+
+/**
+ * The live horizon of the statement's snapshot (`x`, as bigint), given `$passable` (the xids
+ * PASSABLE_TRANSACTIONS returned just before): the oldest transaction id still running that may
+ * write live_outbox, or the snapshot's xmax when none is. Every batch committed later has an id at
+ * or above it. A running transaction is passed over only when it was seen running, before the
+ * snapshot was taken, in another database or declared NOT_A_LIVE_WRITER; one that began after
+ * that read counts. So the horizon never passes a batch the snapshot cannot see, and never moves
+ * back: a transaction passed over by one read was already running, and passable, before the next
+ * read's list was taken.
+ */
+export function liveHorizon(passable: string): string {
+  return `SELECT least(pg_snapshot_xmax(s.snap), (
+           SELECT min(x) FROM pg_snapshot_xip(s.snap) AS x WHERE x::xid <> ALL(${passable}::xid[])
          ))::text::bigint AS x
     FROM (SELECT pg_current_snapshot() AS snap) AS s`;
+}

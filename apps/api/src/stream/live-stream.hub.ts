@@ -10,8 +10,8 @@ const KEEPALIVE_MS = 15_000;
 const RETRY_MS = 1000;
 /**
  * Wait before reading again while a committed batch waits behind an older open transaction
- * (usually a batch about to commit; any write transaction of the cluster holds the horizon, and
- * only batches notify), doubling up to PENDING_MAX_MS.
+ * (usually a batch about to commit; any open transaction that may write live_outbox holds the
+ * horizon, and only batches notify), doubling up to PENDING_MAX_MS.
  */
 const PENDING_MS = 10;
 const PENDING_MAX_MS = 100;
@@ -148,7 +148,10 @@ export class LiveStreamHub implements OnModuleInit, OnModuleDestroy {
       await client.drained();
       for (;;) {
         if (client.closed) return;
-        const target = await this.currentPosition();
+        await this.currentPosition();
+        // Read and compared in the same turn as the client goes live: a page the hub delivers
+        // meanwhile (to live clients only) would otherwise fall between the two.
+        const target = this.position!;
         if (comparePositions(client.position, target) >= 0) {
           client.live = true;
           return;
@@ -160,6 +163,8 @@ export class LiveStreamHub implements OnModuleInit, OnModuleDestroy {
         });
         let full = false;
         for (const batch of batches) full = !client.deliver(batch) || full;
+        // The live horizon never moves back: a read up to target that found no more covered
+        // everything up to it (other devices' batches included, when the client filters).
         if (!more && comparePositions(target, client.position) > 0) client.position = target;
         if (full) await client.drained();
       }

@@ -23,7 +23,7 @@ const RETRY_MS = 2000;
 /**
  * Wait before reading again while a committed batch waits behind an older open transaction
  * (usually a batch about to commit; any open transaction that may write live_outbox holds the
- * horizon, see LIVE_HORIZON, and only batches notify), doubling up to PENDING_MAX_MS.
+ * horizon, see liveHorizon, and only batches notify), doubling up to PENDING_MAX_MS.
  */
 const PENDING_MS = 10;
 const PENDING_MAX_MS = 100;
