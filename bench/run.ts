@@ -7,7 +7,7 @@ import type { BenchContext } from './context.js';
 import type { Backlog } from './drain.js';
 import { readOptions } from './options.js';
 import { measureLatencies } from './phases/latency.js';
-import { livePhase } from './phases/live.js';
+import { livePhase, liveRunOptions } from './phases/live.js';
 import { measureOverload } from './phases/overload.js';
 import { rollupPhase } from './phases/rollup.js';
 import { measureSustained } from './phases/sustained.js';
@@ -33,18 +33,7 @@ if (process.argv.includes('--storage')) {
 const options = readOptions();
 if (options.live) {
   const { runLiveBench } = await import('./live.js');
-  await runLiveBench({
-    adminUrl: options.adminUrl,
-    devices: options.devices,
-    seed: options.seed,
-    ...options.live,
-    warmupSeconds: options.latencyWarmupSeconds,
-    ingestorEnv: options.ingestorOverrides,
-    ingestorBuild: options.ingestorBuild,
-    ingestorNodeArgs: options.ingestorNodeArgs,
-    ingestorLogFile: options.ingestorLogFile,
-    out: options.out,
-  });
+  await runLiveBench({ ...liveRunOptions(options), ...options.live });
   process.exit(0);
 }
 
