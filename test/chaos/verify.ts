@@ -15,6 +15,8 @@ export interface Verdict {
    * reading (or that the API does not show, or shows without a stored reading).
    */
   wrongLatest: number;
+  /** When wrongLatest > 0: what the two sides held, so a failing row says why. */
+  latestDetail?: string;
 }
 
 /** Row-level check: every acknowledged reading stored exactly once, latest values correct. */
@@ -66,9 +68,21 @@ export async function verifyStored(db: TestDatabase, acked: SentReading[]): Prom
       shown.set(`${v.deviceId}:${v.sensorId}`, { t: v.recordedAt.getTime(), value: v.value });
     }
     let wrongLatest = Math.abs(shown.size - newest.length);
+    const examples: string[] = [];
     for (const n of newest) {
       const s = shown.get(`${n.device_id}:${n.sensor_id}`);
-      if (!s || s.t !== Number(n.t) || s.value !== n.value) wrongLatest++;
+      if (!s || s.t !== Number(n.t) || s.value !== n.value) {
+        wrongLatest++;
+        if (examples.length < 3)
+          examples.push(
+            `${n.device_id}:${n.sensor_id} stored ${n.t}=${n.value}, shown ${s ? `${s.t}=${s.value}` : 'none'}`,
+          );
+      }
+    }
+    let latestDetail: string | undefined;
+    if (wrongLatest > 0) {
+      const pairs = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM device_sensors');
+      latestDetail = `shown ${shown.size} pairs, stored newest ${newest.length}, device_sensors ${pairs.rows[0].n}; ${examples.join('; ')}`;
     }
     const expected = deviceIds.length;
     const stored = rows[0].stored;
@@ -78,6 +92,7 @@ export async function verifyStored(db: TestDatabase, acked: SentReading[]): Prom
       lost: expected - stored,
       duplicated: dup.rows[0].duplicated,
       wrongLatest,
+      ...(latestDetail ? { latestDetail } : {}),
     };
   } finally {
     client.release();

@@ -42,6 +42,15 @@ it('two ingestors store concurrently: an SSE client resuming with Last-Event-ID 
   const slice = Math.ceil(messages.length / 4);
   for (let i = 0; i < messages.length; i += slice) {
     await ctx.send(messages.slice(i, i + slice), { settle: false });
+    // Dropped once it has delivered something of the slice, so that it holds an id to resume from:
+    // a stream dropped before its first event reconnects without Last-Event-ID, as EventSource
+    // does, and rightly starts at what is new then.
+    const before = stream.events.length;
+    await waitFor(
+      () => stream.events.length,
+      (n) => n > before,
+      { what: 'an event of the slice before the drop' },
+    );
     received.push(...(await stream.finish()));
     const last = stream.lastEventId();
     stream = await openSse(
