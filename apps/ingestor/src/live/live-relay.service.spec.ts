@@ -29,6 +29,11 @@ describe('the live relay loop', () => {
     expect(backlogPause(10, 5)).toBe(190);
   });
 
+  it('pauses a second at most, so that the next step soon looks at saturation again', () => {
+    expect(backlogPause(52, 5)).toBe(988);
+    expect(backlogPause(300, 5)).toBe(1000);
+  });
+
   it('runs again at once while batches wait and the output is not paced', async () => {
     const { relay, ran } = fakeRelay([0, 0]);
     const loop = new OutputLoop(output, relay);

@@ -27,6 +27,8 @@ const RETRY_MS = 2000;
  */
 const PENDING_MS = 10;
 const PENDING_MAX_MS = 100;
+/** The longest pause between paced steps; one slow step does not hold an output back longer. */
+const MAX_BACKLOG_PAUSE_MS = 1000;
 /** How often the leader deletes batches past the retention. */
 const PRUNE_EVERY_MS = 60_000;
 
@@ -127,7 +129,12 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
       }
       // While more waits, up to SEND_AHEAD pages stay in flight as the next is read; otherwise
       // every page is waited for, so that the saved position is the last one handed over.
+      const waitStarted = performance.now();
       const sent = await state.window.settle(more && !paced ? SEND_AHEAD : 0);
+      // The wait for acknowledgements is the broker's time (or the queue's), not the process's:
+      // the duty counts only the step's own work, so that the first paced step does not pay for
+      // the full pages still in flight when storing became saturated.
+      const waitedMs = performance.now() - waitStarted;
       if (sent) await this.outbox.savePosition(output.name, sent);
       if (batches.length > 0) {
         this.logger.debug(
@@ -137,8 +144,8 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
         );
       }
       if (more) {
-        const stepMs = performance.now() - started;
-        const backlogMs = backlogPause(stepMs, duty);
+        const workMs = performance.now() - started - waitedMs;
+        const backlogMs = backlogPause(workMs, duty);
         return backlogMs > 0 ? { backlogMs } : 0;
       }
       return pending ? 'pending' : this.config.LIVE_POLL_MS;
@@ -176,11 +183,13 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
 }
 
 /**
- * The pause after a step that left batches waiting: the step's duration scaled so that steps fill
- * at most `dutyPercent` of the time (0 at 100 %).
+ * The pause after a step that left batches waiting: the step's own work (its time less the wait
+ * for pages to be acknowledged) scaled so that it fills at most `dutyPercent` of the time (0 at
+ * 100 %), at most MAX_BACKLOG_PAUSE_MS: the next step looks again at whether storing is still
+ * saturated.
  */
 export function backlogPause(stepMs: number, dutyPercent: number): number {
-  return Math.round(stepMs * (100 / dutyPercent - 1));
+  return Math.min(Math.round(stepMs * (100 / dutyPercent - 1)), MAX_BACKLOG_PAUSE_MS);
 }
 
 /** The serialised loop of one output: one step at a time, again at once while batches wait. */
