@@ -44,7 +44,7 @@ describe('the live relay loop', () => {
   });
 
   it('keeps a paced pause although commit notifications keep waking it', async () => {
-    const { relay, ran } = fakeRelay([{ backlogMs: 150 }]);
+    const { relay, ran } = fakeRelay([{ holdMs: 150 }]);
     const loop = new OutputLoop(output, relay);
     loop.wake();
     for (let i = 0; i < 10; i++) {

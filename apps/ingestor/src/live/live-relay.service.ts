@@ -5,7 +5,13 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { LiveLeaderLock, LiveOutboxRepository, type LivePosition, LiveWakeupListener } from '#db';
+import {
+  comparePositions,
+  LiveLeaderLock,
+  LiveOutboxRepository,
+  type LivePosition,
+  LiveWakeupListener,
+} from '#db';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import { FirehoseOutput } from './firehose.output.js';
 import { ForwardOutput } from './forward.output.js';
@@ -29,6 +35,8 @@ const PENDING_MS = 10;
 const PENDING_MAX_MS = 100;
 /** The longest pause between paced steps; one slow step does not hold an output back longer. */
 const MAX_BACKLOG_PAUSE_MS = 1000;
+/** How long the forwards' relay reads every page after it last saw a forwarding device. */
+const FORWARDING_RECHECK_MS = 60_000;
 /** How often the leader deletes batches past the retention. */
 const PRUNE_EVERY_MS = 60_000;
 
@@ -49,6 +57,8 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
   private listener: LiveWakeupListener | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Until when (performance.now()) the forwards' relay reads pages without checking for forwarders. */
+  private forwardingSeenUntil = 0;
 
   constructor(
     private readonly outbox: LiveOutboxRepository,
@@ -98,10 +108,10 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
 
   /**
    * One relay step for `output`; returns how long to wait before the next (0: at once, 'pending':
-   * batches wait behind an older open transaction, `{ backlogMs }`: batches wait and the output is
-   * paced, a pause no notification cuts short), null when not leading.
+   * batches wait behind an older open transaction, `{ holdMs }`: a pause no notification cuts
+   * short, while the output is paced or has nothing to send), null when not leading.
    */
-  async step(output: LiveOutput): Promise<number | 'pending' | { backlogMs: number } | null> {
+  async step(output: LiveOutput): Promise<number | 'pending' | { holdMs: number } | null> {
     const started = performance.now();
     if (!(await this.lock.tryAcquire())) {
       this.reading.delete(output.name);
@@ -112,6 +122,10 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
       const saved = (await this.outbox.position(output.name)) ?? (await this.startPosition(output.name));
       state = { from: saved, window: new SendWindow() };
       this.reading.set(output.name, state);
+    }
+    if (output.only === 'forwarded' && state.window.size === 0 && (await this.skipUnforwarded(state))) {
+      await this.outbox.savePosition(output.name, state.from);
+      return { holdMs: this.config.LIVE_POLL_MS };
     }
     // Behind, an output takes at most LIVE_DUTY_PERCENT of the time, and while storing is
     // saturated LIVE_SATURATED_DUTY_PERCENT, in short pages, none sent ahead.
@@ -145,8 +159,8 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
       }
       if (more) {
         const workMs = performance.now() - started - waitedMs;
-        const backlogMs = backlogPause(workMs, duty);
-        return backlogMs > 0 ? { backlogMs } : 0;
+        const holdMs = backlogPause(workMs, duty);
+        return holdMs > 0 ? { holdMs } : 0;
       }
       return pending ? 'pending' : this.config.LIVE_POLL_MS;
     } catch (error) {
@@ -154,6 +168,24 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
       this.reading.delete(output.name);
       throw error;
     }
+  }
+
+  /**
+   * While no device forwards, the forwards' relay moves past every batch below the live horizon
+   * without reading them: the horizon is taken first, so each batch below it committed before
+   * the check found no forwarding device (it was stored while its device did not forward). True
+   * when it did so. Once a forwarding device is seen, pages are read as usual and the check waits
+   * FORWARDING_RECHECK_MS.
+   */
+  private async skipUnforwarded(state: { from: LivePosition }): Promise<boolean> {
+    if (performance.now() < this.forwardingSeenUntil) return false;
+    const horizon = await this.outbox.horizon();
+    if (await this.outbox.anyDeviceForwards()) {
+      this.forwardingSeenUntil = performance.now() + FORWARDING_RECHECK_MS;
+      return false;
+    }
+    if (comparePositions(horizon, state.from) > 0) state.from = horizon;
+    return true;
   }
 
   /** An output's first run starts at the live horizon: nothing stored before it goes out. */
@@ -241,7 +273,7 @@ export class OutputLoop {
           : next === 'pending'
             ? Math.min(PENDING_MS * 2 ** (this.pendingReads - 1), PENDING_MAX_MS)
             : typeof next === 'object'
-              ? next.backlogMs
+              ? next.holdMs
               : next;
     } catch (error) {
       this.relay.report(this.output, error, !this.failing);

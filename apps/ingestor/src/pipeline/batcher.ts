@@ -19,7 +19,7 @@ export interface BatcherOptions {
 }
 
 /** Time constant of the share of time the batcher spends full (see `saturated`). */
-export const FULL_SHARE_TAU_MS = 1000;
+export const FULL_SHARE_TAU_MS = 250;
 
 interface Pending<E> {
   entry: E;
