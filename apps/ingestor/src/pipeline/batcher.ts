@@ -60,8 +60,8 @@ export class Batcher<E extends { rows: number }> {
 
   /**
    * True while the batcher has been full (every write slot busy and a whole batch waiting for one)
-   * for most of the last second or so: storing is the process's bottleneck (a backlog draining,
-   * an overload), not a burst of live traffic or a slow commit. The share is a moving average with a time
+   * for most of the last quarter second or so: storing is the process's bottleneck (a backlog
+   * draining, an overload), not a burst of live traffic. The share is a moving average with a time
    * constant of FULL_SHARE_TAU_MS.
    */
   get saturated(): boolean {
