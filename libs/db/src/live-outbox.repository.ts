@@ -85,8 +85,8 @@ export class LiveOutboxRepository {
     const passable = await this.passable();
     // One statement, one snapshot: the horizon, the page below it, and whether committed batches
     // wait above it (read again soon) all agree.
-    // Named: each connection plans it once (planning took about 3 ms of every read, most of
-    // them the empty reads of a relay that keeps up).
+    // Named: each connection plans it once, not on every read (a few ms each, and a relay that
+    // keeps up reads often).
     const { rows } = await this.db.pool.query<BatchRow & { pending: boolean }>({
       name: 'live-outbox-read-after',
       text: `WITH h AS (${liveHorizon('$8')})
