@@ -1,15 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { type Binaries, binaries } from './postgres-binaries.js';
 import { EMBEDDED_CREDENTIALS_FILE, type EmbeddedCredentials, embeddedDatabaseUrl } from '#config';
 import { clusterCredentials, secureCluster, writeHba, writePasswordFile } from './embedded-postgres-auth.js';
+import {
+  type Account,
+  explainSpawnError,
+  hintFor,
+  spawnPostgres,
+  waitUntilAccepting,
+} from './postgres-process.js';
 
 const run = promisify(execFile);
 
@@ -22,11 +28,6 @@ export interface EmbeddedPostgresOptions {
   log: (line: string) => void;
   /** Longest wait for the server to accept connections (first start includes initdb). */
   startTimeoutMs?: number;
-}
-
-interface Account {
-  uid: number;
-  gid: number;
 }
 
 /** The superuser initdb creates; used only to set the cluster up (embedded-postgres-auth.ts). */
@@ -42,17 +43,28 @@ const SUPERUSER = 'postgres';
  * from the same ordered shutdown as everything else (libs/runtime closeOnSignals).
  */
 export class EmbeddedPostgres {
-  private exited: Promise<void>;
+  private exited!: Promise<void>;
+  private stopping = false;
+  /** Aborted by stop(): ends a restart's wait between attempts. */
+  private readonly stopRequested = new AbortController();
+  /** Set while the server is being started again after it exited on its own. */
+  private restarting: Promise<void> | undefined;
 
   private constructor(
-    private readonly child: ChildProcess,
+    private child: ChildProcess,
     /** The superuser's, with its password. */
     readonly url: string,
     private readonly options: EmbeddedPostgresOptions,
     /** The app database as the app role (no superuser): what the apps connect with. */
     readonly appDatabaseUrl: string,
+    private readonly respawn: () => ChildProcess,
   ) {
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    this.follow(child);
+  }
+
+  /** The server process's pid (the postmaster). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
@@ -67,29 +79,7 @@ export class EmbeddedPostgres {
     const { credentials, created } = await clusterCredentials(options.dataDir, account);
     if (!created) await writeHba(options.dataDir, account);
     const output: string[] = [];
-    const child = spawn(
-      bin.postgres,
-      [
-        '-D',
-        options.dataDir,
-        '-p',
-        String(options.port),
-        // Loopback only, and every connection authenticates with a password (pg_hba.conf).
-        '-c',
-        'listen_addresses=127.0.0.1',
-        // No Unix socket: its default directory may not exist or belong to another PostgreSQL.
-        '-c',
-        'unix_socket_directories=',
-      ],
-      // A process group of its own: Ctrl-C in a terminal signals the whole foreground group, and
-      // the server must stop last, from stop(), not at once with the ingestor still storing.
-      {
-        ...account,
-        env: { ...process.env, LC_ALL: 'C' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      },
-    );
+    const child = spawnPostgres(bin.postgres, options, account);
     const remember = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n').filter(Boolean)) {
         output.push(line);
@@ -103,6 +93,7 @@ export class EmbeddedPostgres {
       `postgresql://${SUPERUSER}:${encodeURIComponent(credentials.superuser)}@127.0.0.1:${options.port}`,
       options,
       embeddedDatabaseUrl(options.port, credentials.app),
+      () => spawnPostgres(bin.postgres, options, account),
     );
     const spawnError = new Promise<never>((_, reject) =>
       child.once('error', (error) => reject(explainSpawnError(error, bin.postgres, options.osUser))),
@@ -125,17 +116,89 @@ export class EmbeddedPostgres {
     spawnError.catch(() => undefined);
     child.stdout?.off('data', remember);
     child.stderr?.off('data', remember);
-    // PostgreSQL's own log lines (checkpoints, warnings) go to our log once it runs.
+    server.forwardLog(child);
+    server.superviseFrom(child);
+    return server;
+  }
+
+  private follow(child: ChildProcess): void {
+    this.exited = new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      // A process that could not be spawned may never emit 'exit'.
+      child.once('error', () => resolve());
+    });
+  }
+
+  /** PostgreSQL's own log lines (checkpoints, warnings, crashes) go to our log once it runs. */
+  private forwardLog(child: ChildProcess): void {
     const forward = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) options.log(line);
+      for (const line of chunk.toString().split('\n').filter(Boolean)) this.options.log(line);
     };
     child.stdout?.on('data', forward);
     child.stderr?.on('data', forward);
-    return server;
+  }
+
+  /**
+   * A server that exits without stop() (killed, out of memory, a crash) is started again on the
+   * same data directory, where PostgreSQL recovers what was committed from its WAL; the apps'
+   * pools reconnect meanwhile as they do to any restarted server. Tries again every 1 s, up to
+   * every 30 s, for as long as it takes.
+   */
+  private superviseFrom(child: ChildProcess): void {
+    child.once('exit', (code, signal) => {
+      if (this.stopping) return;
+      this.options.log(
+        `PostgreSQL exited on its own (${signal ?? `code ${code}`}); starting it again on ${this.options.dataDir}`,
+      );
+      this.restarting = this.restart().finally(() => (this.restarting = undefined));
+    });
+  }
+
+  private async restart(): Promise<void> {
+    for (let attempt = 0; !this.stopping; attempt++) {
+      const waited = await sleep(Math.min(1000 * 2 ** attempt, 30_000), true, {
+        signal: this.stopRequested.signal,
+      }).catch(() => false);
+      if (!waited || this.stopping) return;
+      const child = this.respawn();
+      this.child = child;
+      this.follow(child);
+      this.forwardLog(child);
+      child.once('error', (error) => this.options.log(`PostgreSQL could not be started: ${error.message}`));
+      const waiting = new AbortController();
+      const up = await Promise.race([
+        waitUntilAccepting(this.url, this.options.startTimeoutMs ?? 60_000, waiting.signal).then(
+          () => true,
+          () => false,
+        ),
+        this.exited.then(() => false),
+      ]);
+      waiting.abort();
+      if (up) {
+        // Stopping meanwhile: stop() has the new server in hand.
+        if (this.stopping) return;
+        this.options.log('PostgreSQL accepts connections again');
+        this.superviseFrom(child);
+        return;
+      }
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await this.exited;
+    }
   }
 
   /** Fast shutdown (SIGINT: disconnect clients, checkpoint, exit); SIGKILL if it takes too long. */
   async stop(timeoutMs = 30_000): Promise<void> {
+    this.stopping = true;
+    this.stopRequested.abort();
+    try {
+      await this.stopServer(timeoutMs);
+    } finally {
+      // A restart under way sees `stopping` once its server has stopped, and ends.
+      await this.restarting;
+    }
+  }
+
+  private async stopServer(timeoutMs: number): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGINT');
     let timer: NodeJS.Timeout | undefined;
@@ -237,46 +300,4 @@ async function initialise(bin: Binaries, options: EmbeddedPostgresOptions, accou
   await writeFile(file, `${JSON.stringify(credentials)}\n`, { mode: 0o600 });
   if (account) await chown(file, account.uid, account.gid);
   await rename(staging, options.dataDir);
-}
-
-async function waitUntilAccepting(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const client = new pg.Client({ connectionString: `${url}/postgres`, connectionTimeoutMillis: 1000 });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) {
-        throw new Error(`PostgreSQL did not accept connections within ${timeoutMs} ms: ${String(error)}`, {
-          cause: error,
-        });
-      }
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-    await sleep(100);
-  }
-}
-
-function explainSpawnError(error: Error, binary: string, osUser: string): Error {
-  if ((error as NodeJS.ErrnoException).code === 'EACCES') {
-    return new Error(
-      `cannot run ${binary} as the OS user "${osUser}": every directory above it must be readable by that user (a project under /root is not)`,
-    );
-  }
-  return error;
-}
-
-function hintFor(output: string[], options: EmbeddedPostgresOptions): string {
-  const text = output.join('\n');
-  if (/could not bind|Address already in use/.test(text)) {
-    return `\nPort ${options.port} is taken: set EMBEDDED_POSTGRES_PORT to a free port, or DATABASE_URL to use that server.`;
-  }
-  if (/lock file "postmaster.pid" already exists/.test(text)) {
-    return `\nAnother PostgreSQL runs on ${options.dataDir} (an npm start that was killed, or one still running); its pid is the first line of ${join(options.dataDir, 'postmaster.pid')}.`;
-  }
-  return '';
 }
