@@ -159,24 +159,30 @@ async function rateRatio(clean: number, attacked: number): Promise<number> {
   return attacked / Math.min(clean, again.rate);
 }
 
+/** Attacked bursts tried before a row's rate counts as slowed. */
+const ATTACKED_TRIES = 3;
+
 /**
- * Real traffic under the attack `extra`, and its rate against the clean one. A burst on two shared
- * cores can be slow for reasons of its own, so one that falls short of 80 % is repeated once and
- * the better of the two counts; a real slowdown (the issue's was 18–21×) shows in both.
+ * Real traffic under the attack `extra`, and its rate against the clean one. A burst of a second
+ * or so on two shared cores can be slow for reasons of its own (this row measured 108 % in one CI
+ * run and 77 % in the next, on the same code), so one that falls short of 80 % is repeated, up to
+ * ATTACKED_TRIES bursts, and the best counts; a real slowdown (the issue's was 18–21×) shows in
+ * every one.
  */
 async function attackedBursts(
   cleanRate: number,
   extra: (i: number) => Message | null,
 ): Promise<{ ratio: number; sent: SentReading[]; bursts: number }> {
-  const first = await realBurst(extra);
-  const ratio = await rateRatio(cleanRate, first.rate);
-  if (ratio >= 0.8) return { ratio, sent: first.sent, bursts: 1 };
-  const second = await realBurst(extra);
-  return {
-    ratio: Math.max(ratio, await rateRatio(cleanRate, second.rate)),
-    sent: [...first.sent, ...second.sent],
-    bursts: 2,
-  };
+  let ratio = 0;
+  const sent: SentReading[] = [];
+  let bursts = 0;
+  while (bursts < ATTACKED_TRIES && ratio < 0.8) {
+    const burst = await realBurst(extra);
+    sent.push(...burst.sent);
+    bursts++;
+    ratio = Math.max(ratio, await rateRatio(cleanRate, burst.rate));
+  }
+  return { ratio, sent, bursts };
 }
 
 /** Waits until every message the ingestor received has been stored, recorded or parked. */
