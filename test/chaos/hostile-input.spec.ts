@@ -164,8 +164,8 @@ const ATTACKED_TRIES = 3;
 
 /**
  * Real traffic under the attack `extra`, and its rate against the clean one. A burst of a second
- * or so on two shared cores can be slow for reasons of its own (this row measured 108 % in one CI
- * run and 77 % in the next, on the same code), so one that falls short of 80 % is repeated, up to
+ * or so on two shared cores can be slow for reasons of its own (the same code measures from under
+ * 80 % to over 100 % from run to run), so one that falls short of 80 % is repeated, up to
  * ATTACKED_TRIES bursts, and the best counts; a real slowdown (the issue's was 18–21×) shows in
  * every one.
  */
