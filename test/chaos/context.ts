@@ -120,6 +120,8 @@ export async function chaosContext(options: ChaosOptions): Promise<ChaosContext>
       await started.stop();
       const verdict = await settle(started, timeoutMs);
       record(scenario, faults, started, verdict, extra);
+      // The assertion's diff shows only the counts; the details say why.
+      if (verdict.lostDetail || verdict.latestDetail) console.log(`${scenario}: ${JSON.stringify(verdict)}`);
       return verdict;
     },
   };

@@ -17,6 +17,8 @@ export interface Verdict {
   wrongLatest: number;
   /** When wrongLatest > 0: what the two sides held, so a failing row says why. */
   latestDetail?: string;
+  /** When readings are missing: what `readings` holds and examples of the missing ones. */
+  lostDetail?: string;
 }
 
 /** Row-level check: every acknowledged reading stored exactly once, latest values correct. */
@@ -86,6 +88,28 @@ export async function verifyStored(db: TestDatabase, acked: SentReading[]): Prom
     }
     const expected = deviceIds.length;
     const stored = rows[0].stored;
+    let lostDetail: string | undefined;
+    if (stored < expected) {
+      // What the table holds next to what was expected: a failing row says which side is off.
+      const { rows: held } = await client.query<{ n: number; devices: number; first: Date; last: Date }>(
+        `SELECT count(*)::int AS n, count(DISTINCT device_id)::int AS devices,
+                min(recorded_at) AS first, max(recorded_at) AS last FROM readings`,
+      );
+      const { rows: missing } = await client.query<{ e: string; r: string | null }>(
+        `SELECT e::text AS e, (SELECT r.value::text FROM readings r
+                                WHERE (r.device_id, r.sensor_id, r.recorded_at) = (e.device_id, e.sensor_id, e.recorded_at)) AS r
+           FROM unnest($1::int[], $2::int[], $3::timestamptz[], $4::float8[]) AS e(device_id, sensor_id, recorded_at, value)
+          WHERE NOT EXISTS (SELECT 1 FROM readings r
+                             WHERE (r.device_id, r.sensor_id, r.recorded_at) = (e.device_id, e.sensor_id, e.recorded_at)
+                               AND r.value = e.value)
+          LIMIT 3`,
+        [deviceIds, sensorIds, times, values],
+      );
+      const h = held[0];
+      lostDetail =
+        `readings holds ${h.n} rows of ${h.devices} devices, ${h.first?.toISOString()} to ${h.last?.toISOString()}; ` +
+        `${devices.size} devices known; missing e.g. ${missing.map((m) => `${m.e} (stored value ${m.r ?? 'none'})`).join(', ')}`;
+    }
     return {
       expected,
       stored,
@@ -93,6 +117,7 @@ export async function verifyStored(db: TestDatabase, acked: SentReading[]): Prom
       duplicated: dup.rows[0].duplicated,
       wrongLatest,
       ...(latestDetail ? { latestDetail } : {}),
+      ...(lostDetail ? { lostDetail } : {}),
     };
   } finally {
     client.release();

@@ -14,6 +14,7 @@ import {
   explainSpawnError,
   hintFor,
   spawnPostgres,
+  unprivilegedAccount,
   waitUntilAccepting,
 } from './postgres-process.js';
 
@@ -212,45 +213,6 @@ export class EmbeddedPostgres {
       this.child.kill('SIGKILL');
       await this.exited;
     }
-  }
-}
-
-/** initdb and postgres refuse to run as root: run them as `name`, creating that system user if needed. */
-async function unprivilegedAccount(name: string, log: (line: string) => void): Promise<Account> {
-  const existing = await lookupAccount(name);
-  if (existing) return existing;
-  log(`running as root: creating the system user "${name}" for the embedded PostgreSQL`);
-  try {
-    await run('useradd', [
-      '--system',
-      '--user-group',
-      '--no-create-home',
-      '--home-dir',
-      '/nonexistent',
-      '--shell',
-      '/usr/sbin/nologin',
-      name,
-    ]);
-  } catch (error) {
-    // Another process may have created it meanwhile; anything else is reported.
-    const created = await lookupAccount(name);
-    if (created) return created;
-    throw new Error(
-      `PostgreSQL does not run as root, and creating the user "${name}" failed (${(error as Error).message.trim()}): create an unprivileged user and set EMBEDDED_POSTGRES_OS_USER to it, run npm start as a normal user, or set DATABASE_URL`,
-      { cause: error },
-    );
-  }
-  const created = await lookupAccount(name);
-  if (!created) throw new Error(`useradd ${name} succeeded but the user cannot be found`);
-  return created;
-}
-
-async function lookupAccount(name: string): Promise<Account | undefined> {
-  try {
-    const [uid, gid] = await Promise.all([run('id', ['-u', name]), run('id', ['-g', name])]);
-    return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
-  } catch {
-    return undefined;
   }
 }
 

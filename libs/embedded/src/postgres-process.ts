@@ -1,7 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
+
+const run = promisify(execFile);
 
 /** What starting the server needs to know (EmbeddedPostgresOptions' part of it). */
 export interface PostgresProcessOptions {
@@ -14,6 +17,45 @@ export interface PostgresProcessOptions {
 export interface Account {
   uid: number;
   gid: number;
+}
+
+/** initdb and postgres refuse to run as root: run them as `name`, creating that system user if needed. */
+export async function unprivilegedAccount(name: string, log: (line: string) => void): Promise<Account> {
+  const existing = await lookupAccount(name);
+  if (existing) return existing;
+  log(`running as root: creating the system user "${name}" for the embedded PostgreSQL`);
+  try {
+    await run('useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--home-dir',
+      '/nonexistent',
+      '--shell',
+      '/usr/sbin/nologin',
+      name,
+    ]);
+  } catch (error) {
+    // Another process may have created it meanwhile; anything else is reported.
+    const created = await lookupAccount(name);
+    if (created) return created;
+    throw new Error(
+      `PostgreSQL does not run as root, and creating the user "${name}" failed (${(error as Error).message.trim()}): create an unprivileged user and set EMBEDDED_POSTGRES_OS_USER to it, run npm start as a normal user, or set DATABASE_URL`,
+      { cause: error },
+    );
+  }
+  const created = await lookupAccount(name);
+  if (!created) throw new Error(`useradd ${name} succeeded but the user cannot be found`);
+  return created;
+}
+
+async function lookupAccount(name: string): Promise<Account | undefined> {
+  try {
+    const [uid, gid] = await Promise.all([run('id', ['-u', name]), run('id', ['-g', name])]);
+    return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The postgres server process on `dataDir`, its output piped (nothing read yet). */
