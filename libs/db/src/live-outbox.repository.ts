@@ -68,6 +68,9 @@ interface BatchRow {
   forwarded: boolean | null;
 }
 
+/** A batch's device forwards now (`d` its device, `u` the owner): the 'forwarded' selection. */
+const FORWARDS_NOW = 'd.enable_forwarding AND u.forwarding_token IS NOT NULL';
+
 /** Reads, positions and retention of live_outbox (written by the ingest batch statement). */
 @Injectable()
 export class LiveOutboxRepository {
@@ -94,7 +97,7 @@ export class LiveOutboxRepository {
          FROM (SELECT 1) AS one
          LEFT JOIN LATERAL (
            SELECT o.tx_id::text AS tx_id, o.device_id, o.stored_at, d.is_private,
-                  (d.enable_forwarding AND u.forwarding_token IS NOT NULL) AS forwarded,
+                  (${FORWARDS_NOW}) AS forwarded,
                   CASE WHEN s.wanted THEN array_to_string(o.sensor_ids, ',') END AS sensor_ids,
                   CASE WHEN s.wanted THEN array_to_string(ARRAY(
                     SELECT (extract(epoch FROM t.at) * 1000)::bigint
@@ -107,7 +110,7 @@ export class LiveOutboxRepository {
             CROSS JOIN LATERAL (
               SELECT CASE $7::text
                        WHEN 'public' THEN d.is_private IS FALSE
-                       WHEN 'forwarded' THEN coalesce(d.enable_forwarding AND u.forwarding_token IS NOT NULL, false)
+                       WHEN 'forwarded' THEN coalesce(${FORWARDS_NOW}, false)
                        ELSE true
                      END AS wanted) AS s
             WHERE (o.tx_id, o.device_id) > ($1::bigint, $2::int)
@@ -147,11 +150,10 @@ export class LiveOutboxRepository {
     return { txId: BigInt(rows[0].x), deviceId: 0 };
   }
 
-  /** Whether any device forwards now: the condition of a batch's `forwarded`. */
+  /** Whether any device forwards now: whether the 'forwarded' selection could match a batch. */
   async anyDeviceForwards(): Promise<boolean> {
     const { rows } = await this.db.pool.query<{ any: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM devices d JOIN users u ON u.id = d.owner_id
-                       WHERE d.enable_forwarding AND u.forwarding_token IS NOT NULL) AS any`,
+      `SELECT EXISTS (SELECT 1 FROM devices d JOIN users u ON u.id = d.owner_id WHERE ${FORWARDS_NOW}) AS any`,
     );
     return rows[0].any;
   }

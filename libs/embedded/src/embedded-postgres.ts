@@ -45,8 +45,7 @@ const SUPERUSER = 'postgres';
  */
 export class EmbeddedPostgres {
   private exited!: Promise<void>;
-  private stopping = false;
-  /** Aborted by stop(): ends a restart's wait between attempts. */
+  /** Aborted by stop(): no restart after that, and a restart's wait between attempts ends. */
   private readonly stopRequested = new AbortController();
   /** Set while the server is being started again after it exited on its own. */
   private restarting: Promise<void> | undefined;
@@ -122,6 +121,10 @@ export class EmbeddedPostgres {
     return server;
   }
 
+  private get stopping(): boolean {
+    return this.stopRequested.signal.aborted;
+  }
+
   private follow(child: ChildProcess): void {
     this.exited = new Promise((resolve) => {
       child.once('exit', () => resolve());
@@ -189,7 +192,6 @@ export class EmbeddedPostgres {
 
   /** Fast shutdown (SIGINT: disconnect clients, checkpoint, exit); SIGKILL if it takes too long. */
   async stop(timeoutMs = 30_000): Promise<void> {
-    this.stopping = true;
     this.stopRequested.abort();
     try {
       await this.stopServer(timeoutMs);

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { LiveOutput } from './live-output.js';
-import { backlogPause, OutputLoop, type LiveRelayService } from './live-relay.service.js';
+import { backlogPause, type LiveRelayService } from './live-relay.service.js';
+import { OutputLoop } from './output-loop.js';
 
 type Step = Awaited<ReturnType<LiveRelayService['step']>>;
 

@@ -14,25 +14,20 @@ import {
 } from '#db';
 import { INGESTOR_CONFIG, type IngestorConfig } from '../config.provider.js';
 import { FirehoseOutput } from './firehose.output.js';
+import { OutputLoop } from './output-loop.js';
 import { ForwardOutput } from './forward.output.js';
 import { IngestService } from '../pipeline/ingest.service.js';
 import type { LiveOutput } from './live-output.js';
 import { SendWindow } from './send-window.js';
+
+/** Where an output's next read starts and the pages it is still sending. */
+type ReadState = { from: LivePosition; window: SendWindow };
 
 /** Batches handed to an output at once; fewer while it is paced, so that its pauses stay short. */
 const RELAY_PAGE = 500;
 const PACED_PAGE = 50;
 /** Pages an output may still be sending while the relay reads the next (none while paced). */
 const SEND_AHEAD = 2;
-/** How often a follower ingestor asks whether it may lead; also the retry after a failed send. */
-const RETRY_MS = 2000;
-/**
- * Wait before reading again while a committed batch waits behind an older open transaction
- * (usually a batch about to commit; any open transaction that may write live_outbox holds the
- * horizon, see liveHorizon, and only batches notify), doubling up to PENDING_MAX_MS.
- */
-const PENDING_MS = 10;
-const PENDING_MAX_MS = 100;
 /** The longest pause between paced steps; one slow step does not hold an output back longer. */
 const MAX_BACKLOG_PAUSE_MS = 1000;
 /** How long the forwards' relay reads every page after it last saw a forwarding device. */
@@ -53,7 +48,7 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
   private readonly lock: LiveLeaderLock;
   private readonly outputs: OutputLoop[];
   /** Per output while leading: where its next read starts and the pages still being sent. */
-  private readonly reading = new Map<string, { from: LivePosition; window: SendWindow }>();
+  private readonly reading = new Map<string, ReadState>();
   private listener: LiveWakeupListener | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -123,8 +118,10 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
       state = { from: saved, window: new SendWindow() };
       this.reading.set(output.name, state);
     }
-    if (output.only === 'forwarded' && state.window.size === 0 && (await this.skipUnforwarded(state))) {
-      await this.outbox.savePosition(output.name, state.from);
+    const skipTo = await this.skipUnforwarded(output, state);
+    if (skipTo) {
+      if (skipTo !== state.from) await this.outbox.savePosition(output.name, skipTo);
+      state.from = skipTo;
       return { holdMs: this.config.LIVE_POLL_MS };
     }
     // Behind, an output takes at most LIVE_DUTY_PERCENT of the time, and while storing is
@@ -173,19 +170,23 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
   /**
    * While no device forwards, the forwards' relay moves past every batch below the live horizon
    * without reading them: the horizon is taken first, so each batch below it committed before
-   * the check found no forwarding device (it was stored while its device did not forward). True
-   * when it did so. Once a forwarding device is seen, pages are read as usual and the check waits
-   * FORWARDING_RECHECK_MS.
+   * the check found no forwarding device (it was stored while its device did not forward).
+   * Returns where to go on from (`from` when the horizon is not past it); null: read pages (another
+   * output, pages in flight, or a forwarding device seen in the last FORWARDING_RECHECK_MS).
    */
-  private async skipUnforwarded(state: { from: LivePosition }): Promise<boolean> {
-    if (performance.now() < this.forwardingSeenUntil) return false;
+  private async skipUnforwarded(
+    output: LiveOutput,
+    { from, window }: ReadState,
+  ): Promise<LivePosition | null> {
+    if (output.only !== 'forwarded' || window.size > 0 || performance.now() < this.forwardingSeenUntil) {
+      return null;
+    }
     const horizon = await this.outbox.horizon();
     if (await this.outbox.anyDeviceForwards()) {
       this.forwardingSeenUntil = performance.now() + FORWARDING_RECHECK_MS;
-      return false;
+      return null;
     }
-    if (comparePositions(horizon, state.from) > 0) state.from = horizon;
-    return true;
+    return comparePositions(horizon, from) > 0 ? horizon : from;
   }
 
   /** An output's first run starts at the live horizon: nothing stored before it goes out. */
@@ -222,76 +223,4 @@ export class LiveRelayService implements OnApplicationBootstrap, OnModuleDestroy
  */
 export function backlogPause(stepMs: number, dutyPercent: number): number {
   return Math.min(Math.round(stepMs * (100 / dutyPercent - 1)), MAX_BACKLOG_PAUSE_MS);
-}
-
-/** The serialised loop of one output: one step at a time, again at once while batches wait. */
-export class OutputLoop {
-  private running: Promise<void> | undefined;
-  private again = false;
-  private timer: NodeJS.Timeout | undefined;
-  private failing = false;
-  private pendingReads = 0;
-  /** True while a delay no notification may cut short runs (retry, follower, paced backlog). */
-  private held = false;
-
-  constructor(
-    private readonly output: LiveOutput,
-    private readonly relay: LiveRelayService,
-  ) {}
-
-  wake(): void {
-    if (this.held) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.running = this.run().finally(() => (this.running = undefined));
-  }
-
-  stop(): void {
-    clearTimeout(this.timer);
-  }
-
-  idle(): Promise<void> {
-    return this.running ?? Promise.resolve();
-  }
-
-  private async run(): Promise<void> {
-    let delay: number;
-    // Notifications shorten the poll, not the retry delay of a failing output or of a follower.
-    let wakeable: boolean;
-    try {
-      const next = await this.relay.step(this.output);
-      if (this.failing) this.relay.recovered(this.output);
-      this.failing = false;
-      wakeable = next !== null && typeof next !== 'object';
-      this.pendingReads = next === 'pending' ? this.pendingReads + 1 : 0;
-      delay =
-        next === null
-          ? RETRY_MS
-          : next === 'pending'
-            ? Math.min(PENDING_MS * 2 ** (this.pendingReads - 1), PENDING_MAX_MS)
-            : typeof next === 'object'
-              ? next.holdMs
-              : next;
-    } catch (error) {
-      this.relay.report(this.output, error, !this.failing);
-      this.failing = true;
-      wakeable = false;
-      delay = RETRY_MS;
-    }
-    if (this.relay.isStopped) return;
-    if ((this.again && wakeable) || delay === 0) {
-      this.again = false;
-      setImmediate(() => this.wake());
-    } else {
-      this.again = false;
-      this.held = !wakeable;
-      this.timer = setTimeout(() => {
-        this.held = false;
-        this.wake();
-      }, delay);
-    }
-  }
 }
